@@ -1,0 +1,56 @@
+# Lead411: `make run` serves the site with real data; `make test` checks everything.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+export LEAD411_DATA_DIR ?= $(abspath ../shared/data)
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test test-sqlite test-postgres lint fmt bench clean
+
+help:  ## Print the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed  ## Create .venv and install the project with its dev tools
+
+run: install  ## Set up the SQLite database, import the real data, serve on http://127.0.0.1:8000
+	$(MANAGE) migrate --noinput
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	$(MANAGE) setup_demo
+	$(VENV)/bin/gunicorn config.wsgi:application --bind $(HOST):$(PORT) --workers 3 --access-logfile -
+
+lint: install  ## ruff (lint + format check) and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+fmt: install  ## Format and auto-fix with ruff
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test-sqlite: install  ## The suite on SQLite
+	$(VENV)/bin/pytest -q
+
+test-postgres: install  ## The suite on PostgreSQL, when a server answers on 127.0.0.1:5432
+	@if $(PY) -c "import psycopg; psycopg.connect('$(PG_URL)'.replace('postgres://','postgresql://'), connect_timeout=3).close()" 2>/dev/null; then \
+		echo "PostgreSQL answers: running the suite on it"; \
+		DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -q; \
+	else echo "No PostgreSQL on 127.0.0.1:5432: skipping the PostgreSQL run"; fi
+
+test: lint test-sqlite test-postgres  ## Lint, types, then the suite on SQLite and PostgreSQL
+
+bench: install  ## Benchmarks; results go to BENCHMARKS.md
+	$(PY) bench/run.py
+
+clean:  ## Remove the venv and the local database
+	rm -rf $(VENV) var

@@ -1,0 +1,18 @@
+"""Root URL configuration: one include per app."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from lead411.core.views import healthz_view
+
+urlpatterns = [
+    path("healthz", healthz_view, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("leads/", include("lead411.leads.urls")),
+    path("", include("lead411.pages.urls")),
+]
+
+handler400 = "lead411.core.views.bad_request_view"
+handler404 = "lead411.core.views.not_found_view"
+handler500 = "lead411.core.views.server_error_view"

@@ -1,0 +1,140 @@
+"""The leads domain: companies, their trigger events and the people behind them (clause L1)."""
+
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class Provenance(models.Model):
+    """Where a row came from: source name, the source's own record key, and when we imported it.
+
+    ``(source, source_key)`` is unique, which is what makes every import idempotent (L5).
+    """
+
+    source = models.CharField(max_length=40)
+    source_key = models.CharField(max_length=300)
+    source_url = models.URLField(max_length=500, blank=True)
+    imported_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+
+class Category(models.Model):
+    """An industry category ("Software", "Biotechnology"), shared by companies."""
+
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Company(Provenance):
+    """A company that trigger events are about."""
+
+    class Status(models.TextChoices):
+        OPERATING = "operating", "Operating"
+        ACQUIRED = "acquired", "Acquired"
+        CLOSED = "closed", "Closed"
+        IPO = "ipo", "Public (IPO)"
+        UNKNOWN = "unknown", "Unknown"
+
+    name = models.CharField(max_length=300)
+    # Lower-cased name without legal suffixes or punctuation; used to match a
+    # filing's company to a known one (see leads.matching).
+    normalized_name = models.CharField(max_length=300, db_index=True)
+    homepage = models.URLField(max_length=500, blank=True)
+    categories = models.ManyToManyField(Category, related_name="companies", blank=True)
+    country_code = models.CharField("country", max_length=3, blank=True, help_text="ISO 3166-1 alpha-3")
+    region = models.CharField(
+        "state/region", max_length=100, blank=True, help_text="State code in the USA and Canada"
+    )
+    city = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UNKNOWN)
+    founded_on = models.DateField(null=True, blank=True)
+    cik = models.CharField("SEC CIK", max_length=10, null=True, blank=True, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "companies"
+        constraints = [
+            models.UniqueConstraint(fields=["source", "source_key"], name="company_source_key_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["country_code", "region", "city"], name="company_place_idx"),
+            models.Index(Lower("city"), name="company_city_lower_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TriggerEvent(Provenance):
+    """Something that happened to a company and makes it worth a sales call: a lead."""
+
+    class Kind(models.TextChoices):
+        FUNDING_ROUND = "funding_round", "Funding round"
+        ACQUISITION = "acquisition", "Acquisition"
+        EXECUTIVE_HIRE = "executive_hire", "Executive hire"
+        EXECUTIVE_DEPARTURE = "executive_departure", "Executive departure"
+        IPO = "ipo", "IPO"
+        OFFICE_MOVE = "office_move", "Office move"
+        OTHER = "other", "Other"
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    announced_on = models.DateField(null=True, blank=True)
+    round_type = models.CharField(
+        max_length=40, blank=True, help_text="seed, angel, venture, debt_financing, Form D offering..."
+    )
+    series = models.CharField(max_length=10, blank=True, help_text="A, B, C... for venture rounds")
+    amount = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True, help_text="ISO 4217")
+    amount_usd = models.DecimalField("amount (USD)", max_digits=18, decimal_places=2, null=True, blank=True)
+    counterparty = models.CharField(max_length=300, blank=True, help_text="Acquirer or investors")
+    summary = models.CharField(max_length=300)
+    # Company name, categories and summary in one column: what full-text search reads.
+    # SQLite indexes it with FTS5, PostgreSQL with a GIN tsvector (migration 0002).
+    search_document = models.TextField(blank=True)
+    # How the importer tied this event to its company ("matched by CIK").
+    company_match = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-announced_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "source_key"], name="event_source_key_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["-announced_on", "-id"], name="event_date_idx"),
+            models.Index(fields=["kind", "-announced_on"], name="event_kind_date_idx"),
+            models.Index(fields=["round_type"], name="event_round_type_idx"),
+            models.Index(fields=["amount_usd"], name="event_amount_idx"),
+            models.Index(fields=["imported_at"], name="event_imported_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.summary
+
+
+class Contact(models.Model):
+    """A person named in a source as working for a company (an executive, a director)."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200)
+    role = models.CharField(max_length=200, blank=True)
+    source = models.CharField(max_length=40)
+    source_key = models.CharField(max_length=300, help_text="The record that named the person")
+    imported_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "name", "role"], name="contact_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.role})" if self.role else self.name
