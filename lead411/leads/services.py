@@ -1,0 +1,31 @@
+"""Writes in the leads domain shared by every importer."""
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+_SCALES = ((Decimal(1_000_000_000), "B"), (Decimal(1_000_000), "M"), (Decimal(1_000), "K"))
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
+
+
+def format_amount(amount: Decimal | None, currency: str = "USD") -> str:
+    """Return a short money label: ``$5M``, ``€1.2B``, ``CAD 750K``; ``""`` when unknown.
+
+    ``amount`` is in units of ``currency`` (ISO 4217).
+    """
+    if amount is None:
+        return ""
+    prefix = _SYMBOLS.get(currency, f"{currency} " if currency else "$")
+    for scale, suffix in _SCALES:
+        if abs(amount) >= scale:
+            value = (amount / scale).quantize(Decimal("0.1")).normalize()
+            return f"{prefix}{value:f}{suffix}"
+    return f"{prefix}{amount.quantize(Decimal(1)):f}"
+
+
+def build_search_document(*, company_name: str, categories: Iterable[str], summary: str) -> str:
+    """Return the text full-text search indexes for one trigger event.
+
+    It holds the company name, its categories and the event summary, one per line;
+    the FTS5 table (SQLite) and the GIN index (PostgreSQL) read this column.
+    """
+    return "\n".join([company_name, " ".join(categories), summary])
