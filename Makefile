@@ -27,7 +27,12 @@ run: install  ## Set up the SQLite database, import the real data, serve on http
 	$(MANAGE) migrate --noinput
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(MANAGE) setup_demo
-	$(VENV)/bin/gunicorn config.wsgi:application --bind $(HOST):$(PORT) --workers 3 --access-logfile -
+	$(MANAGE) sync_schedules
+	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops the site and its task worker)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(MANAGE) qcluster & \
+	$(VENV)/bin/gunicorn config.wsgi:application --bind $(HOST):$(PORT) --workers 3 \
+		--timeout 60 --graceful-timeout 10 --access-logfile -
 
 lint: install  ## ruff (lint + format check) and mypy
 	$(VENV)/bin/ruff check .

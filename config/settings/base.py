@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "django_q",
     "lead411.core",
     "lead411.accounts",
     "lead411.leads",
@@ -160,3 +161,19 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Background work and the daily schedule (django-q2). The database is the broker by
+# default, so `make run` needs no extra server; set REDIS_URL to scale out.
+REDIS_URL = env.str("REDIS_URL", default="")
+Q_CLUSTER: dict[str, object] = {
+    "name": "lead411",
+    "workers": env.int("TASK_WORKERS", default=2),
+    "timeout": 60 * 30,  # seconds; a newsletter run or a feed poll may be long
+    "retry": 60 * 31,  # seconds; must exceed timeout
+    "max_attempts": 3,
+    "catch_up": False,  # a missed daily run is not replayed several times after downtime
+    "orm": "default",
+}
+if REDIS_URL:
+    Q_CLUSTER.pop("orm")
+    Q_CLUSTER["redis"] = REDIS_URL
