@@ -55,7 +55,7 @@ test-postgres: install  ## The suite on PostgreSQL, when a server answers on 127
 test: lint test-sqlite test-postgres  ## Lint, types, then the suite on SQLite and PostgreSQL
 
 bench: install  ## Benchmarks; results go to BENCHMARKS.md
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(BENCH)
 
 clean:  ## Remove the venv and the local database
 	rm -rf $(VENV) var

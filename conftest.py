@@ -10,7 +10,9 @@ PASSWORD = "correct horse battery staple 2026"
 @pytest.fixture
 def member(db) -> User:
     """An active member who may search leads."""
-    return User.objects.create_user("member@example.com", PASSWORD, first_name="Mia", last_name="Member")
+    return User.objects.create_user(
+        "member@example.com", PASSWORD, first_name="Mia", last_name="Member"
+    )
 
 
 @pytest.fixture

@@ -3,5 +3,7 @@
 from .base import *  # noqa: F403
 from .base import env
 
-SECRET_KEY = env.str("SECRET_KEY", default="local-only-insecure-key-change-me-in-production-0123456789")
+SECRET_KEY = env.str(
+    "SECRET_KEY", default="local-only-insecure-key-change-me-in-production-0123456789"
+)
 DEBUG = env.bool("DEBUG", default=False)

@@ -47,7 +47,9 @@ def next_local_time(hhmm: str) -> dt.datetime:
 def configured_jobs() -> list[Job]:
     """Return the recurring jobs that the current settings ask for."""
     return [
-        Job("clear expired sessions", "lead411.core.tasks.sessions_clear_expired", 24 * 60, "03:30"),
+        Job(
+            "clear expired sessions", "lead411.core.tasks.sessions_clear_expired", 24 * 60, "03:30"
+        ),
     ]
 
 
@@ -66,7 +68,11 @@ def schedules_sync(*, jobs: list[Job] | None = None) -> list[Schedule]:
         for name, job in wanted.items():
             schedule, _ = Schedule.objects.update_or_create(
                 name=name,
-                defaults={"func": job.func, "schedule_type": Schedule.MINUTES, "minutes": job.minutes},
+                defaults={
+                    "func": job.func,
+                    "schedule_type": Schedule.MINUTES,
+                    "minutes": job.minutes,
+                },
             )
             if schedule.next_run is None or schedule.next_run <= clock.now():
                 schedule.next_run = next_local_time(job.at) if job.at else clock.now()

@@ -30,7 +30,9 @@ def bad_request_view(request: HttpRequest, exception: Exception | None = None) -
 
 def not_found_view(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """Render the 404 page."""
-    return render(request, "core/error.html", {"status": 404, "title": "Page not found"}, status=404)
+    return render(
+        request, "core/error.html", {"status": 404, "title": "Page not found"}, status=404
+    )
 
 
 def server_error_view(request: HttpRequest) -> HttpResponse:

@@ -18,13 +18,20 @@ def frozen_clock():
 
 @pytest.mark.django_db
 def test_sync_creates_declared_jobs_and_drops_disabled_and_stale(frozen_clock):
-    Schedule.objects.create(name="lead411: old job", func="x.y", schedule_type=Schedule.MINUTES, minutes=5)
-    Schedule.objects.create(name="someone else's", func="x.z", schedule_type=Schedule.MINUTES, minutes=5)
+    Schedule.objects.create(
+        name="lead411: old job", func="x.y", schedule_type=Schedule.MINUTES, minutes=5
+    )
+    Schedule.objects.create(
+        name="someone else's", func="x.z", schedule_type=Schedule.MINUTES, minutes=5
+    )
 
     kept = schedules_sync(jobs=[Job("poll", "a.b", 15), Job("off", "a.c", 0)])
 
     assert [s.name for s in kept] == ["lead411: poll"]
-    assert set(Schedule.objects.values_list("name", flat=True)) == {"lead411: poll", "someone else's"}
+    assert set(Schedule.objects.values_list("name", flat=True)) == {
+        "lead411: poll",
+        "someone else's",
+    }
     assert Schedule.objects.get(name="lead411: poll").minutes == 15
 
 
@@ -39,5 +46,5 @@ def test_daily_job_first_runs_at_its_local_time_and_restart_keeps_it(frozen_cloc
 
 def test_next_local_time_rolls_to_tomorrow_once_passed(frozen_clock):
     assert next_local_time("03:00") == dt.datetime(2026, 11, 30, 11, 0, tzinfo=dt.UTC)
-    with pytest.raises(ValueError, match="hour must be in 0..23"):
+    with pytest.raises(ValueError, match=r"hour must be in 0\.\.23"):
         next_local_time("25:99")

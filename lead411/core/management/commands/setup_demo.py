@@ -51,13 +51,22 @@ class Command(BaseCommand):
 
     def _create_account(self, *, email: str, name: str, is_staff: bool) -> None:
         if User.objects.filter(email=email).exists():
-            self.stdout.write(f"Demo account {email} exists (its password was printed when created).")
+            self.stdout.write(
+                f"Demo account {email} exists (its password was printed when created)."
+            )
             return
         password = secrets.token_urlsafe(15)
         first, _, last = name.partition(" ")
         User.objects.create_user(
-            email, password, first_name=first, last_name=last, is_staff=is_staff, is_superuser=is_staff
+            email,
+            password,
+            first_name=first,
+            last_name=last,
+            is_staff=is_staff,
+            is_superuser=is_staff,
         )
         role = "staff (admin at /admin/)" if is_staff else "member"
         self.stdout.write(self.style.SUCCESS(f"Demo {role}: {email}  password: {password}"))
-        self.stdout.write("  This password is shown once; keep it or reset it with `manage.py changepassword`.")
+        self.stdout.write(
+            "  This password is shown once; keep it or reset it with `manage.py changepassword`."
+        )

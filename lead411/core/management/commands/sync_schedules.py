@@ -12,4 +12,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         for schedule in schedules_sync():
-            self.stdout.write(f"{schedule.name}: every {schedule.minutes} min, next {schedule.next_run}")
+            self.stdout.write(
+                f"{schedule.name}: every {schedule.minutes} min, next {schedule.next_run}"
+            )
