@@ -10,7 +10,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 export LEAD411_DATA_DIR ?= $(abspath ../shared/data)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-sqlite test-postgres lint fmt bench clean
+.PHONY: help install run test test-sqlite test-postgres lint fmt bench clauses clean
 
 help:  ## Print the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -52,7 +52,10 @@ test-postgres: install  ## The suite on PostgreSQL, when a server answers on 127
 		DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -q; \
 	else echo "No PostgreSQL on 127.0.0.1:5432: skipping the PostgreSQL run"; fi
 
-test: lint test-sqlite test-postgres  ## Lint, types, then the suite on SQLite and PostgreSQL
+test: lint test-sqlite test-postgres clauses  ## Lint, types, the suite on SQLite and PostgreSQL, the clause table
+
+clauses: install  ## Write docs/clauses.md from the last test run (clause -> code -> tests)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(MANAGE) clauses_table $(CLAUSES_FLAGS)
 
 bench: install  ## Benchmarks; results go to BENCHMARKS.md
 	$(PY) bench/run.py $(BENCH)
