@@ -1,0 +1,40 @@
+"""Admin for the leads data: read-mostly, searchable, with provenance visible."""
+
+from django.contrib import admin
+
+from lead411.leads.models import Category, Company, Contact, TriggerEvent
+
+PROVENANCE_FIELDS = ("source", "source_key", "source_url", "imported_at", "updated_at")
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    search_fields = ("name",)
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+    fields = ("name", "role", "source", "source_key", "imported_at")
+    readonly_fields = ("source", "source_key", "imported_at")
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ("name", "country_code", "region", "city", "status", "founded_on", "source")
+    list_filter = ("status", "source", "country_code")
+    search_fields = ("name", "normalized_name", "source_key", "cik")
+    filter_horizontal = ("categories",)
+    readonly_fields = PROVENANCE_FIELDS
+    inlines = (ContactInline,)
+
+
+@admin.register(TriggerEvent)
+class TriggerEventAdmin(admin.ModelAdmin):
+    list_display = ("summary", "kind", "announced_on", "round_type", "amount_usd", "source")
+    list_filter = ("kind", "source", "round_type")
+    search_fields = ("summary", "source_key", "company__name")
+    date_hierarchy = "announced_on"
+    raw_id_fields = ("company",)
+    readonly_fields = (*PROVENANCE_FIELDS, "search_document", "company_match")
+    list_select_related = ("company",)

@@ -1,0 +1,196 @@
+"""Parse and validate the GET parameters of lead search and CSV export (clause L2)."""
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import QueryDict
+
+from lead411.leads.models import TriggerEvent
+from lead411.leads.selectors import SORTS, LeadQuery, search_terms
+
+# Each multi-valued filter accepts this many values; more is a malformed URL.
+MAX_FILTER_VALUES = 20
+MAX_FILTER_VALUE_CHARS = 100
+DATE_HELP = "Use YYYY-MM-DD, for example 2014-06-30."
+
+
+class TextListField(forms.Field):
+    """A repeatable GET parameter (``?city=Austin&city=Boston``) as a list of strings.
+
+    Empty values are dropped; more than ``MAX_FILTER_VALUES`` values or a value longer
+    than ``MAX_FILTER_VALUE_CHARS`` characters is an error.
+    """
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[str]:
+        if not value:
+            return []
+        values = [str(v).strip() for v in value] if isinstance(value, list | tuple) else [str(value)]
+        return list(dict.fromkeys(v for v in values if v))
+
+    def validate(self, value: list[str]) -> None:
+        super().validate(value)
+        if len(value) > MAX_FILTER_VALUES:
+            raise ValidationError(
+                f"Choose at most {MAX_FILTER_VALUES} values (you sent {len(value)}).",
+                code="too_many",
+            )
+        for item in value:
+            if len(item) > MAX_FILTER_VALUE_CHARS:
+                raise ValidationError(
+                    f"A value may have at most {MAX_FILTER_VALUE_CHARS} characters.", code="too_long"
+                )
+            if "\x00" in item:
+                raise ValidationError("Null characters are not allowed.", code="null_characters")
+
+
+def _amount_field(label: str) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        required=False,
+        min_value=0,
+        max_digits=18,
+        decimal_places=2,
+        error_messages={
+            "invalid": "Enter an amount in US dollars as a plain number, for example 5000000.",
+            "min_value": "Enter an amount of 0 or more.",
+            "max_digits": "Enter an amount below one quadrillion dollars.",
+            "max_whole_digits": "Enter an amount below one quadrillion dollars.",
+            "max_decimal_places": "Enter an amount with at most 2 decimal places.",
+        },
+    )
+
+
+def _date_field(label: str) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": f"Enter a real calendar date. {DATE_HELP}"},
+    )
+
+
+class LeadSearchForm(forms.Form):
+    """The lead search parameters: ``q, kind, round_type, category, country, region, city,
+    date_from, date_to, amount_min, amount_max, sort, page``.
+
+    ``to_query()`` gives the ``LeadQuery`` for the selectors; ``notices`` lists the
+    corrections made to an otherwise valid request (ignored operators, unknown
+    parameters) so the page can show them.
+    """
+
+    q = forms.CharField(label="Search", required=False, strip=True)
+    kind = forms.MultipleChoiceField(
+        label="Event type",
+        required=False,
+        choices=TriggerEvent.Kind.choices,
+        error_messages={"invalid_choice": "%(value)s is not an event type we know."},
+    )
+    round_type = TextListField(label="Round type", required=False)
+    category = TextListField(label="Industry", required=False)
+    country = TextListField(label="Country", required=False)
+    region = TextListField(label="State / region", required=False)
+    city = TextListField(label="City", required=False)
+    date_from = _date_field("From")
+    date_to = _date_field("To")
+    amount_min = _amount_field("Min. amount (USD)")
+    amount_max = _amount_field("Max. amount (USD)")
+    sort = forms.ChoiceField(
+        label="Sort by",
+        required=False,
+        choices=[("", "Default"), *((s, s.capitalize()) for s in SORTS)],
+        error_messages={"invalid_choice": "Sort by relevance, date or amount."},
+    )
+    page = forms.IntegerField(
+        required=False,
+        min_value=1,
+        error_messages={"invalid": "The page must be a whole number.", "min_value": "Pages start at 1."},
+    )
+
+    def __init__(self, data: QueryDict | None = None, **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        self.unknown_params: list[str] = (
+            sorted(k for k in data if k not in self.fields) if data is not None else []
+        )
+
+    def clean_q(self) -> str:
+        """Reject text longer than ``settings.LEADS_QUERY_MAX_CHARS`` or holding NUL characters."""
+        text: str = self.cleaned_data["q"]
+        limit = settings.LEADS_QUERY_MAX_CHARS
+        if len(text) > limit:
+            raise ValidationError(
+                f"Search text is limited to {limit} characters (yours has {len(text):,}).",
+                code="too_long",
+            )
+        if "\x00" in text:
+            raise ValidationError("Null characters are not allowed.", code="null_characters")
+        return " ".join(text.split())
+
+    def clean_page(self) -> int | None:
+        """Reject pages past ``settings.LEADS_MAX_PAGE``, the hard cap on deep paging."""
+        page: int | None = self.cleaned_data["page"]
+        limit = settings.LEADS_MAX_PAGE
+        if page is not None and page > limit:
+            raise ValidationError(
+                f"Results stop at page {limit}: narrow the search with words or filters "
+                "to reach older leads.",
+                code="max_value",
+            )
+        return page
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            self.add_error("date_to", "The end date is before the start date.")
+        low, high = cleaned.get("amount_min"), cleaned.get("amount_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("amount_max", "The maximum amount is below the minimum amount.")
+        return cleaned
+
+    @property
+    def notices(self) -> list[str]:
+        """Return messages about corrections made to a valid request, for display."""
+        notices = []
+        q = self.cleaned_data.get("q", "")
+        terms = search_terms(q)
+        if q and " ".join(terms) != q.casefold():
+            if terms:
+                notices.append(
+                    "Search operators and punctuation are ignored; we searched for leads "
+                    f"containing all of: {', '.join(terms)}."
+                )
+            else:
+                notices.append("Your search text had no words to search for; showing all leads.")
+        if self.cleaned_data.get("sort") == "relevance" and not terms:
+            notices.append("Sorting by relevance needs search words; sorted by date instead.")
+        if self.unknown_params:
+            names = ", ".join(p[:40] for p in self.unknown_params[:5])
+            notices.append(f"Ignored unknown parameter(s): {names}.")
+        return notices
+
+    def to_query(self) -> LeadQuery:
+        """Return the ``LeadQuery`` of a valid form."""
+        data = self.cleaned_data
+        return LeadQuery(
+            q=data["q"],
+            kinds=tuple(data["kind"]),
+            round_types=tuple(data["round_type"]),
+            categories=tuple(data["category"]),
+            countries=tuple(data["country"]),
+            regions=tuple(data["region"]),
+            cities=tuple(data["city"]),
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+            amount_min=data["amount_min"],
+            amount_max=data["amount_max"],
+            sort=data["sort"],
+        )
+
+    @property
+    def page_number(self) -> int:
+        """Return the requested page of a valid form (1 when absent)."""
+        return self.cleaned_data.get("page") or 1

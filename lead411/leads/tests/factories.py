@@ -1,0 +1,85 @@
+"""factory_boy factories for the leads models."""
+
+import datetime as dt
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from lead411.leads.models import Category, Company, Contact, TriggerEvent
+from lead411.leads.services import build_search_document
+
+IMPORTED_AT = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+
+
+class CompanyFactory(factory.django.DjangoModelFactory):
+    """A company; pass ``categories=["Software", ...]`` to attach categories by name."""
+
+    class Meta:
+        model = Company
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Company {n}")
+    normalized_name = factory.LazyAttribute(lambda o: o.name.casefold())
+    homepage = factory.LazyAttribute(lambda o: f"https://{o.name.lower().replace(' ', '')}.example")
+    country_code = "USA"
+    region = "CA"
+    city = "San Francisco"
+    status = Company.Status.OPERATING
+    founded_on = dt.date(2010, 1, 1)
+    source = "crunchbase"
+    source_key = factory.Sequence(lambda n: f"/organization/company-{n}")
+    imported_at = IMPORTED_AT
+    updated_at = IMPORTED_AT
+
+    @factory.post_generation
+    def categories(self, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.categories.set([CategoryFactory(name=name) for name in extracted])
+
+
+class TriggerEventFactory(factory.django.DjangoModelFactory):
+    """A funding round; its search document is built from the company as the importer does."""
+
+    class Meta:
+        model = TriggerEvent
+
+    company = factory.SubFactory(CompanyFactory)
+    kind = TriggerEvent.Kind.FUNDING_ROUND
+    announced_on = dt.date(2014, 6, 1)
+    round_type = "venture"
+    amount = Decimal("5000000")
+    currency = "USD"
+    amount_usd = factory.LazyAttribute(lambda o: o.amount if o.currency == "USD" else None)
+    summary = factory.LazyAttribute(lambda o: f"{o.company.name} raised a {o.round_type} round")
+    search_document = factory.LazyAttribute(
+        lambda o: build_search_document(
+            company_name=o.company.name,
+            categories=[c.name for c in o.company.categories.all()] if o.company.pk else [],
+            summary=o.summary,
+        )
+    )
+    source = "crunchbase"
+    source_key = factory.Sequence(lambda n: f"/funding-round/round-{n}")
+    imported_at = factory.LazyFunction(timezone.now)
+    updated_at = factory.LazyFunction(timezone.now)
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    company = factory.SubFactory(CompanyFactory)
+    name = factory.Sequence(lambda n: f"Person {n}")
+    role = "CEO"
+    source = "sec_formd"
+    source_key = factory.Sequence(lambda n: f"0001-{n}")
+    imported_at = IMPORTED_AT

@@ -1,0 +1,265 @@
+"""Lead search selectors on the vendor in use (SQLite FTS5 or PostgreSQL full text)."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from lead411.leads.models import TriggerEvent
+from lead411.leads.selectors import (
+    LeadQuery,
+    fts5_match_expression,
+    lead_export_rows,
+    lead_get,
+    lead_list_latest,
+    lead_search,
+    search_terms,
+)
+from lead411.leads.tests.factories import CompanyFactory, ContactFactory, TriggerEventFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.clause("L2")]
+
+
+@pytest.fixture
+def leads() -> dict[str, TriggerEvent]:
+    """Five events of four companies in three places."""
+    acme = CompanyFactory(name="Acme Robotics", categories=["Software", "Robotics"])
+    bio = CompanyFactory(name="BioGen Labs", categories=["Biotechnology"], region="MA", city="Boston")
+    cloudy = CompanyFactory(
+        name="Cloudy Systems", categories=["Software", "Cloud"], country_code="GBR", region="H9",
+        city="London",
+    )
+    nodate = CompanyFactory(name="Quiet Widgets", categories=["Hardware"], city="Palo Alto")
+    return {
+        "acme_a": TriggerEventFactory(
+            company=acme, announced_on=dt.date(2014, 3, 1), amount=Decimal(5_000_000),
+            summary="Acme Robotics raised a $5M series A", series="A",
+        ),
+        "acme_acq": TriggerEventFactory(
+            company=acme, kind=TriggerEvent.Kind.ACQUISITION, round_type="",
+            announced_on=dt.date(2015, 1, 10), amount=Decimal(100_000_000), counterparty="BigCo",
+            summary="Acme Robotics was acquired by BigCo for $100M",
+        ),
+        "bio_seed": TriggerEventFactory(
+            company=bio, round_type="seed", announced_on=dt.date(2013, 5, 5),
+            amount=Decimal(500_000), summary="BioGen Labs raised a $500K seed round",
+        ),
+        "cloudy_b": TriggerEventFactory(
+            company=cloudy, announced_on=dt.date(2014, 11, 20), amount=Decimal(20_000_000),
+            summary="Cloudy Systems raised a $20M series B", series="B",
+        ),
+        "quiet": TriggerEventFactory(
+            company=nodate, announced_on=None, amount=None,
+            summary="Quiet Widgets raised an undisclosed venture round",
+        ),
+    }  # fmt: skip
+
+
+def _ids(result) -> list[int]:
+    return [event.pk for event in result.events]
+
+
+def _facet(result, param: str) -> dict[str, int | None]:
+    facet = next(f for f in result.facets if f.param == param)
+    return {v.value: v.count for v in facet.values}
+
+
+def test_search_terms_drop_syntax_and_operators():
+    assert search_terms('Acme "AI" OR (cloud*) -x +y NEAR/2 a:b ^c') == [
+        "acme", "ai", "cloud", "x", "y", "2", "a", "b", "c",
+    ]  # fmt: skip
+    assert search_terms('"*:^()-+') == []
+    assert len(search_terms("word " * 100)) == 16
+
+
+def test_fts5_match_expression_quotes_every_term():
+    assert fts5_match_expression(["acme", "ai"]) == '"acme" "ai"'
+    assert fts5_match_expression(['a"b']) == '"a""b"'
+
+
+def test_no_words_lists_everything_newest_first_with_unknown_dates_last(leads):
+    result = lead_search(query=LeadQuery(), page=1)
+    assert result.total == 5
+    assert result.sort == "date"
+    assert _ids(result) == [
+        leads[k].pk for k in ("acme_acq", "cloudy_b", "acme_a", "bio_seed", "quiet")
+    ]
+
+
+def test_words_match_company_name_category_and_summary(leads):
+    by_category = lead_search(query=LeadQuery(q="software"), page=1)
+    assert set(_ids(by_category)) == {leads["acme_a"].pk, leads["acme_acq"].pk, leads["cloudy_b"].pk}
+    by_name = lead_search(query=LeadQuery(q="biogen"), page=1)
+    assert _ids(by_name) == [leads["bio_seed"].pk]
+    by_summary = lead_search(query=LeadQuery(q="acquired bigco"), page=1)
+    assert _ids(by_summary) == [leads["acme_acq"].pk]
+
+
+def test_words_are_stemmed_and_all_required(leads):
+    assert lead_search(query=LeadQuery(q="robot"), page=1).total == 2
+    assert lead_search(query=LeadQuery(q="software london"), page=1).total == 0
+    assert lead_search(query=LeadQuery(q="software cloudy"), page=1).total == 1
+
+
+def test_relevance_is_the_default_with_words_and_ranks_better_matches_first(leads):
+    # "Robotics" appears three times in Acme's documents, once in no other.
+    result = lead_search(query=LeadQuery(q="robotics raised"), page=1)
+    assert result.sort == "relevance"
+    assert _ids(result) == [leads["acme_a"].pk]
+    ranked = lead_search(query=LeadQuery(q="software"), page=1)
+    assert ranked.sort == "relevance"
+    assert ranked.total == 3
+
+
+def test_sort_by_amount_puts_unknown_amounts_last(leads):
+    result = lead_search(query=LeadQuery(sort="amount"), page=1)
+    assert _ids(result) == [
+        leads[k].pk for k in ("acme_acq", "cloudy_b", "acme_a", "bio_seed", "quiet")
+    ]
+
+
+def test_sort_by_date_overrides_relevance(leads):
+    result = lead_search(query=LeadQuery(q="software", sort="date"), page=1)
+    assert _ids(result) == [leads[k].pk for k in ("acme_acq", "cloudy_b", "acme_a")]
+
+
+def test_relevance_without_words_sorts_by_date(leads):
+    assert lead_search(query=LeadQuery(sort="relevance"), page=1).sort == "date"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"', 'software"', "*", "soft*", "a:b", "^software", "(software", "software)", "-software",
+        "+software", "NEAR(software cloud)", "AND", "OR software", "software NOT",
+        "'; DROP TABLE leads_triggerevent; --", "\\", "%_", "search_document:software",
+        "{software}", "software AND OR NOT", "ünïcödé café", "\u202e\u0000",
+    ],
+)  # fmt: skip
+def test_fts_syntax_in_user_text_never_raises(leads, text):
+    result = lead_search(query=LeadQuery(q=text), page=1)
+    assert result.total >= 0
+    assert TriggerEvent.objects.count() == 5
+
+
+def test_operators_and_punctuation_are_plain_words(leads):
+    plain = set(_ids(lead_search(query=LeadQuery(q="software"), page=1)))
+    for text in ("OR software", "software*", '"software"', "(software)", "-software", "software NOT"):
+        assert set(_ids(lead_search(query=LeadQuery(q=text), page=1))) == plain, text
+
+
+def test_text_made_only_of_syntax_searches_everything(leads):
+    assert lead_search(query=LeadQuery(q='"*:^()-+'), page=1).total == 5
+
+
+@pytest.mark.parametrize(
+    ("query", "keys"),
+    [
+        (LeadQuery(kinds=("acquisition",)), {"acme_acq"}),
+        (LeadQuery(round_types=("seed",)), {"bio_seed"}),
+        (LeadQuery(round_types=("seed", "venture")), {"bio_seed", "acme_a", "cloudy_b", "quiet"}),
+        (LeadQuery(categories=("Software",)), {"acme_a", "acme_acq", "cloudy_b"}),
+        (LeadQuery(categories=("Software", "Robotics")), {"acme_a", "acme_acq", "cloudy_b"}),
+        (LeadQuery(countries=("GBR",)), {"cloudy_b"}),
+        (LeadQuery(regions=("MA",)), {"bio_seed"}),
+        (LeadQuery(cities=("Palo Alto",)), {"quiet"}),
+        (LeadQuery(date_from=dt.date(2014, 1, 1), date_to=dt.date(2014, 12, 31)), {"acme_a", "cloudy_b"}),
+        (LeadQuery(date_from=dt.date(2014, 11, 20)), {"cloudy_b", "acme_acq"}),
+        (LeadQuery(amount_min=Decimal(5_000_000)), {"acme_a", "acme_acq", "cloudy_b"}),
+        (LeadQuery(amount_min=Decimal(1), amount_max=Decimal(5_000_000)), {"acme_a", "bio_seed"}),
+        (LeadQuery(q="software", countries=("USA",), kinds=("funding_round",)), {"acme_a"}),
+    ],
+)  # fmt: skip
+def test_filters(leads, query, keys):
+    result = lead_search(query=query, page=1)
+    assert set(_ids(result)) == {leads[k].pk for k in keys}
+    assert result.total == len(keys)
+
+
+def test_facets_count_the_filtered_set(leads):
+    everything = lead_search(query=LeadQuery(), page=1)
+    assert _facet(everything, "kind") == {"funding_round": 4, "acquisition": 1}
+    assert _facet(everything, "round_type") == {"venture": 3, "seed": 1}
+    assert _facet(everything, "category") == {
+        "Software": 3, "Robotics": 2, "Biotechnology": 1, "Cloud": 1, "Hardware": 1,
+    }  # fmt: skip
+    assert _facet(everything, "country") == {"USA": 4, "GBR": 1}
+    assert _facet(everything, "region") == {"CA": 3, "H9": 1, "MA": 1}
+    assert _facet(everything, "city") == {"San Francisco": 2, "Boston": 1, "London": 1, "Palo Alto": 1}
+
+    software = lead_search(query=LeadQuery(q="software"), page=1)
+    assert _facet(software, "kind") == {"funding_round": 2, "acquisition": 1}
+    assert _facet(software, "country") == {"USA": 2, "GBR": 1}
+
+
+def test_facets_mark_selected_values_and_keep_ones_with_no_count(leads):
+    result = lead_search(query=LeadQuery(kinds=("acquisition", "ipo")), page=1)
+    kind = next(f for f in result.facets if f.param == "kind")
+    assert [(v.value, v.count, v.selected) for v in kind.values] == [
+        ("acquisition", 1, True), ("ipo", None, True),
+    ]  # fmt: skip
+    assert kind.values[0].label == "Acquisition"
+
+
+def test_pagination_has_a_hard_page_size_and_clamps_pages(leads, settings):
+    settings.LEADS_PAGE_SIZE = 2
+    first = lead_search(query=LeadQuery(), page=1)
+    assert (len(first.events), first.num_pages, first.has_next, first.has_previous) == (2, 3, True, False)
+    last = lead_search(query=LeadQuery(), page=3)
+    assert _ids(last) == [leads["quiet"].pk]
+    assert (last.start_index, last.end_index) == (5, 5)
+    beyond = lead_search(query=LeadQuery(), page=99)
+    assert beyond.page == 3
+    assert lead_search(query=LeadQuery(), page=-4).page == 1
+
+
+def test_max_page_caps_the_number_of_pages(leads, settings):
+    settings.LEADS_PAGE_SIZE = 1
+    settings.LEADS_MAX_PAGE = 2
+    result = lead_search(query=LeadQuery(), page=5)
+    assert (result.total, result.num_pages, result.page) == (5, 2, 2)
+
+
+def test_relevance_paginates_in_rank_order(leads, settings):
+    settings.LEADS_PAGE_SIZE = 1
+    pages = [_ids(lead_search(query=LeadQuery(q="software"), page=p)) for p in (1, 2, 3)]
+    assert sorted(sum(pages, [])) == sorted(
+        leads[k].pk for k in ("acme_a", "acme_acq", "cloudy_b")
+    )
+
+
+def test_query_counts_are_fixed(leads, django_assert_num_queries):
+    # 1 COUNT + 1 page + 6 facets; relevance on SQLite reads ranked ids first (+1).
+    with django_assert_num_queries(8):
+        lead_search(query=LeadQuery(categories=("Software",), sort="date"), page=1)
+    with django_assert_num_queries(8 if connection.vendor == "postgresql" else 9):
+        lead_search(query=LeadQuery(q="software", countries=("USA",)), page=1)
+    with django_assert_num_queries(7):
+        lead_search(query=LeadQuery(q="nothingmatchesthis"), page=1)
+
+
+def test_export_rows_follow_the_sort_and_stop_at_the_cap(leads, settings):
+    settings.LEADS_EXPORT_MAX_ROWS = 2
+    rows = list(lead_export_rows(query=LeadQuery(sort="amount")))
+    assert [e.pk for e in rows] == [leads["acme_acq"].pk, leads["cloudy_b"].pk]
+    ranked = list(lead_export_rows(query=LeadQuery(q="software", categories=("Cloud",))))
+    assert [e.pk for e in ranked] == [leads["cloudy_b"].pk]
+    assert [c.name for c in ranked[0].company.categories.all()] == ["Cloud", "Software"]
+
+
+def test_lead_get_returns_timeline_contacts_and_categories(leads):
+    acme = leads["acme_a"].company
+    ContactFactory(company=acme, name="Ada Lovelace", role="CEO")
+    detail = lead_get(event_id=leads["acme_a"].pk)
+    assert detail.event == leads["acme_a"]
+    assert [e.pk for e in detail.timeline] == [leads["acme_acq"].pk, leads["acme_a"].pk]
+    assert [(c.name, c.role) for c in detail.contacts] == [("Ada Lovelace", "CEO")]
+    assert detail.categories == ["Robotics", "Software"]
+    with pytest.raises(TriggerEvent.DoesNotExist):
+        lead_get(event_id=999_999)
+
+
+@pytest.mark.clause("L1")
+def test_latest_leads_for_the_home_teaser(leads):
+    assert [e.pk for e in lead_list_latest(limit=2)] == [leads["acme_acq"].pk, leads["cloudy_b"].pk]
