@@ -65,3 +65,53 @@ def pytest_sessionfinish(session, exitstatus):
     results = json.loads(path.read_text()) if path.exists() else {}
     results[connection.vendor] = _clause_outcomes
     path.write_text(json.dumps(results, indent=1, sort_keys=True))
+
+
+# --- Membership personas (lead411.accounts). ---
+
+
+@pytest.fixture
+def applicant(db) -> User:
+    """A user who applied through sign-up and waits for review (not a member yet)."""
+    from django.utils import timezone
+
+    from lead411.accounts.models import Application
+
+    user = User.objects.create_user(
+        "applicant@example.com", PASSWORD, first_name="Ada", last_name="Applicant"
+    )
+    Application.objects.create(
+        user=user,
+        company="Acme Widgets",
+        job_title="Head of Sales",
+        telephone="+1 555 0199",
+        industry="Manufacturing",
+        company_size="11-50",
+        country="Canada",
+        submitted_at=timezone.now(),
+    )
+    return user
+
+
+@pytest.fixture
+def sales_team_staff(db) -> User:
+    """A staff member of the "Sales-leads team" group, who sees registration details."""
+    from django.contrib.auth.models import Group, Permission
+
+    user = User.objects.create_user("team@example.com", PASSWORD, is_staff=True, first_name="Tess")
+    # The group comes from a data migration; a transactional test's flush removes it.
+    group, created = Group.objects.get_or_create(name="Sales-leads team")
+    if created:
+        group.permissions.set(
+            Permission.objects.filter(content_type__app_label="accounts")
+            .exclude(codename__startswith="delete_")
+            .exclude(codename__startswith="add_")
+        )
+    user.groups.add(group)
+    return user
+
+
+@pytest.fixture
+def superuser(db) -> User:
+    """A superuser: reads the audit log."""
+    return User.objects.create_superuser("root@example.com", PASSWORD, first_name="Root")

@@ -9,6 +9,7 @@ urlpatterns = [
     path("healthz", healthz_view, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("members/", include("lead411.accounts.urls")),
     path("leads/", include("lead411.leads.urls")),
     path("", include("lead411.pages.urls")),
 ]

@@ -103,6 +103,11 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"min_length": 15},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # A cap keeps a huge password from tying up the Argon2 hasher (clause P10).
+    {
+        "NAME": "lead411.accounts.validators.MaximumLengthValidator",
+        "OPTIONS": {"max_length": 1024},
+    },
 ]
 
 LOGIN_URL = "account_login"
@@ -110,12 +115,45 @@ LOGIN_REDIRECT_URL = "leads:search"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
-ACCOUNT_EMAIL_VERIFICATION = "none"
+# Sign-up is a membership application (clauses P3, P9): the adapter files it.
+ACCOUNT_ADAPTER = "lead411.accounts.adapters.MembershipAccountAdapter"
+ACCOUNT_SIGNUP_FORM_CLASS = "lead411.accounts.forms.ApplicationSignupForm"
+ACCOUNT_SIGNUP_REDIRECT_URL = "accounts:application"
+# Links, not codes; the link opens a page whose button POSTs, so mail scanners that
+# follow links confirm nothing.
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Lead411] "
+ACCOUNT_UNIQUE_EMAIL = True
+# One address per member; a new address replaces the old only once verified (P11).
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+# Notices after password and email changes; they carry the stolen-password link (P13).
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+# None shows the "Remember me" box: unticked, the cookie dies with the browser;
+# ticked, it lasts SESSION_COOKIE_AGE (clause P4).
 ACCOUNT_SESSION_REMEMBER = None
-# Membership is granted by staff for now; public sign-up arrives with the
-# membership workflow.
-ACCOUNT_ADAPTER = "lead411.accounts.adapters.ClosedSignupAccountAdapter"
+ACCOUNT_RATE_LIMITS = {
+    # Per IP and per (case-insensitive) email; the admin login goes through this form.
+    "login_failed": "10/m/ip,5/5m/key",
+    "login": "30/m/ip",
+    "signup": "20/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
+    "confirm_email": "1/3m/key",
+}
+# Single-use (the token hashes the password) and valid at most one hour (P12).
+PASSWORD_RESET_TIMEOUT = 60 * 60
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="America/Los_Angeles")

@@ -1,13 +1,80 @@
-"""django-allauth adapters."""
+"""django-allauth adapter: sign-up files a membership application; links use SITE_URL."""
 
-from django.http import HttpRequest
+from typing import Any
+from urllib.parse import quote
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
+from django.db import transaction
+from django.forms import BaseForm
+from django.http import HttpRequest
+from django.urls import reverse
+
+from .selectors import stolen_password_report_open
 
 
-class ClosedSignupAccountAdapter(DefaultAccountAdapter):
-    """Close allauth's open sign-up: staff create members until applications exist."""
+def site_url(path: str) -> str:
+    """Return ``path`` made absolute with settings.SITE_URL, never the request's Host header."""
+    return settings.SITE_URL.rstrip("/") + path
+
+
+class MembershipAccountAdapter(DefaultAccountAdapter):
+    """Open sign-up as an application (clauses P3, P10, P12)."""
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
-        """Return False: no self-service accounts yet."""
-        return False
+        """Return True: anyone may apply; staff decide."""
+        return True
+
+    def save_user(
+        self, request: HttpRequest, user: Any, form: BaseForm, commit: bool = True
+    ) -> Any:
+        """Save the user and their pending application in one transaction."""
+        from .services import PROFILE_FIELDS, application_submit
+
+        with transaction.atomic():
+            user = super().save_user(request, user, form, commit=commit)
+            if commit:
+                data = form.cleaned_data
+                application_submit(user=user, **{k: data[k] for k in PROFILE_FIELDS})
+        return user
+
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        """Return the reset link from SITE_URL (a spoofed Host header cannot redirect it)."""
+        path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
+        return site_url(path.replace("UID-KEY", quote(key)))
+
+    def get_email_confirmation_url(self, request: HttpRequest, emailconfirmation: Any) -> str:
+        """Return the verification link from SITE_URL."""
+        return site_url(reverse("account_confirm_email", args=[emailconfirmation.key]))
+
+    def send_password_reset_mail(self, user: Any, email: str, context: dict[str, Any]) -> None:
+        """Send the reset link, except while a stolen-password report is open (clause P13).
+
+        Then staff send the link themselves; the page still answers as usual, so the
+        response reveals nothing (clause P12).
+        """
+        if stolen_password_report_open(user=user) is not None:
+            return
+        super().send_password_reset_mail(user, email, context)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """Add the operator (clause P1) and SITE_URL to every allauth email's context."""
+        context = {**context, "operator": settings.OPERATOR, "site_url": site_url("")}
+        super().send_mail(template_prefix, email, context)
+
+    def send_notification_mail(
+        self,
+        template_prefix: str,
+        user: Any,
+        context: dict[str, Any] | None = None,
+        email: str | None = None,
+    ) -> None:
+        """Add a "report a stolen password" link to every password-changed notice (P13)."""
+        from .views import stolen_password_token
+
+        token = stolen_password_token(user=user)
+        context = {
+            **(context or {}),
+            "stolen_password_url": site_url(reverse("accounts:stolen-password-link", args=[token])),
+        }
+        super().send_notification_mail(template_prefix, user, context, email)

@@ -1,22 +1,454 @@
-"""Admin for members and staff."""
+"""Admin for members, applications, account-change requests and the audit log.
 
-from django.contrib import admin
+Declarative; actions call services. Registration details are shown only to the
+sales-leads team (``accounts.view_registration_details``); other staff see name and
+status (clause P8). Every change view opened and every change saved is audited.
+"""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 
-from .models import User
+from lead411.core.audit import audit_record, diff, snapshot
+from lead411.core.models import AuditEvent
+
+from .emails import email_send
+from .models import AccountChangeRequest, Application, StolenPasswordReport, User
+from .services import (
+    PROFILE_FIELDS,
+    account_change_request_resolve,
+    application_approve,
+    application_refuse,
+    application_request_info,
+    application_update,
+    stolen_password_complete,
+)
+
+REGISTRATION_DETAILS_PERMISSION = "accounts.view_registration_details"
+USER_AUDITED_FIELDS = ("email", "first_name", "last_name", "is_active", "is_staff", "is_superuser")
+
+
+def is_sales_leads_team(request: HttpRequest) -> bool:
+    """Return True when the staff user may see registration details (clause P8)."""
+    return request.user.has_perm(REGISTRATION_DETAILS_PERMISSION)
+
+
+class AuditedAdminMixin:
+    """Audit every change view opened (a staff view) and every deletion (clause P8)."""
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """Record the view, then show the change form."""
+        if request.method == "GET":
+            obj = self.get_object(request, object_id)  # type: ignore[attr-defined]  # ModelAdmin
+            if obj is not None:
+                audit_record(actor=request.user, action=AuditEvent.Action.VIEW, obj=obj)
+        return super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]  # ModelAdmin
+
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
+        """Record the deletion, then delete (clause P9)."""
+        audit_record(actor=request.user, action=AuditEvent.Action.DELETE, obj=obj)
+        super().delete_model(request, obj)  # type: ignore[misc]  # ModelAdmin
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        """Record each deletion of a bulk delete, then delete."""
+        for obj in queryset:
+            audit_record(actor=request.user, action=AuditEvent.Action.DELETE, obj=obj)
+        super().delete_queryset(request, queryset)  # type: ignore[misc]  # ModelAdmin
+
+
+class ReasonForm(forms.Form):
+    """The text an admin action needs: a refusal reason, a question or a note."""
+
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 5, "cols": 80}), max_length=4000)
+
+
+def _with_reason(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    *,
+    title: str,
+    label: str,
+    apply: Any,
+) -> HttpResponse | None:
+    """Ask for a text on an intermediate page, then call ``apply(obj, text)`` for each row."""
+    form = ReasonForm(request.POST if "apply" in request.POST else None)
+    form.fields["text"].label = label
+    if form.is_valid():
+        done = 0
+        for obj in queryset:
+            try:
+                apply(obj, form.cleaned_data["text"])
+                done += 1
+            except ValidationError as exc:
+                modeladmin.message_user(request, f"{obj}: {' '.join(exc.messages)}", messages.ERROR)
+        modeladmin.message_user(request, f"{title}: {done} done.", messages.SUCCESS)
+        return None
+    return TemplateResponse(
+        request,
+        "admin/accounts/action_reason.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": title,
+            "form": form,
+            "queryset": queryset,
+            "action": request.POST.get("action"),
+            "opts": modeladmin.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        },
+    )
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
-    """Users keyed by email."""
+class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
+    """Users keyed by email; email and registration details for the team only."""
 
     ordering = ("email",)
-    list_display = ("email", "first_name", "last_name", "is_staff", "is_active", "date_joined")
-    search_fields = ("email", "first_name", "last_name")
-    fieldsets = (
-        (None, {"fields": ("email", "password")}),
-        ("Name", {"fields": ("first_name", "last_name")}),
-        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
-        ("Dates", {"fields": ("last_login", "date_joined")}),
-    )
+    list_filter = ("is_staff", "is_active", "application__status")
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    @admin.display(description="membership")
+    def membership_status(self, obj: User) -> str:
+        """Return the application status, or "member (created by staff)"."""
+        application = getattr(obj, "application", None)
+        return application.get_status_display() if application else "Member (created by staff)"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        """Join the application so the list shows its status without extra queries."""
+        return super().get_queryset(request).select_related("application")
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        """Team: email and name; other staff: name and status only (clause P8)."""
+        if is_sales_leads_team(request):
+            return (
+                "email",
+                "first_name",
+                "last_name",
+                "membership_status",
+                "is_staff",
+                "is_active",
+            )
+        return ("first_name", "last_name", "membership_status", "is_active")
+
+    def get_list_display_links(self, request: HttpRequest, list_display: Any) -> Any:
+        """Link the first column whichever it is."""
+        return (list_display[0],)
+
+    def get_search_fields(self, request: HttpRequest) -> Any:
+        """Searching by email would disclose it to staff outside the team."""
+        if is_sales_leads_team(request):
+            return ("email", "first_name", "last_name")
+        return ("first_name", "last_name")
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        """Team: the full record; other staff: name, status and permissions."""
+        if obj is None:
+            return self.add_fieldsets
+        permissions = (
+            "Permissions",
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups")},
+        )
+        if is_sales_leads_team(request):
+            return (
+                (None, {"fields": ("email", "password")}),
+                ("Name", {"fields": ("first_name", "last_name")}),
+                permissions,
+                ("Dates", {"fields": ("last_login", "date_joined")}),
+            )
+        return (("Name", {"fields": ("first_name", "last_name")}), permissions)
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        """Save, audit the before/after values, and tell the member of changes (clause P9)."""
+        if not change:
+            super().save_model(request, obj, form, change)
+            from allauth.account.models import EmailAddress
+
+            # Staff vouch for the accounts they create, as User.objects.create_user does.
+            EmailAddress.objects.update_or_create(
+                user=obj, email=obj.email, defaults={"verified": True, "primary": True}
+            )
+            audit_record(actor=request.user, action=AuditEvent.Action.CREATE, obj=obj)
+            return
+        before = snapshot(obj=User.objects.get(pk=obj.pk), fields=USER_AUDITED_FIELDS)
+        super().save_model(request, obj, form, change)
+        changes = diff(before=before, after=snapshot(obj=obj, fields=USER_AUDITED_FIELDS))
+        if changes:
+            audit_record(
+                actor=request.user, action=AuditEvent.Action.CHANGE, obj=obj, changes=changes
+            )
+            email_send(
+                template="record_changed",
+                to=sorted({before["email"], obj.email}),
+                context={"user": obj, "fields": sorted(changes)},
+            )
+
+
+@admin.register(Application)
+class ApplicationAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """The review queue: filter by status, then approve, refuse or ask for more (P3, P9)."""
+
+    list_filter = ("status",)
+    date_hierarchy = "submitted_at"
+    actions = ("approve", "refuse", "request_info")
+    readonly_fields = (
+        "user",
+        "status",
+        "refusal_reason",
+        "info_request",
+        "info_response",
+        "submitted_at",
+        "decided_at",
+        "decided_by",
+    )
+
+    @admin.display(description="name")
+    def applicant_name(self, obj: Application) -> str:
+        """Return the applicant's full name."""
+        return obj.user.get_full_name()
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Application]:
+        """Join the user for the name column."""
+        return super().get_queryset(request).select_related("user")
+
+    def has_registration_details_permission(self, request: HttpRequest) -> bool:
+        """Review actions need the details, so they are the team's (clause P8)."""
+        return is_sales_leads_team(request)
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        """Team: the details; other staff: name and status only (clause P8)."""
+        if is_sales_leads_team(request):
+            return (
+                "applicant_name",
+                "user",
+                "company",
+                "job_title",
+                "country",
+                "status",
+                "submitted_at",
+            )
+        return ("applicant_name", "status", "submitted_at")
+
+    def get_search_fields(self, request: HttpRequest) -> Any:
+        """Search on details only for the team."""
+        if is_sales_leads_team(request):
+            return ("user__email", "user__first_name", "user__last_name", "company")
+        return ("user__first_name", "user__last_name")
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        """Team: every field; other staff: name and status."""
+        if is_sales_leads_team(request):
+            return ("user", *PROFILE_FIELDS, *self.readonly_fields[1:])
+        return ("applicant_name", "status", "submitted_at")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        """Statuses change only through the actions; details are editable by the team."""
+        if is_sales_leads_team(request):
+            return self.readonly_fields
+        return ("applicant_name", "status", "submitted_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        """Applications come from sign-up (or member_create_approved), not the admin."""
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Application, form: Any, change: bool) -> None:
+        """Save staff edits through the service: audited, and the member is told (P9)."""
+        data = {k: form.cleaned_data[k] for k in form.changed_data if k in PROFILE_FIELDS}
+        if data:
+            application_update(actor=request.user, application=obj, data=data)  # type: ignore[arg-type]  # staff
+
+    @admin.action(
+        description="Approve the selected applications", permissions=["registration_details"]
+    )
+    def approve(self, request: HttpRequest, queryset: QuerySet[Application]) -> None:
+        """Approve each selected application; the applicant is emailed."""
+        done = 0
+        for application in queryset:
+            try:
+                application_approve(actor=request.user, application=application)  # type: ignore[arg-type]  # staff
+                done += 1
+            except ValidationError as exc:
+                self.message_user(
+                    request, f"{application}: {' '.join(exc.messages)}", messages.ERROR
+                )
+        self.message_user(request, f"Approved {done} application(s).", messages.SUCCESS)
+
+    @admin.action(
+        description="Refuse the selected applications…", permissions=["registration_details"]
+    )
+    def refuse(self, request: HttpRequest, queryset: QuerySet[Application]) -> HttpResponse | None:
+        """Ask for the reason, then refuse; the applicant is emailed the reason."""
+        return _with_reason(
+            self,
+            request,
+            queryset,
+            title="Refuse applications",
+            label="Reason (sent to the applicant)",
+            apply=lambda obj, text: application_refuse(
+                actor=request.user, application=obj, reason=text
+            ),  # type: ignore[arg-type]  # staff
+        )
+
+    @admin.action(description="Request more information…", permissions=["registration_details"])
+    def request_info(
+        self, request: HttpRequest, queryset: QuerySet[Application]
+    ) -> HttpResponse | None:
+        """Ask for the question, then send it; the applicant answers on the site."""
+        return _with_reason(
+            self,
+            request,
+            queryset,
+            title="Request more information",
+            label="What do you need to know? (sent to the applicant)",
+            apply=lambda obj, text: application_request_info(
+                actor=request.user, application=obj, question=text
+            ),  # type: ignore[arg-type]  # staff
+        )
+
+
+@admin.register(AccountChangeRequest)
+class AccountChangeRequestAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Account-change requests staff process; the member is told the outcome (clause P11)."""
+
+    list_display = ("created_at", "kind", "status", "name")
+    list_filter = ("status", "kind")
+    readonly_fields = (
+        "user",
+        "contact_email",
+        "name",
+        "kind",
+        "details",
+        "status",
+        "staff_note",
+        "created_at",
+        "resolved_at",
+        "resolved_by",
+    )
+    actions = ("mark_done", "decline")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        """Requests come from the site's form."""
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """Requests hold contact details: the sales-leads team only (clause P8)."""
+        return is_sales_leads_team(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """Only through the actions, for the team."""
+        return is_sales_leads_team(request)
+
+    @admin.action(description="Mark done and tell the member…")
+    def mark_done(
+        self, request: HttpRequest, queryset: QuerySet[AccountChangeRequest]
+    ) -> HttpResponse | None:
+        """Close as done with a note to the member."""
+        return _with_reason(
+            self,
+            request,
+            queryset,
+            title="Mark done",
+            label="Note to the member",
+            apply=lambda obj, text: account_change_request_resolve(
+                actor=request.user,
+                change_request=obj,
+                status=AccountChangeRequest.Status.DONE,
+                note=text,
+            ),  # type: ignore[arg-type]  # staff
+        )
+
+    @admin.action(description="Decline and tell the member…")
+    def decline(
+        self, request: HttpRequest, queryset: QuerySet[AccountChangeRequest]
+    ) -> HttpResponse | None:
+        """Close as declined with a note to the member."""
+        return _with_reason(
+            self,
+            request,
+            queryset,
+            title="Decline",
+            label="Reason (sent to the member)",
+            apply=lambda obj, text: account_change_request_resolve(
+                actor=request.user,
+                change_request=obj,
+                status=AccountChangeRequest.Status.DECLINED,
+                note=text,
+            ),  # type: ignore[arg-type]  # staff
+        )
+
+
+@admin.register(StolenPasswordReport)
+class StolenPasswordReportAdmin(admin.ModelAdmin):
+    """Stolen-password reports; staff complete them by sending a reset link (clause P13)."""
+
+    list_display = ("reported_at", "user", "sessions_ended", "completed_at", "completed_by")
+    list_filter = (("completed_at", admin.EmptyFieldListFilter),)
+    readonly_fields = ("user", "reported_at", "sessions_ended", "completed_at", "completed_by")
+    actions = ("send_reset_link",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        """Reports come from the member."""
+        return False
+
+    @admin.action(description="Send the member a password reset link")
+    def send_reset_link(
+        self, request: HttpRequest, queryset: QuerySet[StolenPasswordReport]
+    ) -> None:
+        """Email a single-use reset link; staff never see or choose the password."""
+        done = 0
+        for report in queryset:
+            try:
+                stolen_password_complete(actor=request.user, report=report)  # type: ignore[arg-type]  # staff
+                done += 1
+            except ValidationError as exc:
+                self.message_user(request, f"{report}: {' '.join(exc.messages)}", messages.ERROR)
+        self.message_user(request, f"Sent {done} reset link(s).", messages.SUCCESS)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit log: superusers read it; nobody adds, edits or deletes (clause P8)."""
+
+    list_display = (
+        "occurred_at",
+        "actor_label",
+        "action",
+        "verb",
+        "object_type",
+        "object_id",
+        "object_repr",
+    )
+    list_filter = ("action", "object_type")
+    search_fields = ("actor_label", "object_id", "verb")
+    date_hierarchy = "occurred_at"
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        """Superusers only."""
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """Superusers only."""
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        """Append-only: written by code, never by hand."""
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """Append-only."""
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """Append-only."""
+        return False

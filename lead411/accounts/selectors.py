@@ -1,0 +1,78 @@
+"""Read membership state."""
+
+from typing import Any
+
+from .models import Application, StolenPasswordReport
+
+
+def member_has_access(*, user: Any) -> bool:
+    """Return True when ``user`` may use the member area (search leads).
+
+    Active staff, and active users without an application (created by staff: admin,
+    ``createsuperuser``, ``setup_demo``), are members. An applicant is a member only once
+    approved; pending, info-requested and refused applicants are not (clauses P3, P9).
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_staff:
+        return True
+    status = Application.objects.filter(user=user).values_list("status", flat=True).first()
+    return status is None or status == Application.Status.APPROVED
+
+
+def stolen_password_report_open(*, user: Any) -> StolenPasswordReport | None:
+    """Return the member's stolen-password report that staff have not completed, or None."""
+    return (
+        StolenPasswordReport.objects.filter(user=user, completed_at__isnull=True)
+        .order_by("-reported_at")
+        .first()
+    )
+
+
+def member_data_export(*, user: Any) -> dict[str, Any]:
+    """Return everything the accounts app stores about ``user`` as JSON-ready data.
+
+    Shape: ``{"account": {...}, "email_addresses": [...], "application": {...} | None,
+    "account_change_requests": [...], "stolen_password_reports": [...]}``. The password
+    hash is left out: it is a secret, not information about the member.
+    """
+    from allauth.account.models import EmailAddress
+
+    from lead411.core.audit import snapshot
+
+    application = Application.objects.filter(user=user).first()
+    return {
+        "account": snapshot(
+            obj=user, fields=("email", "first_name", "last_name", "date_joined", "last_login")
+        ),
+        "email_addresses": list(
+            EmailAddress.objects.filter(user=user).values("email", "verified", "primary")
+        ),
+        "application": snapshot(
+            obj=application,
+            fields=(
+                "company",
+                "job_title",
+                "telephone",
+                "industry",
+                "company_size",
+                "country",
+                "status",
+                "refusal_reason",
+                "info_request",
+                "info_response",
+                "submitted_at",
+                "decided_at",
+            ),
+        )
+        if application
+        else None,
+        "account_change_requests": [
+            snapshot(obj=r, fields=("created_at", "kind", "details", "status", "staff_note"))
+            for r in user.account_change_requests.all()
+        ],
+        "stolen_password_reports": [
+            snapshot(obj=r, fields=("reported_at", "completed_at"))
+            for r in user.stolen_password_reports.all()
+        ],
+    }
