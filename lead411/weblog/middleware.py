@@ -1,0 +1,77 @@
+"""Records public (non-member) requests in the anonymous web log (clause P2).
+
+A request is public when no user is authenticated before or after the view runs and
+its path starts with none of ``WEBLOG_EXCLUDED_PATH_PREFIXES`` (admin, staff, static
+files, health check, the member area). Member traffic is the activity app's business.
+Place this after AuthenticationMiddleware.
+"""
+
+import datetime as dt
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from lead411.core import clock
+
+from .recorder import buffer
+from .services import pageview_build, query_allowlist
+
+
+def _authenticated(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated)
+
+
+def _response_bytes(response: HttpResponse) -> int:
+    if response.has_header("Content-Length"):
+        try:
+            return int(response["Content-Length"])
+        except ValueError:
+            return 0
+    return 0 if getattr(response, "streaming", False) else len(response.content)
+
+
+class PageViewRecorderMiddleware:
+    """Buffers one minimised PageView per public request; writing happens elsewhere."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not getattr(settings, "WEBLOG_RECORDING_ENABLED", True) or self._excluded(request):
+            return self.get_response(request)
+        anonymous = not _authenticated(request)
+        started = time.perf_counter()
+        response = self.get_response(request)
+        if anonymous and not _authenticated(request):
+            duration_ms = int((time.perf_counter() - started) * 1000)
+            self._record(request, response, duration_ms)
+        return response
+
+    @staticmethod
+    def _excluded(request: HttpRequest) -> bool:
+        prefixes = getattr(settings, "WEBLOG_EXCLUDED_PATH_PREFIXES", ())
+        return request.path.startswith(tuple(prefixes))
+
+    @staticmethod
+    def _record(request: HttpRequest, response: HttpResponse, duration_ms: int) -> None:
+        now = clock.now().astimezone(dt.UTC)
+        ip = request.META.get("REMOTE_ADDR", "")
+        user_agent = request.META.get("HTTP_USER_AGENT", "")
+        buffer.add(
+            pageview_build(
+                time=now,
+                ip=ip,
+                user_agent=user_agent,
+                method=request.method or "GET",
+                path=request.get_full_path(),
+                status=response.status_code,
+                response_bytes=_response_bytes(response),
+                referrer=request.META.get("HTTP_REFERER", ""),
+                day_salt=buffer.salt(now.date()),
+                duration_ms=duration_ms,
+                allowlist=query_allowlist(),
+            )
+        )
