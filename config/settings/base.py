@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "lead411.accounts",
     "lead411.leads",
     "lead411.pages",
+    "lead411.policy",
 ]
 
 MIDDLEWARE = [
@@ -65,6 +66,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "lead411.core.context_processors.operator",
+                # The privacy-policy notice banner for members (clause P15).
+                "lead411.policy.context_processors.policy_notice",
             ],
         },
     },

@@ -1,0 +1,172 @@
+"""Staff screens: policy drafts and publishing (P15); conversations, breach reports first (P1)."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join, linebreaks
+
+from lead411.policy import services
+from lead411.policy.models import Conversation, PolicyAcknowledgement, PolicyVersion
+
+
+@admin.register(PolicyVersion)
+class PolicyVersionAdmin(admin.ModelAdmin):
+    """Drafts are edited here; a published version is shown read-only and cannot be deleted."""
+
+    list_display = ("number", "title", "published_at", "effective_at", "acknowledgement_count")
+    ordering = ("-number",)
+    actions = ("publish_selected",)
+    draft_readonly = ("created_at", "published_at", "published_by")
+    all_fields = (
+        "number",
+        "title",
+        "summary_of_changes",
+        "effective_at",
+        "body",
+        "created_at",
+        "published_at",
+        "published_by",
+    )
+    fields = all_fields
+
+    @admin.display(description="acknowledged by")
+    def acknowledgement_count(self, obj: PolicyVersion) -> int:
+        return obj.acknowledgements.count()
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None and obj.is_published:
+            return self.all_fields
+        return self.draft_readonly
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A published version opens in view mode: no save buttons (clause P15).
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        """Start a new draft from the latest version's text, numbered one higher."""
+        latest = PolicyVersion.objects.order_by("-number").first()
+        if latest is None:
+            return {"number": 1}
+        return {"number": latest.number + 1, "title": latest.title, "body": latest.body}
+
+    def get_actions(self, request: HttpRequest) -> Any:
+        actions = super().get_actions(request)
+        # Bulk delete would skip the model's refusal to delete a published version.
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description="Publish the selected drafts and notify members")
+    def publish_selected(self, request: HttpRequest, queryset: QuerySet[PolicyVersion]) -> None:
+        for version in queryset.order_by("number"):
+            try:
+                published = services.policy_version_publish(actor=request.user, version=version)  # type: ignore[arg-type]  # admin users are Users
+            except ValidationError as error:
+                self.message_user(request, "; ".join(error.messages), messages.ERROR)
+                continue
+            self.message_user(
+                request,
+                f"Version {published.number} is published and effective "
+                f"{published.effective_at:%Y-%m-%d %H:%M} UTC; members see the notice.",
+                messages.SUCCESS,
+            )
+
+
+@admin.register(PolicyAcknowledgement)
+class PolicyAcknowledgementAdmin(admin.ModelAdmin):
+    """Who acknowledged which version, read-only."""
+
+    list_display = ("user", "version", "acknowledged_at")
+    list_filter = ("version",)
+    search_fields = ("user__email",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ConversationAdminForm(forms.ModelForm):
+    """No field of the conversation is edited; the form only carries staff's answer."""
+
+    reply = forms.CharField(
+        label="Answer",
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 10, "cols": 80}),
+        help_text="Saving sends it by email, threaded with this conversation, and shows "
+        "it to the member on the site.",
+    )
+
+    class Meta:
+        model = Conversation
+        fields: list[str] = []
+
+
+@admin.register(Conversation)
+class ConversationAdmin(admin.ModelAdmin):
+    """Contact conversations; breach reports first, then the most recent (clause P1)."""
+
+    form = ConversationAdminForm
+    list_display = ("id", "breach", "category", "name", "email", "status", "last_message_at")
+    list_display_links = ("id", "category")
+    list_filter = ("is_breach_report", "status", "category")
+    search_fields = ("email", "name")
+    ordering = ("-is_breach_report", "-last_message_at", "-id")
+    readonly_fields = (
+        "category",
+        "status",
+        "name",
+        "email",
+        "user",
+        "created_at",
+        "last_message_at",
+        "thread",
+    )
+    fields = (*readonly_fields, "reply")
+    actions = ("close_selected",)
+
+    @admin.display(description="breach report", boolean=True, ordering="-is_breach_report")
+    def breach(self, obj: Conversation) -> bool:
+        return obj.is_breach_report
+
+    @admin.display(description="messages")
+    def thread(self, obj: Conversation) -> str:
+        return format_html_join(
+            "",
+            '<div class="policy-message"><p><strong>{}</strong> · {:%Y-%m-%d %H:%M}</p>{}</div>',
+            (
+                (
+                    "Staff" if m.author_kind == m.Author.STAFF else obj.name,
+                    m.created_at,
+                    format_html("{}", linebreaks(m.body, autoescape=True)),
+                )
+                for m in obj.messages.all()
+            ),
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Conversation, form: Any, change: bool) -> None:
+        """Send staff's answer through ``conversation_reply``; nothing else is saved."""
+        body = form.cleaned_data.get("reply", "")
+        if body.strip():
+            services.conversation_reply(actor=request.user, conversation=obj, body=body)  # type: ignore[arg-type]  # admin users are Users
+            self.message_user(request, "Your answer was sent.", messages.SUCCESS)
+
+    @admin.action(description="Close the selected conversations")
+    def close_selected(self, request: HttpRequest, queryset: QuerySet[Conversation]) -> None:
+        for conversation in queryset:
+            services.conversation_close(actor=request.user, conversation=conversation)  # type: ignore[arg-type]  # admin users are Users

@@ -1,0 +1,183 @@
+"""Policy pages, the notice acknowledgement, the contact form and a member's conversations."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from lead411.policy import selectors, services
+from lead411.policy.forms import AcknowledgeForm, ContactForm, ConversationReplyForm
+from lead411.policy.rendering import policy_diff
+from lead411.policy.throttle import contact_allowed
+
+TOO_MANY_MESSAGES = (
+    "You have sent several messages in the last hour. Please wait a while, or call or "
+    "write to us at the address on this page."
+)
+
+
+def policy_current_view(request: HttpRequest) -> HttpResponse:
+    """Show the version in effect, its effective date, and a later one already posted (P15)."""
+    version = selectors.policy_version_get_current()
+    return render(
+        request,
+        "policy/policy_detail.html",
+        {
+            "version": version,
+            "is_current": True,
+            "upcoming": selectors.policy_version_get_upcoming(),
+            "versions": selectors.policy_version_list_published(),
+        },
+    )
+
+
+def policy_version_view(request: HttpRequest, number: int) -> HttpResponse:
+    """Show published version ``number`` at its permanent URL; 404 for drafts and unknowns."""
+    version = selectors.policy_version_get(number=number)
+    if version is None:
+        raise Http404("No such policy version.")
+    current = selectors.policy_version_get_current()
+    return render(
+        request,
+        "policy/policy_detail.html",
+        {
+            "version": version,
+            "is_current": current is not None and current.pk == version.pk,
+            "current": current,
+            "versions": selectors.policy_version_list_published(),
+        },
+    )
+
+
+def _version_number(value: str | None, default: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError as error:
+        raise Http404("Version numbers are whole numbers.") from error
+
+
+def policy_diff_view(request: HttpRequest) -> HttpResponse:
+    """Show the line differences between published versions ``?a=`` and ``?b=`` (P15).
+
+    Without parameters it compares the version in effect with the one before it.
+    """
+    versions = selectors.policy_version_list_published()
+    latest = versions.first()
+    if latest is None:
+        raise Http404("No policy version is published yet.")
+    b_number = _version_number(request.GET.get("b"), latest.number)
+    a_number = _version_number(request.GET.get("a"), max(b_number - 1, 1))
+    old = selectors.policy_version_get(number=a_number)
+    new = selectors.policy_version_get(number=b_number)
+    if old is None or new is None:
+        raise Http404("No such policy version.")
+    lines = policy_diff(
+        old=old.body,
+        new=new.body,
+        old_label=f"Version {old.number}",
+        new_label=f"Version {new.number}",
+    )
+    return render(
+        request,
+        "policy/policy_diff.html",
+        {"old": old, "new": new, "lines": lines, "versions": versions},
+    )
+
+
+@require_POST
+@login_required
+def policy_acknowledge_view(request: HttpRequest) -> HttpResponse:
+    """Record the member's acknowledgement of the notice, then go back where they were."""
+    form = AcknowledgeForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse("Bad request.", status=400)
+    version = selectors.policy_version_get(number=form.cleaned_data["version"])
+    if version is None:
+        raise Http404("No such policy version.")
+    services.policy_acknowledge(user=request.user, version=version)  # type: ignore[arg-type]  # login_required
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("policy:privacy")
+    return redirect(target)
+
+
+@require_http_methods(["GET", "POST"])
+def contact_view(request: HttpRequest) -> HttpResponse:
+    """Show the operator's postal address, telephone, fax and email, and the contact form.
+
+    A post becomes a conversation staff answer (clauses P1, P10). A filled honeypot is
+    answered like a success and stored nowhere; past the hourly limit the form is shown
+    again with the reason.
+    """
+    user = request.user
+    initial = {}
+    if user.is_authenticated:
+        initial = {"name": user.get_full_name(), "email": user.email}  # type: ignore[union-attr]  # authenticated
+    if request.method == "POST":
+        form = ContactForm(request.POST, initial=initial)
+        if form.is_valid():
+            if form.is_honeypot_filled:
+                return redirect("policy:contact-sent")
+            if not contact_allowed(client_ip=request.META.get("REMOTE_ADDR", "")):
+                form.add_error(None, TOO_MANY_MESSAGES)
+            else:
+                services.conversation_start(
+                    user=user if user.is_authenticated else None,  # type: ignore[arg-type]  # authenticated
+                    name=form.cleaned_data["name"],
+                    email=form.cleaned_data["email"],
+                    category=form.cleaned_data["category"],
+                    body=form.cleaned_data["message"],
+                )
+                return redirect("policy:contact-sent")
+    else:
+        category = request.GET.get("category", "")
+        form = ContactForm(initial={**initial, **({"category": category} if category else {})})
+    return render(request, "policy/contact_form.html", {"form": form})
+
+
+def contact_sent_view(request: HttpRequest) -> HttpResponse:
+    """Thank the sender and say what happens next."""
+    return render(request, "policy/contact_sent.html")
+
+
+@login_required
+def conversation_list_view(request: HttpRequest) -> HttpResponse:
+    """List the logged-in member's conversations with staff."""
+    conversations = selectors.conversation_list_for(member=request.user)  # type: ignore[arg-type]  # login_required
+    return render(request, "policy/conversation_list.html", {"conversations": conversations})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def conversation_detail_view(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Show one of the member's conversations and let them answer on the site."""
+    conversation = get_object_or_404(
+        selectors.conversation_list_for(member=request.user),  # type: ignore[arg-type]  # login_required
+        pk=conversation_id,
+    )
+    form = ConversationReplyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.conversation_member_reply(
+                member=request.user,  # type: ignore[arg-type]  # login_required
+                conversation=conversation,
+                body=form.cleaned_data["message"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Your answer was sent to our staff.")
+            return redirect("policy:conversation-detail", conversation_id=conversation.pk)
+    return render(
+        request,
+        "policy/conversation_detail.html",
+        {"conversation": conversation, "messages_list": conversation.messages.all(), "form": form},
+    )
