@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "lead411.leads",
     "lead411.pages",
     "lead411.policy",
+    "lead411.activity",
+    "lead411.reports",
 ]
 
 MIDDLEWARE = [
@@ -47,6 +49,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Members' visit and page counters (clause P4); reads request.user, so after auth.
+    "lead411.activity.middleware.MemberActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -218,3 +222,16 @@ Q_CLUSTER: dict[str, object] = {
 if REDIS_URL:
     Q_CLUSTER.pop("orm")
     Q_CLUSTER["redis"] = REDIS_URL
+
+# Member activity (lead411.activity, clause P4).
+ACTIVITY_RECORDING_ENABLED = env.bool("ACTIVITY_RECORDING_ENABLED", default=True)
+# Daily counters older than this many days are deleted by the daily purge job.
+ACTIVITY_RETENTION_DAYS = env.int("ACTIVITY_RETENTION_DAYS", default=365)
+# A request after this many idle minutes starts a new visit (the web-analytics convention).
+ACTIVITY_VISIT_GAP_MINUTES = 30
+
+# Aggregate reports for third parties (lead411.reports, clauses P6, P14).
+# No released count is below this; the system check refuses values under 5.
+REPORT_MIN_CELL = env.int("REPORT_MIN_CELL", default=10)
+# Differential-privacy budget per recipient: the sum of epsilons of all its releases.
+REPORT_EPSILON_BUDGET_PER_RECIPIENT = env.float("REPORT_EPSILON_BUDGET_PER_RECIPIENT", default=1.0)

@@ -50,6 +50,7 @@ def configured_jobs() -> list[Job]:
         Job(
             "clear expired sessions", "lead411.core.tasks.sessions_clear_expired", 24 * 60, "03:30"
         ),
+        Job("purge old member activity", "lead411.activity.tasks.activity_purge", 24 * 60, "03:45"),
     ]
 
 

@@ -1,0 +1,146 @@
+"""Read member activity: one member's summary, and the most-used pages across members (P4)."""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Max, Min, QuerySet, Sum
+from django.urls import NoReverseMatch, reverse
+
+from .models import MemberDailyActivity
+
+PageType = MemberDailyActivity.PageType
+
+
+@dataclass(frozen=True)
+class PageUse:
+    """Use of one kind of page: page views, visits started there, distinct members."""
+
+    page_type: str
+    label: str
+    pageviews: int
+    visits: int
+    members: int = 1
+
+
+@dataclass(frozen=True)
+class ActivitySummary:
+    """What is recorded about one member: totals, the day span, pages by use (most first)."""
+
+    visits: int
+    pageviews: int
+    first_day: dt.date | None
+    last_day: dt.date | None
+    pages: list[PageUse]
+    retention_days: int
+
+
+def _pages(rows: Any) -> list[PageUse]:
+    labels = dict(PageType.choices)
+    uses = [
+        PageUse(
+            page_type=row["page_type"],
+            label=labels.get(row["page_type"], row["page_type"]),
+            pageviews=row["pageviews"] or 0,
+            visits=row["visits"] or 0,
+            members=row.get("members", 1),
+        )
+        for row in rows
+    ]
+    return sorted(uses, key=lambda use: (-use.pageviews, use.label))
+
+
+def member_activity_summary(*, member: Any) -> ActivitySummary:
+    """Return ``ActivitySummary`` of everything still kept about ``member`` (two queries)."""
+    rows = MemberDailyActivity.objects.filter(member=member)
+    span = rows.aggregate(first=Min("day"), last=Max("day"))
+    pages = _pages(
+        rows.values("page_type").annotate(pageviews=Sum("pageviews"), visits=Sum("visits"))
+    )
+    return ActivitySummary(
+        visits=sum(p.visits for p in pages),
+        pageviews=sum(p.pageviews for p in pages),
+        first_day=span["first"],
+        last_day=span["last"],
+        pages=pages,
+        retention_days=int(getattr(settings, "ACTIVITY_RETENTION_DAYS", 365)),
+    )
+
+
+def activity_top_pages(
+    *, start: dt.date | None = None, end: dt.date | None = None
+) -> list[PageUse]:
+    """Return page kinds by total page views across members, most used first.
+
+    ``start`` and ``end`` (inclusive, site-time-zone days) bound the period when given.
+    ``members`` is the number of distinct members who used each kind.
+    """
+    rows = MemberDailyActivity.objects.all()
+    if start:
+        rows = rows.filter(day__gte=start)
+    if end:
+        rows = rows.filter(day__lte=end)
+    return _pages(
+        rows.values("page_type").annotate(
+            pageviews=Sum("pageviews"), visits=Sum("visits"), members=Count("member", distinct=True)
+        )
+    )
+
+
+def member_activity_list() -> QuerySet[Any]:
+    """Return members with any kept activity, as ``{member_id, member__email, visits,
+    pageviews, last_day}`` dicts, most visits first (for the sales-leads team)."""
+    return (
+        MemberDailyActivity.objects.values("member_id", "member__email")
+        .annotate(visits=Sum("visits"), pageviews=Sum("pageviews"), last_day=Max("day"))
+        .order_by("-visits", "-pageviews", "member_id")
+    )
+
+
+@dataclass(frozen=True)
+class Cookie:
+    """A cookie the site sets: its name, why, and how long it lives."""
+
+    name: str
+    purpose: str
+    lifetime: str
+
+
+def site_cookies() -> list[Cookie]:
+    """Return the cookies the site sets, with names read from settings (clause P4)."""
+    days = settings.SESSION_COOKIE_AGE // 86400
+    return [
+        Cookie(
+            settings.SESSION_COOKIE_NAME,
+            "Keeps you logged in. The same session is what lets us count your visits and "
+            "the pages you use (shown on this page).",
+            f"Until you close the browser, or {days} days if you ticked \u201cRemember me\u201d.",
+        ),
+        Cookie(
+            settings.CSRF_COOKIE_NAME,
+            "Protects forms against cross-site request forgery; holds a random token only.",
+            "One year, or until you clear it.",
+        ),
+        Cookie(
+            "messages",
+            "Carries a one-time notice (\u201cSaved\u201d) to the next page when it does not fit "
+            "in the session; deleted once shown.",
+            "Until the notice is shown.",
+        ),
+    ]
+
+
+def member_data_links() -> list[tuple[str, str]]:
+    """Return ``(label, url)`` links to the member's data export and deletion, when the
+    accounts app provides them; a link whose URL name does not exist is left out."""
+    links: list[tuple[str, str]] = []
+    for label, name in (
+        ("Download all your data (JSON)", "accounts:my-data"),
+        ("Delete your account", "accounts:delete"),
+    ):
+        try:
+            links.append((label, reverse(name)))
+        except NoReverseMatch:
+            continue
+    return links
