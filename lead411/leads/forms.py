@@ -28,7 +28,9 @@ class TextListField(forms.Field):
     def to_python(self, value: Any) -> list[str]:
         if not value:
             return []
-        values = [str(v).strip() for v in value] if isinstance(value, list | tuple) else [str(value)]
+        values = (
+            [str(v).strip() for v in value] if isinstance(value, list | tuple) else [str(value)]
+        )
         return list(dict.fromkeys(v for v in values if v))
 
     def validate(self, value: list[str]) -> None:
@@ -41,7 +43,8 @@ class TextListField(forms.Field):
         for item in value:
             if len(item) > MAX_FILTER_VALUE_CHARS:
                 raise ValidationError(
-                    f"A value may have at most {MAX_FILTER_VALUE_CHARS} characters.", code="too_long"
+                    f"A value may have at most {MAX_FILTER_VALUE_CHARS} characters.",
+                    code="too_long",
                 )
             if "\x00" in item:
                 raise ValidationError("Null characters are not allowed.", code="null_characters")
@@ -107,7 +110,10 @@ class LeadSearchForm(forms.Form):
     page = forms.IntegerField(
         required=False,
         min_value=1,
-        error_messages={"invalid": "The page must be a whole number.", "min_value": "Pages start at 1."},
+        error_messages={
+            "invalid": "The page must be a whole number.",
+            "min_value": "Pages start at 1.",
+        },
     )
 
     def __init__(self, data: QueryDict | None = None, **kwargs: Any) -> None:

@@ -40,7 +40,7 @@ _FTS_TABLE_FILTER = (
     "(SELECT rowid FROM leads_event_fts WHERE leads_event_fts MATCH %s)"
 )
 # Must match the GIN index expression of migration 0002 exactly, or PostgreSQL scans.
-_PG_VECTOR = "to_tsvector('english', \"leads_triggerevent\".\"search_document\")"
+_PG_VECTOR = 'to_tsvector(\'english\', "leads_triggerevent"."search_document")'
 _PG_FILTER = f"{_PG_VECTOR} @@ plainto_tsquery('english', %s)"
 _PG_RANK = f"ts_rank({_PG_VECTOR}, plainto_tsquery('english', %s))"
 
@@ -161,11 +161,19 @@ def _is_postgresql() -> bool:
     return connection.vendor == "postgresql"
 
 
+def _raw(sql: str, text: str, output_field: BooleanField | FloatField) -> RawSQL:
+    """Return a RawSQL expression of one of this module's constant SQL strings.
+
+    Only the constants above reach ``sql``; user text travels as the bound parameter.
+    """
+    return RawSQL(sql, (text,), output_field=output_field)  # noqa: S611 (constant SQL, bound text)
+
+
 def _text_filter(terms: list[str]) -> RawSQL:
     """Return a boolean SQL expression true for events whose search document has all ``terms``."""
     if _is_postgresql():
-        return RawSQL(_PG_FILTER, (" ".join(terms),), output_field=BooleanField())
-    return RawSQL(_FTS_TABLE_FILTER, (fts5_match_expression(terms),), output_field=BooleanField())
+        return _raw(_PG_FILTER, " ".join(terms), BooleanField())
+    return _raw(_FTS_TABLE_FILTER, fts5_match_expression(terms), BooleanField())
 
 
 def _filtered_events(query: LeadQuery, *, with_text: bool = True) -> QuerySet[TriggerEvent]:
@@ -206,7 +214,11 @@ def _filtered_events(query: LeadQuery, *, with_text: bool = True) -> QuerySet[Tr
 def _ordering(sort: Sort) -> list[OrderBy | str]:
     """Return the ORDER BY for a date or amount sort; unknown dates and amounts go last."""
     if sort == "amount":
-        return [F("amount_usd").desc(nulls_last=True), F("announced_on").desc(nulls_last=True), "-id"]
+        return [
+            F("amount_usd").desc(nulls_last=True),
+            F("announced_on").desc(nulls_last=True),
+            "-id",
+        ]
     return [F("announced_on").desc(nulls_last=True), "-id"]
 
 
@@ -244,7 +256,7 @@ def _ordered_events(query: LeadQuery, *, offset: int, limit: int) -> list[Trigge
         return [by_id[event_id] for event_id in ids if event_id in by_id]
     events = _filtered_events(query).select_related("company")
     if sort == "relevance":
-        rank = RawSQL(_PG_RANK, (" ".join(query.terms),), output_field=FloatField())
+        rank = _raw(_PG_RANK, " ".join(query.terms), FloatField())
         events = events.annotate(rank=rank).order_by("-rank", "-id")
     else:
         events = events.order_by(*_ordering(sort))
@@ -316,9 +328,7 @@ def lead_search(*, query: LeadQuery, page: int) -> SearchResult:
     total = events.count()
     num_pages = max(1, min(math.ceil(total / page_size), settings.LEADS_MAX_PAGE))
     page = min(max(1, page), num_pages)
-    rows = (
-        _ordered_events(query, offset=(page - 1) * page_size, limit=page_size) if total else []
-    )
+    rows = _ordered_events(query, offset=(page - 1) * page_size, limit=page_size) if total else []
     return SearchResult(
         events=rows,
         total=total,
@@ -349,9 +359,11 @@ def lead_export_rows(*, query: LeadQuery, chunk_size: int = 500) -> Iterator[Tri
             by_id = with_company.in_bulk(chunk)
             yield from (by_id[i] for i in chunk if i in by_id)
         return
-    events = _filtered_events(query).select_related("company").prefetch_related("company__categories")
+    events = (
+        _filtered_events(query).select_related("company").prefetch_related("company__categories")
+    )
     if sort == "relevance":
-        rank = RawSQL(_PG_RANK, (" ".join(query.terms),), output_field=FloatField())
+        rank = _raw(_PG_RANK, " ".join(query.terms), FloatField())
         events = events.annotate(rank=rank).order_by("-rank", "-id")
     else:
         events = events.order_by(*_ordering(sort))
@@ -386,7 +398,4 @@ def lead_get(*, event_id: int) -> LeadDetail:
 
 def lead_list_latest(*, limit: int = 5) -> list[TriggerEvent]:
     """Return the ``limit`` most recently announced events with their company (home teaser)."""
-    return list(
-        TriggerEvent.objects.select_related("company").order_by(*_ordering("date"))[:limit]
-    )
-
+    return list(TriggerEvent.objects.select_related("company").order_by(*_ordering("date"))[:limit])

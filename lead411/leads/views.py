@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -116,7 +117,7 @@ def _export_lines(request: HttpRequest, events: Iterable[TriggerEvent]) -> Itera
 
 @login_required
 @require_GET
-def lead_export_csv_view(request: HttpRequest) -> HttpResponse:
+def lead_export_csv_view(request: HttpRequest) -> HttpResponseBase:
     """Stream the search result as CSV (at most ``settings.LEADS_EXPORT_MAX_ROWS`` rows).
 
     Takes the search page's parameters (``page`` is ignored); bad parameters get the

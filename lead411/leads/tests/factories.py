@@ -12,7 +12,7 @@ from lead411.leads.services import build_search_document
 IMPORTED_AT = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
 
 
-class CategoryFactory(factory.django.DjangoModelFactory):
+class CategoryFactory(factory.django.DjangoModelFactory[Category]):
     class Meta:
         model = Category
         django_get_or_create = ("name",)
@@ -20,7 +20,7 @@ class CategoryFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Category {n}")
 
 
-class CompanyFactory(factory.django.DjangoModelFactory):
+class CompanyFactory(factory.django.DjangoModelFactory[Company]):
     """A company; pass ``categories=["Software", ...]`` to attach categories by name."""
 
     class Meta:
@@ -46,7 +46,7 @@ class CompanyFactory(factory.django.DjangoModelFactory):
             self.categories.set([CategoryFactory(name=name) for name in extracted])
 
 
-class TriggerEventFactory(factory.django.DjangoModelFactory):
+class TriggerEventFactory(factory.django.DjangoModelFactory[TriggerEvent]):
     """A funding round; its search document is built from the company as the importer does."""
 
     class Meta:
@@ -73,7 +73,7 @@ class TriggerEventFactory(factory.django.DjangoModelFactory):
     updated_at = factory.LazyFunction(timezone.now)
 
 
-class ContactFactory(factory.django.DjangoModelFactory):
+class ContactFactory(factory.django.DjangoModelFactory[Contact]):
     class Meta:
         model = Contact
 

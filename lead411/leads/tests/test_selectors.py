@@ -1,6 +1,7 @@
 """Lead search selectors on the vendor in use (SQLite FTS5 or PostgreSQL full text)."""
 
 import datetime as dt
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -25,31 +26,36 @@ pytestmark = [pytest.mark.django_db, pytest.mark.clause("L2")]
 def leads() -> dict[str, TriggerEvent]:
     """Five events of four companies in three places."""
     acme = CompanyFactory(name="Acme Robotics", categories=["Software", "Robotics"])
-    bio = CompanyFactory(name="BioGen Labs", categories=["Biotechnology"], region="MA", city="Boston")
+    bio = CompanyFactory(
+        name="BioGen Labs", categories=["Biotechnology"], region="MA", city="Boston"
+    )
     cloudy = CompanyFactory(
-        name="Cloudy Systems", categories=["Software", "Cloud"], country_code="GBR", region="H9",
+        name="Cloudy Systems",
+        categories=["Software", "Cloud"],
+        country_code="GBR",
+        region="H9",
         city="London",
     )
     nodate = CompanyFactory(name="Quiet Widgets", categories=["Hardware"], city="Palo Alto")
     return {
-        "acme_a": TriggerEventFactory(
+        "acme_a": TriggerEventFactory.create(
             company=acme, announced_on=dt.date(2014, 3, 1), amount=Decimal(5_000_000),
             summary="Acme Robotics raised a $5M series A", series="A",
         ),
-        "acme_acq": TriggerEventFactory(
+        "acme_acq": TriggerEventFactory.create(
             company=acme, kind=TriggerEvent.Kind.ACQUISITION, round_type="",
             announced_on=dt.date(2015, 1, 10), amount=Decimal(100_000_000), counterparty="BigCo",
             summary="Acme Robotics was acquired by BigCo for $100M",
         ),
-        "bio_seed": TriggerEventFactory(
+        "bio_seed": TriggerEventFactory.create(
             company=bio, round_type="seed", announced_on=dt.date(2013, 5, 5),
             amount=Decimal(500_000), summary="BioGen Labs raised a $500K seed round",
         ),
-        "cloudy_b": TriggerEventFactory(
+        "cloudy_b": TriggerEventFactory.create(
             company=cloudy, announced_on=dt.date(2014, 11, 20), amount=Decimal(20_000_000),
             summary="Cloudy Systems raised a $20M series B", series="B",
         ),
-        "quiet": TriggerEventFactory(
+        "quiet": TriggerEventFactory.create(
             company=nodate, announced_on=None, amount=None,
             summary="Quiet Widgets raised an undisclosed venture round",
         ),
@@ -89,7 +95,11 @@ def test_no_words_lists_everything_newest_first_with_unknown_dates_last(leads):
 
 def test_words_match_company_name_category_and_summary(leads):
     by_category = lead_search(query=LeadQuery(q="software"), page=1)
-    assert set(_ids(by_category)) == {leads["acme_a"].pk, leads["acme_acq"].pk, leads["cloudy_b"].pk}
+    assert set(_ids(by_category)) == {
+        leads["acme_a"].pk,
+        leads["acme_acq"].pk,
+        leads["cloudy_b"].pk,
+    }
     by_name = lead_search(query=LeadQuery(q="biogen"), page=1)
     assert _ids(by_name) == [leads["bio_seed"].pk]
     by_summary = lead_search(query=LeadQuery(q="acquired bigco"), page=1)
@@ -145,7 +155,14 @@ def test_fts_syntax_in_user_text_never_raises(leads, text):
 
 def test_operators_and_punctuation_are_plain_words(leads):
     plain = set(_ids(lead_search(query=LeadQuery(q="software"), page=1)))
-    for text in ("OR software", "software*", '"software"', "(software)", "-software", "software NOT"):
+    for text in (
+        "OR software",
+        "software*",
+        '"software"',
+        "(software)",
+        "-software",
+        "software NOT",
+    ):
         assert set(_ids(lead_search(query=LeadQuery(q=text), page=1))) == plain, text
 
 
@@ -186,7 +203,12 @@ def test_facets_count_the_filtered_set(leads):
     }  # fmt: skip
     assert _facet(everything, "country") == {"USA": 4, "GBR": 1}
     assert _facet(everything, "region") == {"CA": 3, "H9": 1, "MA": 1}
-    assert _facet(everything, "city") == {"San Francisco": 2, "Boston": 1, "London": 1, "Palo Alto": 1}
+    assert _facet(everything, "city") == {
+        "San Francisco": 2,
+        "Boston": 1,
+        "London": 1,
+        "Palo Alto": 1,
+    }
 
     software = lead_search(query=LeadQuery(q="software"), page=1)
     assert _facet(software, "kind") == {"funding_round": 2, "acquisition": 1}
@@ -205,7 +227,12 @@ def test_facets_mark_selected_values_and_keep_ones_with_no_count(leads):
 def test_pagination_has_a_hard_page_size_and_clamps_pages(leads, settings):
     settings.LEADS_PAGE_SIZE = 2
     first = lead_search(query=LeadQuery(), page=1)
-    assert (len(first.events), first.num_pages, first.has_next, first.has_previous) == (2, 3, True, False)
+    assert (len(first.events), first.num_pages, first.has_next, first.has_previous) == (
+        2,
+        3,
+        True,
+        False,
+    )
     last = lead_search(query=LeadQuery(), page=3)
     assert _ids(last) == [leads["quiet"].pk]
     assert (last.start_index, last.end_index) == (5, 5)
@@ -224,7 +251,7 @@ def test_max_page_caps_the_number_of_pages(leads, settings):
 def test_relevance_paginates_in_rank_order(leads, settings):
     settings.LEADS_PAGE_SIZE = 1
     pages = [_ids(lead_search(query=LeadQuery(q="software"), page=p)) for p in (1, 2, 3)]
-    assert sorted(sum(pages, [])) == sorted(
+    assert sorted(itertools.chain.from_iterable(pages)) == sorted(
         leads[k].pk for k in ("acme_a", "acme_acq", "cloudy_b")
     )
 
