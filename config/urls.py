@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("members/", include("lead411.accounts.urls")),
     path("leads/", include("lead411.leads.urls")),
+    path("newsletter/", include("lead411.newsletter.urls")),
     path("", include("lead411.policy.urls")),
     path("", include("lead411.pages.urls")),
 ]

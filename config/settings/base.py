@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "lead411.accounts",
     "lead411.leads",
     "lead411.pages",
+    "lead411.newsletter",
     "lead411.policy",
     "lead411.activity",
     "lead411.reports",
@@ -235,3 +236,36 @@ ACTIVITY_VISIT_GAP_MINUTES = 30
 REPORT_MIN_CELL = env.int("REPORT_MIN_CELL", default=10)
 # Differential-privacy budget per recipient: the sum of epsilons of all its releases.
 REPORT_EPSILON_BUDGET_PER_RECIPIENT = env.float("REPORT_EPSILON_BUDGET_PER_RECIPIENT", default=1.0)
+
+# The Daily eMail Newsletter and the outbox (lead411.newsletter; clauses L3, L4, P5, P7).
+# The daily build and send runs at this wall-clock time ("HH:MM") in TIME_ZONE.
+NEWSLETTER_SEND_TIME = env.str("NEWSLETTER_SEND_TIME", default="06:00")
+# The scheduler drains the outbox (retries, replies, updates) every this many minutes; 0: off.
+NEWSLETTER_OUTBOX_POLL_MINUTES = env.int("NEWSLETTER_OUTBOX_POLL_MINUTES", default=5)
+# A newsletter covers at most this many days of new events (a member never mailed before).
+NEWSLETTER_MAX_WINDOW_DAYS = env.int("NEWSLETTER_MAX_WINDOW_DAYS", default=7)
+# Leads shown per saved search in one newsletter; the rest is one link to the search.
+NEWSLETTER_MAX_LEADS_PER_SEARCH = env.int("NEWSLETTER_MAX_LEADS_PER_SEARCH", default=25)
+# Unsubscribe links work this many days (RFC 8058 asks for a long life; at least 30).
+NEWSLETTER_UNSUBSCRIBE_MAX_AGE_DAYS = max(30, env.int("NEWSLETTER_UNSUBSCRIBE_MAX_AGE_DAYS", default=90))
+# Temporary SMTP failures (4xx): retry after base * 2**(attempt-1) seconds, capped, N tries.
+NEWSLETTER_RETRY_BASE_SECONDS = env.int("NEWSLETTER_RETRY_BASE_SECONDS", default=300)
+NEWSLETTER_RETRY_MAX_SECONDS = env.int("NEWSLETTER_RETRY_MAX_SECONDS", default=6 * 3600)
+NEWSLETTER_MAX_ATTEMPTS = env.int("NEWSLETTER_MAX_ATTEMPTS", default=8)
+# Permanent failures (5xx) other than 550/551/553 suppress an address at this count in 30 days.
+NEWSLETTER_SUPPRESS_AFTER_FAILURES = env.int("NEWSLETTER_SUPPRESS_AFTER_FAILURES", default=3)
+# Message-IDs are <hash@domain>; the domain defaults to that of DEFAULT_FROM_EMAIL.
+NEWSLETTER_MESSAGE_ID_DOMAIN = env.str(
+    "NEWSLETTER_MESSAGE_ID_DOMAIN",
+    default=DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">").strip() or "localhost",
+)
+# SMTP envelope sender (MAIL FROM, where bounces go); empty: the address of DEFAULT_FROM_EMAIL.
+NEWSLETTER_ENVELOPE_FROM = env.str("NEWSLETTER_ENVELOPE_FROM", default="")
+# Optional DKIM signing (dkimpy): a PEM private key file, its selector and signing domain.
+NEWSLETTER_DKIM_PRIVATE_KEY_PATH = env.str("NEWSLETTER_DKIM_PRIVATE_KEY_PATH", default="")
+NEWSLETTER_DKIM_SELECTOR = env.str("NEWSLETTER_DKIM_SELECTOR", default="lead411")
+NEWSLETTER_DKIM_DOMAIN = env.str("NEWSLETTER_DKIM_DOMAIN", default=NEWSLETTER_MESSAGE_ID_DOMAIN)
+# SMTP transport security comes from EMAIL_URL: smtp+tls://user:pass@host:587 for
+# STARTTLS (a server without STARTTLS is then an error, never a plaintext send),
+# smtp+ssl://...:465 for implicit TLS. Seconds before an unresponsive server is an error.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT_SECONDS", default=30)

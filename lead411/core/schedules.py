@@ -8,6 +8,7 @@ rebuilt from code and settings at every start (`manage.py sync_schedules`, run b
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_q.models import Schedule
@@ -51,6 +52,17 @@ def configured_jobs() -> list[Job]:
             "clear expired sessions", "lead411.core.tasks.sessions_clear_expired", 24 * 60, "03:30"
         ),
         Job("purge old member activity", "lead411.activity.tasks.activity_purge", 24 * 60, "03:45"),
+        Job(
+            "daily newsletter",
+            "lead411.newsletter.tasks.newsletter_daily_send",
+            24 * 60,
+            settings.NEWSLETTER_SEND_TIME,
+        ),
+        Job(
+            "send outbox",
+            "lead411.newsletter.tasks.outbox_drain",
+            settings.NEWSLETTER_OUTBOX_POLL_MINUTES,
+        ),
     ]
 
 

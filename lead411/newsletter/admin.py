@@ -1,0 +1,116 @@
+"""Admin of the newsletter app: read-mostly views of the outbox; product updates (P5)."""
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+
+from .models import (
+    Delivery,
+    MailPreferences,
+    NewsletterIssue,
+    ProductUpdate,
+    SavedSearch,
+    Suppression,
+)
+from .services import product_update_send
+
+
+@admin.register(SavedSearch)
+class SavedSearchAdmin(admin.ModelAdmin):
+    list_display = ["name", "member", "include_in_newsletter", "updated_at"]
+    list_filter = ["include_in_newsletter"]
+    search_fields = ["name", "member__email"]
+    raw_id_fields = ["member"]
+
+
+@admin.register(MailPreferences)
+class MailPreferencesAdmin(admin.ModelAdmin):
+    list_display = ["member", "daily", "replies", "updates", "updated_at"]
+    list_filter = ["daily", "replies", "updates"]
+    search_fields = ["member__email"]
+    raw_id_fields = ["member"]
+    exclude = ["unsubscribe_key"]  # a bearer secret of the member's unsubscribe links
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(admin.ModelAdmin):
+    list_display = ["email", "smtp_code", "reason", "created_at"]
+    search_fields = ["email"]
+
+
+@admin.register(NewsletterIssue)
+class NewsletterIssueAdmin(admin.ModelAdmin):
+    list_display = [
+        "date",
+        "cutoff_at",
+        "events_considered",
+        "members_considered",
+        "deliveries_created",
+    ]
+    readonly_fields = [f.name for f in NewsletterIssue._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    """The outbox, read-only: rows change only through the sender's state machine."""
+
+    list_display = [
+        "key",
+        "stream",
+        "status",
+        "attempts",
+        "smtp_code",
+        "next_attempt_at",
+        "sent_at",
+    ]
+    list_filter = ["status", "stream", "issue_date"]
+    search_fields = ["key", "to_email", "message_id"]
+    readonly_fields = [f.name for f in Delivery._meta.fields]
+    list_select_related = False
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(ProductUpdate)
+class ProductUpdateAdmin(admin.ModelAdmin):
+    """Staff write an update in Markdown, preview it, then send it with the action."""
+
+    list_display = ["title", "created_at", "sent_at", "recipients", "preview_link"]
+    readonly_fields = ["created_by", "created_at", "sent_at", "recipients"]
+    actions = ["send_update"]
+
+    @admin.display(description="Preview")
+    def preview_link(self, obj: ProductUpdate) -> str:
+        return format_html(
+            '<a href="{}">Preview</a>', reverse("newsletter:update-preview", args=[obj.pk])
+        )
+
+    def save_model(
+        self, request: HttpRequest, obj: ProductUpdate, form: object, change: bool
+    ) -> None:
+        from lead411.core import clock
+
+        if not change:
+            obj.created_by = request.user  # type: ignore[assignment]  # staff are Users
+            obj.created_at = clock.now()
+        super().save_model(request, obj, form, change)  # type: ignore[arg-type]  # Django passes a ModelForm
+
+    @admin.action(description="Send to members who opted in to product updates")
+    def send_update(self, request: HttpRequest, queryset: QuerySet[ProductUpdate]) -> None:
+        for update in queryset:
+            try:
+                count = product_update_send(update=update)
+            except ValueError as exc:
+                self.message_user(request, f"{update.title}: {exc}", messages.WARNING)
+            else:
+                self.message_user(request, f"{update.title}: queued for {count} members.")

@@ -1,0 +1,224 @@
+"""Saved searches, the three email streams and their consent, the outbox (clauses L3, L4, P5, P7).
+
+A member's address is used for exactly three streams (P5): the daily newsletter,
+replies to contacts the member made, and product updates. Account mail (verification,
+password reset) is not a stream: allauth sends it directly, only after the member's own
+action, and never through this outbox.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+
+class Stream(models.TextChoices):
+    """The three uses of a member's address (clause P5), and nothing else."""
+
+    DAILY = "daily", "The Daily eMail Newsletter"
+    REPLIES = "replies", "Replies to messages you sent us"
+    UPDATES = "updates", "Product updates and new features"
+
+
+class SavedSearch(models.Model):
+    """A named lead search; when ``include_in_newsletter`` is on it is an alert (clause L3).
+
+    ``criteria`` holds the search page's GET parameters as ``{name: [values]}``, only the
+    names the lead search form knows, without ``page`` (see ``criteria.criteria_from_params``).
+    """
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches"
+    )
+    name = models.CharField(max_length=100)
+    criteria = models.JSONField(default=dict, blank=True)
+    include_in_newsletter = models.BooleanField("include in my daily newsletter", default=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name_plural = "saved searches"
+        constraints = [
+            models.UniqueConstraint(fields=["member", "name"], name="saved_search_name_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["member", "include_in_newsletter"], name="saved_search_alert_idx")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _new_unsubscribe_key() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class MailPreferences(models.Model):
+    """A member's consent to each stream (clause P5) and the key of their unsubscribe links (P7).
+
+    A member without a row has the defaults: the newsletter and replies on (the service
+    they joined for, and answers to their own messages), product updates off until they
+    opt in. ``unsubscribe_key`` is random, so an unsubscribe token names no member id.
+    """
+
+    member = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="mail_preferences",
+    )
+    unsubscribe_key = models.CharField(max_length=32, unique=True, default=_new_unsubscribe_key)
+    daily = models.BooleanField("the daily newsletter", default=True)
+    replies = models.BooleanField("replies to my messages", default=True)
+    updates = models.BooleanField("product updates and new features", default=False)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "mail preferences"
+
+    def __str__(self) -> str:
+        return f"Mail preferences of member #{self.pk}"
+
+    def allows(self, stream: str) -> bool:
+        """Return True when the member consents to ``stream`` (a ``Stream`` value)."""
+        return bool(getattr(self, Stream(stream).value))
+
+
+STREAM_DEFAULTS = {Stream.DAILY: True, Stream.REPLIES: True, Stream.UPDATES: False}
+
+
+class Suppression(models.Model):
+    """An address the outbox never mails again, after permanent SMTP failures (see outbox)."""
+
+    email = models.EmailField(unique=True)
+    reason = models.CharField(max_length=300)
+    smtp_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class NewsletterIssue(models.Model):
+    """One day's build of the daily newsletter: when it was cut and what it produced (L4).
+
+    ``cutoff_at`` is the latest ``TriggerEvent.imported_at`` the issue covers; a member's
+    next newsletter starts there.
+    """
+
+    date = models.DateField(unique=True)
+    cutoff_at = models.DateTimeField()
+    built_at = models.DateTimeField()
+    events_considered = models.PositiveIntegerField(default=0)
+    members_considered = models.PositiveIntegerField(default=0)
+    deliveries_created = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"Newsletter of {self.date:%Y-%m-%d}"
+
+
+class Delivery(models.Model):
+    """One email to one member in the outbox: written first, sent later, recorded as it goes.
+
+    States (see ``outbox`` for the transitions and the crash analysis):
+    ``pending`` -> ``sending`` (claimed) -> ``handed_over`` (body given to the SMTP server,
+    final dot not yet sent) -> ``sent``; a temporary failure goes back to ``pending`` with
+    a later ``next_attempt_at``; a permanent one ends in ``failed``; ``suppressed`` and
+    ``cancelled`` are rows never sent (bouncing address, consent withdrawn).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Claimed by a sender"
+        HANDED_OVER = "handed_over", "Handed over to SMTP"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed permanently"
+        SUPPRESSED = "suppressed", "Not sent: address suppressed"
+        CANCELLED = "cancelled", "Not sent: no consent"
+
+    key = models.CharField(max_length=200, unique=True, help_text="Idempotency key of the message.")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    stream = models.CharField(max_length=10, choices=Stream.choices)
+    issue = models.ForeignKey(
+        NewsletterIssue, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    issue_date = models.DateField(null=True, blank=True)
+    to_email = models.EmailField()
+    subject = models.CharField(max_length=300)
+    text_body = models.TextField()
+    html_body = models.TextField(blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    message_id = models.CharField(max_length=200, unique=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claim_token = models.CharField(max_length=36, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    smtp_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issue_date", "member", "stream"],
+                condition=models.Q(issue_date__isnull=False),
+                name="delivery_one_per_day_member_stream",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_due_idx"),
+            models.Index(fields=["stream", "member", "issue_date"], name="delivery_member_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.status})"
+
+
+class ProductUpdate(models.Model):
+    """A product update written by staff in Markdown and sent to consenting members (P5 c)."""
+
+    title = models.CharField(max_length=200)
+    body_markdown = models.TextField(help_text="Markdown; HTML is sanitised before sending.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    recipients = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class MemberExportRecord(models.Model):
+    """One superuser export of the member list: who, when, how many rows (clause P6)."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=254)
+    exported_at = models.DateTimeField()
+    rows = models.PositiveIntegerField()
+    purpose = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["-exported_at"]
+
+    def __str__(self) -> str:
+        return f"Member export by {self.actor_label} at {self.exported_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,482 @@
+"""The outbox sender: claim queued deliveries, send them over SMTP, record each as it happens.
+
+State machine of one ``Delivery`` (each arrow is its own committed UPDATE, guarded by the
+sender's claim token so a sender only moves rows it claimed):
+
+    pending --claim--> sending --body written, final dot not yet sent--> handed_over
+    handed_over --final dot, 250--> sent
+    sending/handed_over --4xx--> pending (next_attempt_at later: backoff)
+    sending/handed_over --5xx--> failed (and maybe suppression)
+
+Why ``handed_over`` is committed *before* the final ``.`` of DATA: an SMTP server
+delivers a message only once it has read that dot (RFC 5321 section 4.1.1.4); a
+connection that drops earlier discards it. So, when a sender is killed:
+
+- in ``pending`` or ``sending`` (anything up to and including the body, without the dot),
+  the server has discarded the message; the row is resent, with the same Message-ID.
+  No duplicate is possible: nothing was delivered.
+- in ``handed_over``, the dot was being written or already written; the recovery marks
+  the row ``sent`` (with a note) and does not resend: **at-most-once**. The only way to
+  lose a message is a kill in the few microseconds between the commit of
+  ``handed_over`` and the ``write()`` of the three bytes ``.\\r\\n`` (once written, the
+  kernel delivers them even if the process dies), or a server that rejects at the final
+  dot while the sender is dead. The opposite order (send, then record) would instead
+  duplicate every message whose commit a kill interrupts, a window of a network round
+  trip plus a database commit: hundreds of times wider. Exactly-once over SMTP is not
+  possible from one side alone (the server's ``250`` and our commit cannot be atomic).
+
+Crashed senders are detected without timeouts: on SQLite one sender runs at a time,
+holding an OS file lock (``flock``) that the kernel releases when the process dies, so
+rows in flight when a new sender starts are orphans. On PostgreSQL senders run in
+parallel, claim with ``SELECT ... FOR UPDATE SKIP LOCKED`` and each holds a session
+advisory lock named after its claim token; a token whose lock can be taken belongs to a
+dead sender, whose rows are recovered.
+
+Temporary failures (4xx, a dropped connection before the dot) are retried after
+``NEWSLETTER_RETRY_BASE_SECONDS * 2**(attempt-1)`` seconds, capped at
+``NEWSLETTER_RETRY_MAX_SECONDS``, at most ``NEWSLETTER_MAX_ATTEMPTS`` times. Suppression
+rule for permanent failures (5xx): codes 550, 551 and 553 (mailbox unavailable, user not
+local, mailbox name not allowed; RFC 5321 section 4.2.2) suppress the address at once;
+any other 5xx suppresses it on its ``NEWSLETTER_SUPPRESS_AFTER_FAILURES``-th permanent
+failure within 30 days. One recipient's failure only ever touches its own row.
+"""
+
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import logging
+import os
+import re
+import smtplib
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+from django.db import connection, transaction
+from django.db.models import F, Q
+
+from lead411.core import clock
+
+from .models import Delivery, MailPreferences, Suppression
+from .services import envelope_sender
+
+log = logging.getLogger(__name__)
+
+HARD_BOUNCE_CODES = frozenset({550, 551, 553})
+_ADVISORY_NAMESPACE = 411_0411
+_LINE_START_DOT = re.compile(rb"(?m)^\.")
+IN_FLIGHT = (Delivery.Status.SENDING, Delivery.Status.HANDED_OVER)
+
+
+@dataclass
+class SendReport:
+    """What one ``outbox_send`` run did; counts of deliveries."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    suppressed: int = 0
+    cancelled: int = 0
+    recovered: int = 0
+    locked_out: bool = False
+
+    def __str__(self) -> str:
+        if self.locked_out:
+            return "Another sender is running; nothing sent."
+        return (
+            f"sent {self.sent}, to retry {self.retried}, failed {self.failed}, "
+            f"suppressed {self.suppressed}, cancelled {self.cancelled}, "
+            f"recovered from a stopped sender {self.recovered}"
+        )
+
+
+class _Reconnect(Exception):
+    """The SMTP connection is unusable; open a new one and go on with the next row."""
+
+
+def _lock_path() -> Path:
+    name = str(connection.settings_dict["NAME"])
+    if name and ":memory:" not in name and not name.startswith("file:"):
+        return Path(name + ".outbox.lock")
+    digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"lead411-outbox-{digest}.lock"
+
+
+def _advisory_key(token: str) -> int:
+    return int.from_bytes(hashlib.sha256(token.encode()).digest()[:4], "big", signed=True)
+
+
+@contextlib.contextmanager
+def _sender_slot(token: str) -> Iterator[bool]:
+    """Hold this sender's lock for the duration; yield False when it may not run now."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_lock(%s, %s)", [_ADVISORY_NAMESPACE, _advisory_key(token)]
+            )
+        try:
+            yield True
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_unlock(%s, %s)", [_ADVISORY_NAMESPACE, _advisory_key(token)]
+                )
+        return
+    fd = os.open(_lock_path(), os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _recover_rows(rows: Any) -> int:
+    """Return in-flight rows of stopped senders to where they are safe (see module doc)."""
+    now = clock.now()
+    resent = rows.filter(status=Delivery.Status.SENDING).update(
+        status=Delivery.Status.PENDING, claim_token="", next_attempt_at=now
+    )
+    assumed = rows.filter(status=Delivery.Status.HANDED_OVER).update(
+        status=Delivery.Status.SENT,
+        sent_at=now,
+        last_error="sender stopped after handing over: delivery assumed, not confirmed",
+    )
+    return resent + assumed
+
+
+def _recover_orphans(own_token: str) -> int:
+    """Recover the rows of dead senders; return how many rows moved."""
+    in_flight = Delivery.objects.filter(status__in=IN_FLIGHT).exclude(claim_token=own_token)
+    if connection.vendor != "postgresql":
+        # We hold the only sender slot, so whatever is in flight belongs to a dead sender.
+        return _recover_rows(in_flight)
+    recovered = 0
+    tokens = set(in_flight.values_list("claim_token", flat=True).distinct())
+    for token in tokens:
+        key = _advisory_key(token)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_ADVISORY_NAMESPACE, key])
+            (free,) = cursor.fetchone()
+        if not free:
+            continue
+        try:
+            recovered += _recover_rows(in_flight.filter(claim_token=token))
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_ADVISORY_NAMESPACE, key])
+    return recovered
+
+
+def _claim(*, token: str, batch_size: int) -> list[Delivery]:
+    """Claim up to ``batch_size`` due pending rows for ``token``; return them by id."""
+    now = clock.now()
+    with transaction.atomic():
+        due = Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
+        if connection.vendor == "postgresql":
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due.order_by("next_attempt_at", "id").values_list("id", flat=True)[:batch_size])
+        if not ids:
+            return []
+        Delivery.objects.filter(id__in=ids, status=Delivery.Status.PENDING).update(
+            status=Delivery.Status.SENDING,
+            claim_token=token,
+            claimed_at=now,
+            attempts=F("attempts") + 1,
+        )
+    return list(Delivery.objects.filter(id__in=ids, claim_token=token).order_by("id"))
+
+
+def _move(row: Delivery, token: str, **fields: Any) -> bool:
+    """Update ``row`` only if this sender still holds it in flight; return whether it did."""
+    done = Delivery.objects.filter(pk=row.pk, claim_token=token, status__in=IN_FLIGHT).update(
+        **fields
+    )
+    return done == 1
+
+
+def _suppress_if_due(*, email: str, code: int, reason: str) -> bool:
+    """Apply the suppression rule after a permanent failure; return True when suppressed."""
+    email = email.lower()
+    if code not in HARD_BOUNCE_CODES:
+        since = clock.now() - dt.timedelta(days=30)
+        failures = Delivery.objects.filter(
+            to_email__iexact=email,
+            status=Delivery.Status.FAILED,
+            smtp_code__gte=500,
+            sent_at__gte=since,
+        ).count()
+        if failures < settings.NEWSLETTER_SUPPRESS_AFTER_FAILURES:
+            return False
+    Suppression.objects.get_or_create(
+        email=email, defaults={"reason": reason[:300], "smtp_code": code, "created_at": clock.now()}
+    )
+    return True
+
+
+def _record_failure(
+    row: Delivery, token: str, code: int | None, text: str, report: SendReport
+) -> None:
+    """Record a rejection: 4xx or no code -> retry with backoff; 5xx -> failed (+ suppression)."""
+    now = clock.now()
+    error = (f"{code} " if code else "") + text
+    if code is not None and code >= 500:
+        # sent_at holds the time of the final outcome, so the 30-day rule can count failures.
+        if _move(
+            row,
+            token,
+            status=Delivery.Status.FAILED,
+            smtp_code=code,
+            last_error=error[:500],
+            sent_at=now,
+        ):
+            report.failed += 1
+            _suppress_if_due(email=row.to_email, code=code, reason=error)
+        return
+    if row.attempts >= settings.NEWSLETTER_MAX_ATTEMPTS:
+        if _move(
+            row,
+            token,
+            status=Delivery.Status.FAILED,
+            smtp_code=code,
+            last_error=("gave up: " + error)[:500],
+            sent_at=now,
+        ):
+            report.failed += 1
+        return
+    delay = min(
+        settings.NEWSLETTER_RETRY_BASE_SECONDS * 2 ** max(row.attempts - 1, 0),
+        settings.NEWSLETTER_RETRY_MAX_SECONDS,
+    )
+    moved = _move(
+        row,
+        token,
+        status=Delivery.Status.PENDING,
+        claim_token="",
+        smtp_code=code,
+        last_error=error[:500],
+        next_attempt_at=now + dt.timedelta(seconds=delay),
+    )
+    if moved:
+        report.retried += 1
+
+
+def delivery_email_message(*, delivery: Delivery) -> EmailMultiAlternatives:
+    """Return the email of ``delivery``: text part, optional HTML part, its fixed Message-ID."""
+    message = EmailMultiAlternatives(
+        subject=delivery.subject,
+        body=delivery.text_body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[delivery.to_email],
+        headers={**delivery.headers, "Message-ID": delivery.message_id},
+    )
+    if delivery.html_body:
+        message.attach_alternative(delivery.html_body, "text/html")
+    return message
+
+
+def delivery_message_bytes(*, delivery: Delivery) -> bytes:
+    """Return the wire form of ``delivery`` (CRLF lines), DKIM-signed when a key is configured.
+
+    Signed headers include List-Unsubscribe and List-Unsubscribe-Post (RFC 8058 section 4).
+    """
+    data: bytes = delivery_email_message(delivery=delivery).message().as_bytes(linesep="\r\n")
+    key_path = settings.NEWSLETTER_DKIM_PRIVATE_KEY_PATH
+    if not key_path:
+        return data
+    import dkim  # optional dependency: only needed when a DKIM key is configured
+
+    signature = dkim.sign(
+        data,
+        settings.NEWSLETTER_DKIM_SELECTOR.encode(),
+        settings.NEWSLETTER_DKIM_DOMAIN.encode(),
+        Path(key_path).read_bytes(),
+        include_headers=[
+            b"from", b"to", b"subject", b"date", b"message-id", b"mime-version",
+            b"content-type", b"list-unsubscribe", b"list-unsubscribe-post",
+        ],
+    )  # fmt: skip
+    return bytes(signature) + data
+
+
+def _send_smtp(smtp: smtplib.SMTP, row: Delivery, token: str, report: SendReport) -> None:
+    """Send ``row`` on an open connection and record the outcome (see the module doc)."""
+    body = _LINE_START_DOT.sub(b"..", delivery_message_bytes(delivery=row))
+    if not body.endswith(b"\r\n"):
+        body += b"\r\n"
+    try:
+        code, reply = smtp.mail(envelope_sender())
+        if code == 250:
+            code, reply = smtp.rcpt(row.to_email)
+        if code in (250, 251):
+            smtp.putcmd("data")
+            code, reply = smtp.getreply()
+        if code != 354:
+            _record_failure(row, token, code, reply.decode(errors="replace"), report)
+            smtp.rset()
+            return
+        smtp.send(body)
+    except (smtplib.SMTPException, OSError) as exc:
+        _record_failure(row, token, None, f"connection: {exc}", report)
+        raise _Reconnect from exc
+    if not _move(row, token, status=Delivery.Status.HANDED_OVER):
+        # Someone recovered this row: drop the connection so the server discards the body.
+        raise _Reconnect
+    try:
+        smtp.send(b".\r\n")
+        code, reply = smtp.getreply()
+    except (smtplib.SMTPException, OSError) as exc:
+        if _move(
+            row,
+            token,
+            status=Delivery.Status.SENT,
+            sent_at=clock.now(),
+            last_error=f"no reply after the final dot: {exc}"[:500],
+        ):
+            report.sent += 1
+        raise _Reconnect from exc
+    if code == 250:
+        if _move(
+            row,
+            token,
+            status=Delivery.Status.SENT,
+            sent_at=clock.now(),
+            smtp_code=250,
+            last_error="",
+        ):
+            report.sent += 1
+    else:
+        _record_failure(row, token, code, reply.decode(errors="replace"), report)
+
+
+def _send_generic(backend: Any, row: Delivery, token: str, report: SendReport) -> None:
+    """Send through a non-SMTP backend (console, locmem, file): at-least-once, for development."""
+    try:
+        count = backend.send_messages([delivery_email_message(delivery=row)])
+    except Exception as exc:
+        _record_failure(row, token, None, str(exc), report)
+        return
+    if count:
+        if _move(row, token, status=Delivery.Status.SENT, sent_at=clock.now(), last_error=""):
+            report.sent += 1
+    else:
+        _record_failure(row, token, None, "backend sent nothing", report)
+
+
+def _skip_without_consent(rows: list[Delivery], token: str, report: SendReport) -> list[Delivery]:
+    """Move rows whose member withdrew consent or whose address is suppressed; return the rest."""
+    prefs = {
+        p.member_id: p
+        for p in MailPreferences.objects.filter(member_id__in={r.member_id for r in rows})
+    }
+    emails = {r.to_email.lower() for r in rows}
+    suppressed = set(Suppression.objects.filter(email__in=emails).values_list("email", flat=True))
+    keep = []
+    for row in rows:
+        member_prefs = prefs.get(row.member_id)
+        if member_prefs is not None and not member_prefs.allows(row.stream):
+            if _move(
+                row,
+                token,
+                status=Delivery.Status.CANCELLED,
+                last_error=f"unsubscribed from {row.stream} before sending",
+            ):
+                report.cancelled += 1
+        elif row.to_email.lower() in suppressed:
+            if _move(
+                row, token, status=Delivery.Status.SUPPRESSED, last_error="address suppressed"
+            ):
+                report.suppressed += 1
+        else:
+            keep.append(row)
+    return keep
+
+
+def outbox_send(*, batch_size: int = 100, max_messages: int | None = None) -> SendReport:
+    """Send every due delivery of the outbox and return what happened.
+
+    Opens one SMTP connection (``EMAIL_*`` settings, STARTTLS/TLS as configured) and reuses
+    it for every message. Safe to run at any time and to kill at any point (see the module
+    doc). On SQLite a second concurrent call returns at once with ``locked_out=True``.
+    ``max_messages`` stops after that many claimed rows (tests, manual runs).
+
+    Raises ``smtplib.SMTPException``/``OSError`` when the SMTP server cannot be reached or
+    STARTTLS fails (never a plaintext fallback); claimed rows are then released unchanged.
+    """
+    report = SendReport()
+    token = str(uuid.uuid4())
+    with _sender_slot(token) as allowed:
+        if not allowed:
+            report.locked_out = True
+            return report
+        report.recovered = _recover_orphans(token)
+        backend = get_connection(fail_silently=False)
+        is_smtp = isinstance(backend, SmtpBackend)
+        opened = False
+        claimed_total = 0
+        try:
+            while max_messages is None or claimed_total < max_messages:
+                size = (
+                    batch_size
+                    if max_messages is None
+                    else min(batch_size, max_messages - claimed_total)
+                )
+                rows = _claim(token=token, batch_size=size)
+                if not rows:
+                    break
+                claimed_total += len(rows)
+                rows = _skip_without_consent(rows, token, report)
+                for index, row in enumerate(rows):
+                    try:
+                        if is_smtp:
+                            if not opened:
+                                backend.open()
+                                assert backend.connection is not None
+                                backend.connection.ehlo_or_helo_if_needed()
+                                opened = True
+                            _send_smtp(backend.connection, row, token, report)
+                        else:
+                            _send_generic(backend, row, token, report)
+                    except _Reconnect:
+                        backend.close()
+                        opened = False
+                    except BaseException:
+                        Delivery.objects.filter(
+                            id__in=[r.id for r in rows[index:]],
+                            claim_token=token,
+                            status=Delivery.Status.SENDING,
+                        ).update(status=Delivery.Status.PENDING, claim_token="")
+                        raise
+        finally:
+            with contextlib.suppress(Exception):
+                backend.close()
+    log.info("outbox: %s", report)
+    return report
+
+
+def outbox_counts() -> dict[str, int]:
+    """Return the number of deliveries per status (for the command's summary and admin)."""
+    from django.db.models import Count
+
+    rows = Delivery.objects.values("status").annotate(n=Count("id")).order_by()
+    return {row["status"]: row["n"] for row in rows}
+
+
+def outbox_pending_exists() -> bool:
+    """Return True when some delivery is pending or in flight."""
+    return Delivery.objects.filter(
+        Q(status=Delivery.Status.PENDING) | Q(status__in=IN_FLIGHT)
+    ).exists()

@@ -1,0 +1,87 @@
+"""An aiosmtpd SMTP server on 127.0.0.1 for tests and the benchmark: records what it accepts.
+
+It can refuse recipients: ``temp_rate`` of RCPT commands get ``451`` (chosen at random
+per attempt, so a retry can pass) and ``perm_rate`` of addresses get ``550`` (chosen by
+a hash of the address, so the same address is always refused).
+"""
+
+import email
+import email.policy
+import hashlib
+import random
+import socket
+import threading
+from collections import Counter
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class SinkHandler:
+    """aiosmtpd handler keeping the accepted messages' bytes."""
+
+    def __init__(self, *, temp_rate: float = 0.0, perm_rate: float = 0.0, seed: int = 411) -> None:
+        self.temp_rate = temp_rate
+        self.perm_rate = perm_rate
+        self.random = random.Random(seed)
+        self.lock = threading.Lock()
+        self.raw: list[bytes] = []
+        self.rcpt_replies: Counter[str] = Counter()
+
+    def permanently_refused(self, address: str) -> bool:
+        """Return True when this sink always answers 550 to ``address``."""
+        digest = int(hashlib.sha256(address.lower().encode()).hexdigest()[:8], 16)
+        return digest / 0xFFFFFFFF < self.perm_rate
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:
+        if self.permanently_refused(address):
+            self.rcpt_replies["550"] += 1
+            return "550 5.1.1 Mailbox unavailable"
+        with self.lock:
+            refuse = self.random.random() < self.temp_rate
+        if refuse:
+            self.rcpt_replies["451"] += 1
+            return "451 4.3.0 Try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.lock:
+            self.raw.append(bytes(envelope.original_content or envelope.content))
+        return "250 Message accepted"
+
+    def messages(self) -> list[EmailMessage]:
+        """Return the accepted messages parsed by the ``email`` package."""
+        with self.lock:
+            raw = list(self.raw)
+        return [email.message_from_bytes(data, policy=email.policy.default) for data in raw]  # type: ignore[misc]
+
+    def message_ids(self) -> Counter[str]:
+        """Return how many times each Message-ID arrived."""
+        return Counter(str(m["Message-ID"]) for m in self.messages())
+
+
+class Sink:
+    """A running sink: ``with Sink() as sink: ... sink.port``."""
+
+    def __init__(self, **handler_options: Any) -> None:
+        self.handler = SinkHandler(**handler_options)
+        self.port = free_port()
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+
+    def __enter__(self) -> "Sink":
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.controller.stop()

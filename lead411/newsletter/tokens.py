@@ -1,0 +1,40 @@
+"""Unsubscribe tokens: opaque, signed, time-limited (clause P7; RFC 8058 one-click).
+
+A token is ``django.core.signing.dumps([key, stream])`` with a salt of its own: ``key`` is
+the member's random ``MailPreferences.unsubscribe_key``, so the token names no member id
+or address; the signature (HMAC-SHA256 with SECRET_KEY) makes it unforgeable, and its
+timestamp lets links expire after ``NEWSLETTER_UNSUBSCRIBE_MAX_AGE_DAYS`` (at least 30).
+"""
+
+from django.conf import settings
+from django.core import signing
+
+SALT = "lead411.newsletter.unsubscribe"
+ALL_STREAMS = "all"
+
+
+class BadToken(Exception):
+    """The token is malformed, forged or expired; the message says which, for the page."""
+
+
+def unsubscribe_token_make(*, key: str, stream: str) -> str:
+    """Return the token for unsubscribing the member of ``key`` from ``stream`` (or ``"all"``)."""
+    return signing.dumps([key, stream], salt=SALT)
+
+
+def unsubscribe_token_read(*, token: str) -> tuple[str, str]:
+    """Return ``(unsubscribe_key, stream)`` of a valid token.
+
+    Raises ``BadToken("expired")`` after ``settings.NEWSLETTER_UNSUBSCRIBE_MAX_AGE_DAYS``
+    days and ``BadToken("invalid")`` when the signature or shape is wrong.
+    """
+    max_age = settings.NEWSLETTER_UNSUBSCRIBE_MAX_AGE_DAYS * 24 * 3600
+    try:
+        value = signing.loads(token, salt=SALT, max_age=max_age)
+    except signing.SignatureExpired:
+        raise BadToken("expired") from None
+    except signing.BadSignature:
+        raise BadToken("invalid") from None
+    if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)):
+        raise BadToken("invalid")
+    return value[0], value[1]
