@@ -91,8 +91,8 @@ class DailyCount(models.Model):
 class ImportedSource(models.Model):
     """How far a log file has been imported, so importing it again adds nothing.
 
-    ``fingerprint`` is SHA-256 of the file's first 64 KiB (decompressed): a rotated file
-    that grew keeps its fingerprint and only its new lines are read.
+    ``fingerprint`` is SHA-256 of the file's first line (decompressed): a file that grew
+    keeps its fingerprint and only its new lines are read.
     """
 
     fingerprint = models.CharField(max_length=64, unique=True)

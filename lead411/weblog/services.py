@@ -25,7 +25,6 @@ from .privacy import clean_path, clean_referrer, is_page_path, minimise_ip, visi
 logger = logging.getLogger(__name__)
 
 VISIT_GAP = dt.timedelta(minutes=30)  # a visit ends after 30 minutes of inactivity (GA, GoAccess)
-_FINGERPRINT_BYTES = 64 * 1024
 
 
 def query_allowlist() -> frozenset[str]:
@@ -134,9 +133,14 @@ def _open_text(path: Path) -> IO[str]:
 
 
 def file_fingerprint(path: Path) -> str:
-    """Return SHA-256 (hex) of the first 64 KiB of ``path``, decompressed when gzipped."""
+    """Return SHA-256 (hex) of the first line of ``path``, decompressed when gzipped.
+
+    A log only grows at its end, so the first line names it across appends and
+    compression; two logs starting with the very same request to the second are
+    taken as one.
+    """
     with _open_text(path) as handle:
-        head = handle.read(_FINGERPRINT_BYTES)
+        head = handle.readline()
     return hashlib.sha256(head.encode("utf-8", "replace")).hexdigest()
 
 

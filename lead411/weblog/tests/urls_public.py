@@ -1,5 +1,6 @@
 """A URL configuration for the middleware tests: one public page, one member page."""
 
+from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
@@ -18,6 +19,6 @@ urlpatterns = [
     path("", public_view, name="public"),
     path("pricing/", public_view, name="pricing"),
     path("member/", member_view, name="member"),
-    path("admin-ish/", public_view),
+    path("admin/", admin.site.urls),
     path("staff/weblog/", include("lead411.weblog.urls")),
 ]
