@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "lead411.core",
     "lead411.accounts",
     "lead411.leads",
+    "lead411.edgar",
     "lead411.pages",
     "lead411.newsletter",
     "lead411.policy",
@@ -269,3 +270,17 @@ NEWSLETTER_DKIM_DOMAIN = env.str("NEWSLETTER_DKIM_DOMAIN", default=NEWSLETTER_ME
 # STARTTLS (a server without STARTTLS is then an error, never a plaintext send),
 # smtp+ssl://...:465 for implicit TLS. Seconds before an unresponsive server is an error.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT_SECONDS", default=30)
+
+# SEC EDGAR lead source (lead411.edgar). The "latest filings" Atom feed, polled every
+# EDGAR_POLL_MINUTES when the scheduler runs (0 = off, the default and the test setting).
+EDGAR_FEED_URL = env.str(
+    "EDGAR_FEED_URL",
+    default="https://www.sec.gov/cgi-bin/browse-edgar?action=getcurrent&type=&company=&dateb="
+    "&owner=include&start=0&count=100&output=atom",
+)
+EDGAR_POLL_MINUTES = env.int("EDGAR_POLL_MINUTES", default=0)
+# Feed pages read per poll at most (100 entries each); the stored position stops it earlier.
+EDGAR_POLL_MAX_PAGES = env.int("EDGAR_POLL_MAX_PAGES", default=10)
+# SEC fair access: at most 10 requests per second (sec.gov/os/accessing-edgar-data).
+EDGAR_MAX_REQUESTS_PER_SECOND = 10
+EDGAR_HTTP_TIMEOUT_SECONDS = env.int("EDGAR_HTTP_TIMEOUT_SECONDS", default=20)

@@ -1,0 +1,85 @@
+"""State of the SEC EDGAR lead source: filings seen, the feed position, matches to review."""
+
+from django.db import models
+
+from lead411.leads.models import Company, TriggerEvent
+
+
+class EdgarFiling(models.Model):
+    """One EDGAR filing that became (or amended) a lead, keyed by its accession number.
+
+    It ties each accession to the trigger event it made or updated, so an amendment
+    (D/A) finds its original and a second import of the same filing changes nothing.
+    Filings that are not leads (Form 4, 424B2...) are counted, not stored.
+    """
+
+    accession = models.CharField(max_length=20, unique=True, help_text="0001234567-25-000001")
+    form_type = models.CharField(max_length=20)
+    cik = models.CharField("SEC CIK", max_length=10, db_index=True)
+    company_name = models.CharField(max_length=300)
+    filed_on = models.DateField(null=True, blank=True)
+    source_url = models.URLField(max_length=500, blank=True)
+    previous_accession = models.CharField(
+        max_length=20, blank=True, help_text="For an amendment: the filing it amends, when stated"
+    )
+    event = models.ForeignKey(
+        TriggerEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="edgar_filings"
+    )
+    # A Form D whose primary document was read (amount, address, related persons);
+    # the poller fetches the document only for filings without one.
+    document_loaded = models.BooleanField(default=False)
+    first_seen_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-filed_on", "-accession"]
+
+    def __str__(self) -> str:
+        return f"{self.form_type} {self.accession} ({self.company_name})"
+
+
+class FeedCursor(models.Model):
+    """How far a feed has been read: the newest entry imported, and the last attempt.
+
+    The position moves only after a poll fetched and imported every page it needed;
+    a network failure records ``last_error`` and leaves the position where it was, so
+    the next poll reads the same filings again (imports are idempotent).
+    """
+
+    feed_url = models.URLField(max_length=500, unique=True)
+    last_updated = models.DateTimeField(null=True, blank=True, help_text="Newest entry imported")
+    last_accession = models.CharField(max_length=20, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return self.feed_url
+
+
+class MatchReview(models.Model):
+    """A filing whose company could not be matched with certainty: for staff to decide.
+
+    The importer created ``company`` (a new row) rather than merge into one of
+    ``candidates``; staff merge by hand if one of them is the same company.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="edgar_reviews")
+    candidates = models.ManyToManyField(Company, related_name="edgar_candidate_reviews")
+    accession = models.CharField(max_length=20)
+    reason = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "accession"], name="edgar_review_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company}: {self.reason}"

@@ -1,0 +1,807 @@
+"""Writes for the SEC EDGAR lead source: filings to companies, trigger events and contacts.
+
+Mapping (issue 9; clauses L1, L5):
+
+* Form D -> ``funding_round``, round type "Form D offering", amount = totalOfferingAmount
+  in USD, date = date of first sale, else the filing date.
+* Form D/A -> updates the event of the offering it amends (see ``_amended_event``).
+* 8-K with Item 2.01 -> ``acquisition``; with Item 5.02 -> ``executive_hire``, or
+  ``executive_departure`` when the item text names only a departure. One event per
+  filing: when both items are present, the acquisition is the event and its summary
+  names the officer change too.
+* S-1 and F-1 (registration of a first public offering, most often) -> ``other``.
+* Every other form (Form 4, 424B2, 144, 8-K/A...) is not a lead: counted as skipped.
+
+Provenance: source "sec_edgar", source key = accession number, source URL = the
+filing's index page. A Form D document read without an accession number (a bare
+``primary_doc.xml``) is keyed ``doc-`` + 16 hex chars of the SHA-256 of its bytes.
+
+Idempotent: each accession is stored once (``EdgarFiling``) with the event it made,
+and fields are written only when they change. A feed entry only fills what is still
+unknown; a Form D document (the richer source) overwrites.
+"""
+
+import datetime as dt
+import hashlib
+import logging
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from http.client import HTTPException
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
+from django.db.models import Q
+
+from lead411.core.clock import now
+from lead411.edgar.forms import is_known_form_type
+from lead411.edgar.models import EdgarFiling, FeedCursor, MatchReview
+from lead411.edgar.parsers import (
+    ACCESSION_RE,
+    EdgarParseError,
+    FeedEntry,
+    FormDDocument,
+    RelatedPerson,
+    parse_feed,
+    parse_form_d,
+    parse_form_index,
+)
+from lead411.edgar.places import place_from_edgar_code
+from lead411.edgar.selectors import company_match_find
+from lead411.leads.matching import normalize_company_name
+from lead411.leads.models import Category, Company, Contact, TriggerEvent
+from lead411.leads.services import build_search_document, format_amount
+
+logger = logging.getLogger(__name__)
+
+SOURCE = "sec_edgar"
+FORM_D_ROUND_TYPE = "Form D offering"
+FORM_D_TYPES = frozenset({"D", "D/A"})
+REGISTRATION_FORMS = frozenset({"S-1", "F-1"})
+# Feed roles, best first: the issuer/filer is the company the filing is about.
+_ROLE_RANK = {"Issuer": 0, "Filer": 1, "Subject": 2, "Filed by": 3, "Reporting": 4}
+_DEPARTURE_WORDS = ("departure", "resign", "retire", "terminat")
+_APPOINTMENT_WORDS = ("appoint", "election", "elect ", "hire", "named")
+Kind = TriggerEvent.Kind
+
+
+@dataclass
+class EdgarImportReport:
+    """What one import or poll did; ``lines()`` is the summary the command prints.
+
+    Counts are of distinct filings (accession numbers) unless named ``entries``.
+    ``problems`` hold one line per input that was not imported, with its reason and
+    the file/entry it came from (clause L5).
+    """
+
+    entries_read: int = 0
+    duplicate_entries: int = 0
+    documents_read: int = 0
+    created: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
+    unchanged: int = 0
+    amendments_linked: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    contacts_created: int = 0
+    contacts_updated: int = 0
+    companies_matched: Counter[str] = field(default_factory=Counter)
+    companies_created: int = 0
+    reviews_created: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> int:
+        """Events and contacts created or updated: 0 on a repeated import."""
+        return (
+            sum(self.created.values())
+            + sum(self.updated.values())
+            + self.contacts_created
+            + self.contacts_updated
+            + self.companies_created
+        )
+
+    def lines(self) -> list[str]:
+        """Return the import summary, one line per fact, problems last."""
+        out = [
+            f"feed/index entries read: {self.entries_read} "
+            f"({self.duplicate_entries} repeats of a filing under another filer role)",
+            f"Form D documents read: {self.documents_read}",
+            f"events created: {sum(self.created.values())} {_counts(self.created)}",
+            f"events updated: {sum(self.updated.values())} {_counts(self.updated)}",
+            f"filings unchanged: {self.unchanged}",
+            f"amendments linked to their original offering: {self.amendments_linked}",
+            f"contacts created: {self.contacts_created}, updated: {self.contacts_updated}",
+            f"companies matched: {sum(self.companies_matched.values())} "
+            f"{_counts(self.companies_matched)}",
+            f"companies created: {self.companies_created} "
+            f"({self.reviews_created} sent to staff review)",
+            f"filings skipped (not leads): {sum(self.skipped.values())} {_counts(self.skipped)}",
+            f"problems: {len(self.problems)}",
+        ]
+        out.extend(f"  {problem}" for problem in self.problems)
+        return out
+
+
+def _counts(counter: Counter[str]) -> str:
+    if not counter:
+        return ""
+    return "(" + ", ".join(f"{key} {n}" for key, n in counter.most_common()) + ")"
+
+
+@dataclass
+class _Lead:
+    """A filing that makes or amends a trigger event, from a feed entry or a document."""
+
+    accession: str
+    form_type: str
+    cik: str
+    company_name: str
+    source_url: str
+    filed_on: dt.date | None
+    kind: str
+    announced_on: dt.date | None
+    from_document: bool = False
+    city: str = ""
+    state_code: str = ""
+    industry: str = ""
+    amount: Decimal | None = None
+    previous_accession: str = ""
+    items: tuple[tuple[str, str], ...] = ()
+    persons: tuple[RelatedPerson, ...] = ()
+
+    @property
+    def is_amendment(self) -> bool:
+        return self.form_type.endswith("/A")
+
+
+def filing_url(*, cik: str, accession: str) -> str:
+    """Return the EDGAR index page of a filing (the lead's source URL)."""
+    return (
+        f"https://www.sec.gov/Archives/edgar/data/{int(cik)}/"
+        f"{accession.replace('-', '')}/{accession}-index.htm"
+    )
+
+
+def _item_codes(items: Iterable[tuple[str, str]]) -> dict[str, str]:
+    return dict(items)
+
+
+def _executive_kind(text: str) -> str:
+    """Departure only when the item text names a departure and no appointment.
+
+    The feed gives the standard title of Item 5.02 ("Departure of Directors ...;
+    Election of Directors; Appointment of Certain Officers ..."), which names both,
+    so feed 8-Ks are ``executive_hire`` ("executive change"); a filing whose text
+    says only "resignation" or "departure" is ``executive_departure``.
+    """
+    lowered = text.casefold()
+    departs = any(word in lowered for word in _DEPARTURE_WORDS)
+    appoints = any(word in lowered for word in _APPOINTMENT_WORDS)
+    return Kind.EXECUTIVE_DEPARTURE if departs and not appoints else Kind.EXECUTIVE_HIRE
+
+
+def lead_from_entry(entry: FeedEntry) -> _Lead | str:
+    """Return the lead a feed/index entry makes, or the skip reason (a form-type label)."""
+    common = {
+        "accession": entry.accession,
+        "form_type": entry.form_type,
+        "cik": entry.cik,
+        "company_name": entry.company_name,
+        "source_url": entry.link or filing_url(cik=entry.cik, accession=entry.accession),
+        "filed_on": entry.filed_on,
+        "announced_on": entry.filed_on,
+        "items": entry.items,
+    }
+    if entry.form_type in FORM_D_TYPES:
+        return _Lead(kind=Kind.FUNDING_ROUND, **common)  # type: ignore[arg-type]
+    if entry.form_type == "8-K":
+        items = _item_codes(entry.items)
+        if "2.01" in items:
+            return _Lead(kind=Kind.ACQUISITION, **common)  # type: ignore[arg-type]
+        if "5.02" in items:
+            kind = _executive_kind(items["5.02"])
+            return _Lead(kind=kind, **common)  # type: ignore[arg-type]
+        if not entry.items and entry.updated is None:
+            return "8-K (items unknown in the daily index)"
+        return "8-K (no item 2.01 or 5.02)"
+    if entry.form_type in REGISTRATION_FORMS:
+        return _Lead(kind=Kind.OTHER, **common)  # type: ignore[arg-type]
+    return entry.form_type
+
+
+def lead_from_form_d(document: FormDDocument, *, key: str) -> _Lead:
+    """Return the lead a Form D document makes; ``key`` is its accession or ``doc-`` key."""
+    has_accession = not key.startswith("doc-")
+    return _Lead(
+        accession=key,
+        form_type=document.form_type,
+        cik=document.cik,
+        company_name=document.entity_name,
+        source_url=filing_url(cik=document.cik, accession=key) if has_accession else "",
+        filed_on=document.filed_on or document.signature_date,
+        kind=Kind.FUNDING_ROUND,
+        announced_on=document.date_of_first_sale or document.filed_on or document.signature_date,
+        from_document=True,
+        city=document.city.title() if document.city.isupper() else document.city,
+        state_code=document.state_code,
+        industry=document.industry_group,
+        amount=document.total_offering_amount,
+        previous_accession=document.previous_accession,
+        persons=document.related_persons,
+    )
+
+
+def _summary(*, event: TriggerEvent, company_name: str, lead: _Lead) -> str:
+    if event.kind == Kind.FUNDING_ROUND:
+        if event.amount_usd is not None:
+            return f"{company_name} files a Form D offering of {format_amount(event.amount_usd)}"
+        return f"{company_name} files a Form D offering"
+    items = _item_codes(lead.items)
+    if event.kind == Kind.ACQUISITION:
+        text = f"{company_name} completes an acquisition or disposition of assets (8-K Item 2.01)"
+        if "5.02" in items:
+            text += "; also reports a change of directors or officers (Item 5.02)"
+        return text
+    if event.kind == Kind.EXECUTIVE_DEPARTURE:
+        return f"{company_name} reports the departure of a director or officer (8-K Item 5.02)"
+    if event.kind == Kind.EXECUTIVE_HIRE:
+        return (
+            f"{company_name} reports a change of directors or officers: appointment, election "
+            "or departure (8-K Item 5.02)"
+        )
+    return f"{company_name} files a registration statement (Form {lead.form_type})"
+
+
+class _Importer:
+    """One batch: turns leads into rows and keeps the report."""
+
+    def __init__(self, report: EdgarImportReport) -> None:
+        self.report = report
+        self.now = now()
+
+    # Companies -----------------------------------------------------------------
+
+    def company_for(self, lead: _Lead) -> tuple[Company, str]:
+        country, region = place_from_edgar_code(lead.state_code)
+        match = company_match_find(
+            cik=lead.cik, name=lead.company_name, region=region, city=lead.city
+        )
+        company = match.company
+        if company is None:
+            company = Company(
+                name=lead.company_name[:300],
+                normalized_name=normalize_company_name(lead.company_name)[:300],
+                cik=lead.cik,
+                country_code=country,
+                region=region,
+                city=lead.city[:100],
+                source=SOURCE,
+                source_key=lead.cik,
+                source_url=(
+                    "https://www.sec.gov/cgi-bin/browse-edgar?action=getcompany&CIK=" + lead.cik
+                ),
+                imported_at=self.now,
+                updated_at=self.now,
+            )
+            company.full_clean()
+            company.save()
+            self.report.companies_created += 1
+            if match.needs_review:
+                review = MatchReview.objects.create(
+                    company=company,
+                    accession=lead.accession,
+                    reason=match.explanation[:200],
+                    created_at=self.now,
+                )
+                review.candidates.set(match.candidates)
+                self.report.reviews_created += 1
+        else:
+            self.report.companies_matched[match.explanation] += 1
+            self._fill_company(company, lead, country=country, region=region)
+        return company, match.explanation
+
+    def _fill_company(self, company: Company, lead: _Lead, *, country: str, region: str) -> None:
+        """Fill what the company row does not know yet; never overwrite another source."""
+        changes = {}
+        if not company.cik:
+            changes["cik"] = lead.cik
+        if lead.city and not company.city:
+            changes.update(city=lead.city[:100], region=region, country_code=country)
+        if changes:
+            for name, value in changes.items():
+                setattr(company, name, value)
+            company.updated_at = self.now
+            company.save(update_fields=[*changes, "updated_at"])
+
+    def add_category(self, company: Company, industry: str) -> list[str]:
+        if industry and industry != "Other":
+            category, _ = Category.objects.get_or_create(name=industry[:100])
+            company.categories.add(category)
+        return list(company.categories.values_list("name", flat=True))
+
+    # Events ---------------------------------------------------------------------
+
+    def _amended_event(self, lead: _Lead) -> TriggerEvent | None:
+        """Find the event an amendment updates, or ``None`` to create one from it.
+
+        The rule: the original filing named by the amendment (``previousAccessionNumber``,
+        in the document) when we hold it; when the amendment names none (a feed entry),
+        the issuer's most recent Form D event, matched by CIK. An amendment whose stated
+        original we never saw makes its own event: the offering is still a lead.
+        """
+        if lead.previous_accession:
+            known = EdgarFiling.objects.filter(
+                accession=lead.previous_accession, event__isnull=False
+            ).first()
+            if known is not None:
+                return known.event
+            return TriggerEvent.objects.filter(
+                source=SOURCE, source_key=lead.previous_accession
+            ).first()
+        return (
+            TriggerEvent.objects.filter(
+                source=SOURCE, kind=Kind.FUNDING_ROUND, company__cik=lead.cik
+            )
+            .order_by("-announced_on", "-id")
+            .first()
+        )
+
+    def _existing_event(self, lead: _Lead) -> tuple[TriggerEvent | None, bool]:
+        """Return ``(event, is_link_to_original)`` for a filing already known or amending."""
+        filing = (
+            EdgarFiling.objects.filter(accession=lead.accession).select_related("event").first()
+        )
+        if filing is not None and filing.event is not None:
+            return filing.event, False
+        event = TriggerEvent.objects.filter(source=SOURCE, source_key=lead.accession).first()
+        if event is not None:
+            return event, False
+        if lead.kind == Kind.FUNDING_ROUND and lead.is_amendment:
+            original = self._amended_event(lead)
+            return original, original is not None
+        if lead.kind == Kind.FUNDING_ROUND:
+            # An amendment read before its original already made the offering's event.
+            later = EdgarFiling.objects.filter(
+                previous_accession=lead.accession, event__isnull=False
+            ).first()
+            if later is not None:
+                return later.event, True
+        return None, False
+
+    def import_lead(self, lead: _Lead) -> None:
+        event, linked = self._existing_event(lead)
+        if event is None:
+            company, explanation = self.company_for(lead)
+            event = TriggerEvent(
+                company=company,
+                kind=lead.kind,
+                company_match=explanation[:200],
+                source=SOURCE,
+                source_key=lead.accession,
+                source_url=lead.source_url,
+                imported_at=self.now,
+                updated_at=self.now,
+            )
+            created = True
+        else:
+            company = event.company
+            created = False
+            if lead.from_document:
+                country, region = place_from_edgar_code(lead.state_code)
+                self._fill_company(company, lead, country=country, region=region)
+        categories = self.add_category(company, lead.industry)
+        before = (event.summary, event.search_document)
+        authoritative = lead.from_document and (created or not self._superseded(event, lead))
+        changed = self._merge(event, lead, authoritative=authoritative)
+        event.summary = _summary(event=event, company_name=company.name, lead=lead)[:300]
+        event.search_document = build_search_document(
+            company_name=company.name, categories=categories, summary=event.summary
+        )
+        changed = changed or before != (event.summary, event.search_document)
+        if created:
+            event.full_clean()
+            event.save()
+            self.report.created[event.kind] += 1
+        elif changed:
+            event.updated_at = self.now
+            event.full_clean()
+            event.save()
+            self.report.updated[event.kind] += 1
+        else:
+            self.report.unchanged += 1
+        if linked:
+            self.report.amendments_linked += 1
+        self._record_filing(lead, event)
+        self._contacts(company, lead, authoritative=authoritative)
+
+    def _superseded(self, event: TriggerEvent, lead: _Lead) -> bool:
+        """True when a later Form D document of the same offering was already applied.
+
+        Later means a later filing date, or the same date and a greater accession
+        number; so re-reading an original after its amendment takes nothing back.
+        """
+        later = EdgarFiling.objects.filter(event=event, document_loaded=True).exclude(
+            accession=lead.accession
+        )
+        if lead.filed_on is None:
+            return later.exists()
+        return later.filter(
+            Q(filed_on__gt=lead.filed_on) | Q(filed_on=lead.filed_on, accession__gt=lead.accession)
+        ).exists()
+
+    def _merge(self, event: TriggerEvent, lead: _Lead, *, authoritative: bool) -> bool:
+        """Write the lead's known values into ``event``; return True when one changed.
+
+        The newest Form D document's values win (it is the filing itself); a feed entry,
+        or an older document, only fills fields still empty, so a feed or an original
+        read after an amendment takes nothing back.
+        """
+        values: dict[str, object] = {"announced_on": lead.announced_on}
+        if lead.kind == Kind.FUNDING_ROUND:
+            values["round_type"] = FORM_D_ROUND_TYPE
+            if lead.amount is not None:
+                values.update(amount=lead.amount, currency="USD", amount_usd=lead.amount)
+        if not event.source_url:
+            values["source_url"] = lead.source_url
+        changed = False
+        for name, value in values.items():
+            if value is None or value == "":
+                continue
+            current = getattr(event, name)
+            if current == value or (current not in (None, "") and not authoritative):
+                continue
+            setattr(event, name, value)
+            changed = True
+        return changed
+
+    def _record_filing(self, lead: _Lead, event: TriggerEvent) -> None:
+        filing, created = EdgarFiling.objects.get_or_create(
+            accession=lead.accession,
+            defaults={
+                "form_type": lead.form_type,
+                "cik": lead.cik,
+                "company_name": lead.company_name[:300],
+                "filed_on": lead.filed_on,
+                "source_url": lead.source_url,
+                "previous_accession": lead.previous_accession,
+                "event": event,
+                "document_loaded": lead.from_document,
+                "first_seen_at": self.now,
+                "updated_at": self.now,
+            },
+        )
+        if created:
+            return
+        changes: dict[str, object] = {"event": event} if filing.event_id != event.pk else {}
+        if lead.from_document and not filing.document_loaded:
+            changes["document_loaded"] = True
+        if lead.previous_accession and not filing.previous_accession:
+            changes["previous_accession"] = lead.previous_accession
+        if lead.filed_on and not filing.filed_on:
+            changes["filed_on"] = lead.filed_on
+        if changes:
+            for name, value in changes.items():
+                setattr(filing, name, value)
+            filing.updated_at = self.now
+            filing.save(update_fields=[*changes, "updated_at"])
+
+    def _contacts(self, company: Company, lead: _Lead, *, authoritative: bool) -> None:
+        """People named in a Form D become the company's contacts.
+
+        An original filing only adds people; the newest amendment also corrects the
+        role of a person already known. Either way a repeat changes nothing.
+        """
+        for person in lead.persons:
+            existing = Contact.objects.filter(company=company, name=person.name).first()
+            if existing is None:
+                contact = Contact(
+                    company=company,
+                    name=person.name,
+                    role=person.role,
+                    source=SOURCE,
+                    source_key=lead.accession,
+                    imported_at=self.now,
+                )
+                contact.full_clean()
+                contact.save()
+                self.report.contacts_created += 1
+            elif (
+                authoritative and lead.is_amendment and person.role and existing.role != person.role
+            ):
+                existing.role = person.role
+                existing.source_key = lead.accession
+                existing.save(update_fields=["role", "source_key"])
+                self.report.contacts_updated += 1
+
+    # Batches --------------------------------------------------------------------
+
+    def import_safely(self, lead: _Lead, *, where: str) -> None:
+        try:
+            with transaction.atomic():
+                self.import_lead(lead)
+        except (ValidationError, DatabaseError, ValueError) as exc:
+            self.report.problems.append(f"{where} {lead.accession}: not imported ({exc})")
+
+    def import_entries(self, entries: Sequence[tuple[str, FeedEntry]]) -> None:
+        """Import feed/index entries, oldest first, one filing per accession."""
+        self.report.entries_read += len(entries)
+        chosen: dict[str, tuple[str, FeedEntry]] = {}
+        for where, entry in entries:
+            best = chosen.get(entry.accession)
+            if best is None:
+                chosen[entry.accession] = (where, entry)
+                continue
+            self.report.duplicate_entries += 1
+            if _ROLE_RANK.get(entry.role, 9) < _ROLE_RANK.get(best[1].role, 9):
+                chosen[entry.accession] = (where, entry)
+        # The feed is newest first; originals are imported before their amendments.
+        ordered = sorted(
+            chosen.values(),
+            key=lambda pair: (pair[1].updated or _as_datetime(pair[1].filed_on), pair[1].accession),
+        )
+        unknown: dict[str, list[str]] = {}
+        for where, entry in ordered:
+            if not is_known_form_type(entry.form_type):
+                self.report.skipped["unknown form type"] += 1
+                unknown.setdefault(entry.form_type, []).append(f"{where} {entry.accession}")
+                continue
+            lead = lead_from_entry(entry)
+            if isinstance(lead, str):
+                self.report.skipped[lead] += 1
+                continue
+            self.import_safely(lead, where=where)
+        for form_type, seen in unknown.items():
+            self.report.problems.append(
+                f"unknown form type {form_type!r}: {len(seen)} entries skipped (first: {seen[0]})"
+            )
+
+
+def _as_datetime(day: dt.date | None) -> dt.datetime:
+    return dt.datetime.combine(day or dt.date.min, dt.time(), tzinfo=dt.UTC)
+
+
+# Reading inputs --------------------------------------------------------------------
+
+
+class _Throttle:
+    """At most ``per_second`` requests per second, across threads (SEC fair access)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._next = 0.0
+
+    def wait(self, per_second: int) -> None:
+        with self._lock:
+            pause = self._next - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+            self._next = time.monotonic() + 1.0 / per_second
+
+
+_THROTTLE = _Throttle()
+
+
+def user_agent() -> str:
+    """Return the User-Agent SEC fair access asks for: who we are and a contact email.
+
+    Source: SEC, "Accessing EDGAR Data" (declare the User-Agent as
+    "Sample Company Name AdminContact@<sample company domain>.com").
+    """
+    return f"{settings.OPERATOR['company_name']} {settings.OPERATOR['contact_email']}"
+
+
+def edgar_fetch(url: str) -> bytes:
+    """GET ``url`` from EDGAR with the fair-access User-Agent and rate limit; return the body.
+
+    Raises ``OSError`` (``urllib.error.URLError``/``HTTPError``, timeouts) or
+    ``HTTPException`` when the network or the server fails, and ``ValueError`` for a
+    URL that is not http(s).
+    """
+    if urllib.parse.urlsplit(url).scheme not in {"http", "https"}:
+        raise ValueError(f"not an http(s) URL: {url!r}")
+    _THROTTLE.wait(min(settings.EDGAR_MAX_REQUESTS_PER_SECOND, 10))
+    request = urllib.request.Request(  # noqa: S310 - scheme checked above
+        url, headers={"User-Agent": user_agent(), "Accept-Encoding": "identity"}
+    )
+    with urllib.request.urlopen(  # noqa: S310 - scheme checked above
+        request, timeout=settings.EDGAR_HTTP_TIMEOUT_SECONDS
+    ) as response:
+        body: bytes = response.read()
+    return body
+
+
+Fetcher = Callable[[str], bytes]
+NETWORK_ERRORS = (OSError, HTTPException)
+
+
+def _is_url(value: str) -> bool:
+    return value.startswith(("http://", "https://"))
+
+
+def _read_input(source: str, *, fetch: Fetcher, report: EdgarImportReport) -> bytes | None:
+    """Return the bytes of a file or URL; ``None`` with a problem line when unreadable."""
+    try:
+        return fetch(source) if _is_url(source) else Path(source).read_bytes()
+    except NETWORK_ERRORS as exc:
+        report.problems.append(f"{source}: could not be read ({exc})")
+        return None
+
+
+def _expand(sources: Iterable[str], patterns: tuple[str, ...]) -> list[str]:
+    """Files and URLs as given; a directory stands for its files matching ``patterns``."""
+    out: list[str] = []
+    for source in sources:
+        path = Path(source)
+        if not _is_url(source) and path.is_dir():
+            out.extend(str(p) for pattern in patterns for p in sorted(path.glob(pattern)))
+        else:
+            out.append(source)
+    return out
+
+
+def _document_key(document: FormDDocument, *, data: bytes, origin: str) -> str:
+    if document.accession:
+        return document.accession
+    named = ACCESSION_RE.search(Path(origin).name)
+    if named:
+        return named.group(1)
+    return "doc-" + hashlib.sha256(data.strip()).hexdigest()[:16]
+
+
+def edgar_import(
+    *,
+    feeds: Sequence[str] = (),
+    indexes: Sequence[str] = (),
+    form_ds: Sequence[str] = (),
+    fetch: Fetcher = edgar_fetch,
+) -> EdgarImportReport:
+    """Import EDGAR files or URLs: Atom feed pages, daily form indexes, Form D documents.
+
+    ``feeds`` and ``form_ds`` may name directories (their ``*.atom``, resp. ``*.xml``
+    and ``*.nc`` files). Feed and index entries are imported first, then the Form D
+    documents, which complete the offerings (amount, address, related persons).
+    Returns the report; bad input is a line in ``report.problems``, never an exception.
+    """
+    report = EdgarImportReport()
+    importer = _Importer(report)
+    entries: list[tuple[str, FeedEntry]] = []
+    for source in [*_expand(indexes, ("*.idx",)), *_expand(feeds, ("*.atom",))]:
+        data = _read_input(source, fetch=fetch, report=report)
+        if data is None:
+            continue
+        is_index = source in indexes or source.endswith(".idx")
+        try:
+            parsed = (parse_form_index if is_index else parse_feed)(data, origin=source)
+        except EdgarParseError as exc:
+            report.problems.append(f"{exc}: file skipped")
+            continue
+        report.problems.extend(parsed.problems)
+        entries.extend((source, entry) for entry in parsed.entries)
+    importer.import_entries(entries)
+    for source in _expand(form_ds, ("*.xml", "*.nc")):
+        data = _read_input(source, fetch=fetch, report=report)
+        if data is not None:
+            _import_document(importer, data=data, origin=source, accession="")
+    return report
+
+
+def _import_document(importer: _Importer, *, data: bytes, origin: str, accession: str) -> None:
+    report = importer.report
+    try:
+        document = parse_form_d(data, origin=origin)
+    except EdgarParseError as exc:
+        report.problems.append(f"{exc}: document skipped")
+        return
+    report.documents_read += 1
+    key = accession or _document_key(document, data=data, origin=origin)
+    importer.import_safely(lead_from_form_d(document, key=key), where=origin)
+
+
+def feed_page_url(url: str, *, start: int) -> str:
+    """Return the feed URL for the page starting at entry ``start`` (0-based)."""
+    parts = urllib.parse.urlsplit(url)
+    query = [(k, v) for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)]
+    query = [(k, v) for k, v in query if k != "start"] + [("start", str(start))]
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+
+
+def primary_document_url(link: str) -> str:
+    """Return the URL of a Form D's primary document from its filing index link.
+
+    Form D is filed online as XML only, and EDGAR names that document ``primary_doc.xml``
+    in the filing's folder.
+    """
+    return link.rsplit("/", 1)[0] + "/primary_doc.xml"
+
+
+def edgar_poll(
+    *,
+    feed_url: str | None = None,
+    fetch: Fetcher = edgar_fetch,
+    max_pages: int | None = None,
+    fetch_documents: bool = True,
+) -> EdgarImportReport:
+    """Read the newest EDGAR filings from the live feed and import the leads among them.
+
+    Meant to run every ``settings.EDGAR_POLL_MINUTES`` minutes (0 = off) from the
+    project's scheduler; it is a plain function with no arguments needed.
+
+    Reads feed pages (``settings.EDGAR_FEED_URL``, 100 entries a page) from the newest
+    until a page reaches the stored position (``FeedCursor``) or ``EDGAR_POLL_MAX_PAGES``,
+    then fetches the primary document of each new Form D (amount, address, people).
+    Every request carries the fair-access User-Agent and waits its turn (at most 10
+    per second). When any request fails (connection refused, HTTP 500, timeout, an
+    HTML error page instead of the feed) nothing is imported, the failure is stored in
+    ``FeedCursor.last_error`` and the position stays: the next poll reads the same
+    filings again, so none is lost. Returns the import report.
+    """
+    url = feed_url or settings.EDGAR_FEED_URL
+    pages = max_pages or settings.EDGAR_POLL_MAX_PAGES
+    cursor, _ = FeedCursor.objects.get_or_create(feed_url=url)
+    report = EdgarImportReport()
+    attempt_at = now()
+    entries: list[tuple[str, FeedEntry]] = []
+    documents: list[tuple[str, bytes]] = []
+    try:
+        for page in range(pages):
+            page_url = url if page == 0 else feed_page_url(url, start=page * 100)
+            parsed = parse_feed(fetch(page_url), origin=page_url)
+            report.problems.extend(parsed.problems)
+            entries.extend((page_url, entry) for entry in parsed.entries)
+            if not parsed.entries or _reached(cursor, parsed.entries):
+                break
+        if fetch_documents:
+            loaded = set(
+                EdgarFiling.objects.filter(
+                    accession__in={e.accession for _, e in entries}, document_loaded=True
+                ).values_list("accession", flat=True)
+            )
+            wanted = {
+                e.accession: e.link
+                for _, e in entries
+                if e.form_type in FORM_D_TYPES and e.accession not in loaded and e.link
+            }
+            for accession, link in wanted.items():
+                documents.append((accession, fetch(primary_document_url(link))))
+    except (*NETWORK_ERRORS, EdgarParseError) as exc:
+        message = f"{url}: poll failed, feed position kept for the next poll ({exc})"
+        report.problems.append(message)
+        logger.warning(message)
+        cursor.last_attempt_at = attempt_at
+        cursor.last_error = str(exc)[:500]
+        cursor.save(update_fields=["last_attempt_at", "last_error"])
+        return report
+    importer = _Importer(report)
+    importer.import_entries(entries)
+    for accession, data in documents:
+        _import_document(importer, data=data, origin=f"{url} {accession}", accession=accession)
+    newest = max(
+        (e for _, e in entries if e.updated is not None),
+        key=lambda e: e.updated,  # type: ignore[arg-type, return-value]
+        default=None,
+    )
+    if newest is not None and (cursor.last_updated is None or newest.updated > cursor.last_updated):  # type: ignore[operator]
+        cursor.last_updated = newest.updated
+        cursor.last_accession = newest.accession
+    cursor.last_attempt_at = attempt_at
+    cursor.last_success_at = attempt_at
+    cursor.last_error = ""
+    cursor.save()
+    return report
+
+
+def _reached(cursor: FeedCursor, entries: Sequence[FeedEntry]) -> bool:
+    """True when a page holds the stored position: older pages were read before."""
+    if cursor.last_updated is None:
+        return False
+    return any(
+        e.accession == cursor.last_accession or (e.updated and e.updated <= cursor.last_updated)
+        for e in entries
+    )
