@@ -158,6 +158,8 @@ ACCOUNT_RATE_LIMITS = {
     "reauthenticate": "10/m/user",
     "confirm_email": "1/3m/key",
 }
+# X-Forwarded-For is trusted only behind this many proxies (0: use REMOTE_ADDR).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Single-use (the token hashes the password) and valid at most one hour (P12).
 PASSWORD_RESET_TIMEOUT = 60 * 60
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30

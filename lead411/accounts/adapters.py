@@ -38,6 +38,15 @@ class MembershipAccountAdapter(DefaultAccountAdapter):
                 application_submit(user=user, **{k: data[k] for k in PROFILE_FIELDS})
         return user
 
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        """Key failed logins on the lower-cased email alone.
+
+        allauth prefixes the site's domain, which without django.contrib.sites is the
+        request's Host header: an attacker could spread guesses over host names.
+        """
+        login = credentials.get("email", credentials.get("username", "")) or ""
+        return f"login:{login.lower()}"
+
     def get_reset_password_from_key_url(self, key: str) -> str:
         """Return the reset link from SITE_URL (a spoofed Host header cannot redirect it)."""
         path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
