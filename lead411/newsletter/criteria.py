@@ -11,11 +11,14 @@ filters (kind, round type, category, country, region, city, dates, amounts) are 
 equality and inclusive-range tests as the SQL. The words of ``q`` are cut the same way
 (``search_terms``: letters and digits, case-folded, operators dropped) and every word
 must occur in the event's ``search_document``, as with the database's AND of terms.
-The database stems words with Porter (SQLite FTS5 ``porter``; PostgreSQL ``english``);
-here both sides go through a light suffix stripper (``-s, -es, -ies, -ed, -ing``), so
-"robots" finds "robot" and "funding" finds "funded", but rarer inflections that Porter
-joins ("raise" and "raised") can differ. An event is compared with the criteria once,
-when it is new, so such a miss affects one newsletter, never the search page.
+Both sides are stemmed with the database's own algorithm (PyStemmer): Porter on SQLite,
+as the FTS5 ``porter`` tokenizer does, and Snowball English on PostgreSQL, as the
+``english`` text-search configuration does, so "robot" finds "Robotics" in both.
+Remaining differences are small and documented: PostgreSQL drops English stop words
+from a query ("the", "of") where the newsletter requires them, and its parser splits a
+few tokens (hyphenated words, e-mail addresses) differently. A test runs the same
+criteria through both and compares. An event is compared with the criteria once, when
+it is new, so a difference affects one newsletter, never the search page.
 """
 
 import datetime as dt
@@ -26,9 +29,12 @@ from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
+import Stemmer
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.http import QueryDict
 
 from lead411.leads.forms import LeadSearchForm
@@ -43,7 +49,6 @@ CRITERIA_PARAMS = (
 )  # fmt: skip
 _LIST_PARAMS = ("kind", "round_type", "category", "country", "region", "city")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_SUFFIXES = (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""))
 
 
 def criteria_from_params(params: QueryDict) -> dict[str, list[str]]:
@@ -121,22 +126,24 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in folded if not unicodedata.combining(ch)).casefold()
 
 
-def stem(word: str) -> str:
-    """Return ``word`` without one common English suffix when 3+ letters remain (see module doc)."""
-    for suffix, replacement in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)] + replacement
-    return word
+def stemming_algorithm() -> str:
+    """Return the stemmer of the database in use: ``"english"`` (PostgreSQL) or ``"porter"``."""
+    return "english" if connection.vendor == "postgresql" else "porter"
 
 
-def document_words(text: str) -> frozenset[str]:
+@lru_cache(maxsize=4)
+def _stemmer(algorithm: str) -> Stemmer.Stemmer:
+    return Stemmer.Stemmer(algorithm, 100_000)
+
+
+def document_words(text: str, algorithm: str = "porter") -> frozenset[str]:
     """Return the stemmed, case- and accent-folded words of a search document."""
-    return frozenset(stem(w) for w in _WORD.findall(_fold(text)))
+    return frozenset(_stemmer(algorithm).stemWords(_WORD.findall(_fold(text))))
 
 
-def query_words(q: str) -> list[str]:
+def query_words(q: str, algorithm: str = "porter") -> list[str]:
     """Return the stemmed words a saved ``q`` requires (all of them), as the search page cuts them."""
-    return [stem(_fold(w)) for w in search_terms(q)]
+    return list(_stemmer(algorithm).stemWords([_fold(w) for w in search_terms(q)]))
 
 
 @dataclass(frozen=True)
@@ -177,7 +184,8 @@ class EventBatch:
     criteria set shared by many members is evaluated once per issue.
     """
 
-    def __init__(self, events: Iterable[EventFacts]) -> None:
+    def __init__(self, events: Iterable[EventFacts], algorithm: str = "porter") -> None:
+        self.algorithm = algorithm
         self.events: list[EventFacts] = sorted(events, key=lambda e: (e.imported_at, e.id))
         self.all_mask = (1 << len(self.events)) - 1
         self._times = [e.imported_at for e in self.events]
@@ -234,7 +242,7 @@ class EventBatch:
                     return 0
         if criteria.get("q"):
             words = self._values["word"]
-            for word in query_words(criteria["q"][0]):
+            for word in query_words(criteria["q"][0], self.algorithm):
                 mask &= words.get(word, 0)
                 if not mask:
                     return 0

@@ -46,6 +46,7 @@ from .criteria import (
     document_words,
     mask_indices,
     matched_phrases,
+    stemming_algorithm,
 )
 from .models import Delivery, MailPreferences, NewsletterIssue, SavedSearch, Stream, Suppression
 from .services import email_css, list_headers, message_id_for, unsubscribe_url
@@ -149,6 +150,7 @@ def events_load(
     through = Company.categories.through.objects.filter(company_id__in=company_ids)
     for company_id, name in through.values_list("company_id", "category__name"):
         categories.setdefault(company_id, []).append(name)
+    algorithm = stemming_algorithm()
     facts: list[EventFacts] = []
     views: dict[int, LeadView] = {}
     site = _site()
@@ -167,7 +169,7 @@ def events_load(
                 announced_on=event.announced_on,
                 amount_usd=event.amount_usd,
                 imported_at=event.imported_at,
-                words=document_words(event.search_document),
+                words=document_words(event.search_document, algorithm),
             )
         )
         views[event.id] = LeadView(
@@ -182,7 +184,7 @@ def events_load(
             place=", ".join(p for p in (company.city, company.region, company.country_code) if p),
             categories=", ".join(cats),
         )
-    return EventBatch(facts), views
+    return EventBatch(facts, algorithm), views
 
 
 class IssueRenderer:
