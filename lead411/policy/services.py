@@ -3,6 +3,7 @@
 import datetime as dt
 import logging
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
@@ -377,13 +378,14 @@ def conversation_close(*, actor: User, conversation: Conversation) -> Conversati
 
 
 def policy_text_context() -> dict[str, object]:
-    """Return the figures ``policy/policy_text.md`` states, read from settings.
+    """Return the figures ``policy/policy_text.md`` states, read from settings and apps.
 
     Each is the value the running system uses, so the policy cannot drift from the
     configuration: web-log retention (``WEBLOG_RAW_RETENTION_DAYS``), the small-cell
     threshold (``REPORT_MIN_CELL``, clause P14), the cookie names and the login
     cookie's lifetime, the reset link's lifetime, the three email streams (clause P5)
-    and the operator's details (clause P1).
+    and the operator's details (clause P1). Paragraphs about a feature (member activity
+    counts, the disclosure register, HTTPS-only cookies) appear only when it is on.
     """
     site = settings.SITE_URL.rstrip("/")
     return {
@@ -397,7 +399,13 @@ def policy_text_context() -> dict[str, object]:
         "session_cookie_days": settings.SESSION_COOKIE_AGE // (60 * 60 * 24),
         "session_cookie_secure": settings.SESSION_COOKIE_SECURE,
         "csrf_cookie_name": settings.CSRF_COOKIE_NAME,
+        "session_cookie_httponly": settings.SESSION_COOKIE_HTTPONLY,
+        "activity_installed": apps.is_installed("lead411.activity"),
+        "activity_url": site + reverse("activity:mine")
+        if apps.is_installed("lead411.activity")
+        else "",
         "activity_retention_days": int(getattr(settings, "ACTIVITY_RETENTION_DAYS", 365)),
+        "reports_installed": apps.is_installed("lead411.reports"),
         "report_min_cell": int(getattr(settings, "REPORT_MIN_CELL", 10)),
         "password_reset_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
         "email_streams": [

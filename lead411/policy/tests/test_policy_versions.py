@@ -171,11 +171,15 @@ def test_publishing_emails_consenting_members_once_and_nobody_else(
 
 
 @pytest.mark.clause("P15")
-def test_without_the_newsletter_seam_nobody_is_assumed_to_consent(member, make_version):
+def test_without_the_newsletter_seam_nobody_is_assumed_to_consent(
+    member, make_version, django_capture_on_commit_callbacks
+):
     make_version(1, "One")
     draft = make_version(2, "Two", publish=False)
 
-    with_count = policy_notice_email_send(version=policy_version_publish(actor=None, version=draft))
+    with django_capture_on_commit_callbacks(execute=True):
+        version = policy_version_publish(actor=None, version=draft)
+        with_count = policy_notice_email_send(version=version)
 
     assert with_count == 0
     assert mail.outbox == []
