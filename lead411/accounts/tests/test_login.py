@@ -92,7 +92,7 @@ def test_logout_is_post_only_and_ends_the_session_on_the_server(client, member):
 def test_failed_logins_are_limited_per_account_case_insensitively(client, member):
     for attempt in range(5):
         email = "MEMBER@example.com" if attempt % 2 else "member@example.com"
-        body = login(client, email, password="wrong password, attempt %d" % attempt).content
+        body = login(client, email, password=f"wrong password, attempt {attempt}").content
         assert b"The email address and/or password you specified are not correct." in body
     response = login(client, "Member@Example.com")
     assert b"Too many failed login attempts. Try again later." in response.content
