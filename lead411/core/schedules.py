@@ -79,7 +79,7 @@ def schedules_sync(*, jobs: list[Job] | None = None) -> list[Schedule]:
     with transaction.atomic():
         Schedule.objects.filter(name__startswith=PREFIX).exclude(name__in=wanted).delete()
         for name, job in wanted.items():
-            schedule, _ = Schedule.objects.update_or_create(
+            schedule, created = Schedule.objects.update_or_create(
                 name=name,
                 defaults={
                     "func": job.func,
@@ -87,7 +87,7 @@ def schedules_sync(*, jobs: list[Job] | None = None) -> list[Schedule]:
                     "minutes": job.minutes,
                 },
             )
-            if schedule.next_run is None or schedule.next_run <= clock.now():
+            if created or schedule.next_run is None or schedule.next_run <= clock.now():
                 schedule.next_run = next_local_time(job.at) if job.at else clock.now()
                 schedule.save(update_fields=["next_run"])
             kept.append(schedule)
