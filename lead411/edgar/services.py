@@ -41,7 +41,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import Q
 
 from lead411.core.clock import now
-from lead411.edgar.forms import is_known_form_type
+from lead411.edgar.form_types import is_known_form_type
 from lead411.edgar.models import EdgarFiling, FeedCursor, MatchReview
 from lead411.edgar.parsers import (
     ACCESSION_RE,
