@@ -2,48 +2,44 @@
 
 Every email this app sends to a member goes through ``member_email_enqueue``, every
 consent question through ``members_consenting``, and every Message-ID comes from
-``message_id_for``. They stand in for the newsletter app's API
-(``newsletter.services.delivery_enqueue``, ``message_id_for`` and the per-member
-``MailPreferences``); once that app is committed each body becomes a one-line call to it.
-
-Until then: ``members_consenting`` returns nobody, since no consent can be shown without
-the newsletter's records, and ``member_email_enqueue`` sends at once through Django's
-mail backend after commit, with the same Message-ID the outbox would give.
+``message_id_for``. Each is a thin call into the newsletter app
+(``newsletter.services.delivery_enqueue``, ``message_id_for`` and ``MailPreferences``),
+so the outbox's idempotency keys, consent checks, unsubscribe footer and
+List-Unsubscribe headers apply to the policy notice and to replies alike.
 """
 
-import hashlib
-from urllib.parse import urlsplit
-
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from lead411.accounts.models import User
+from lead411.newsletter.models import STREAM_DEFAULTS, Stream
+from lead411.newsletter.services import delivery_enqueue
+from lead411.newsletter.services import message_id_for as newsletter_message_id_for
 
-STREAM_UPDATES = "updates"  # news about updates and features (clause P5c)
-STREAM_REPLIES = "replies"  # replies to contacts the member made (clause P5b)
+STREAM_UPDATES = Stream.UPDATES.value  # news about updates and features (clause P5c)
+STREAM_REPLIES = Stream.REPLIES.value  # replies to contacts the member made (clause P5b)
 
 
 def message_id_for(*, key: str) -> str:
-    """Return the RFC 5322 Message-ID of the email with outbox key ``key``.
+    """Return the RFC 5322 Message-ID the outbox gives the email with key ``key``.
 
-    ``<40 hex chars of SHA-256(key)@domain>``, the newsletter outbox's formula, so an id
-    computed here for ``References`` equals the one the outbox puts on the email.
-    The domain is ``NEWSLETTER_MESSAGE_ID_DOMAIN``, else the host of ``SITE_URL``.
+    Deterministic (a hash of the key), so an id computed here for ``References`` equals
+    the one on the email, and emails sent outside the outbox can use the same scheme.
     """
-    domain = getattr(settings, "NEWSLETTER_MESSAGE_ID_DOMAIN", "") or (
-        urlsplit(settings.SITE_URL).hostname or "lead411.invalid"
-    )
-    return f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}@{domain}>"
+    return newsletter_message_id_for(key=key)
 
 
 def members_consenting(*, stream: str) -> QuerySet[User]:
-    """Return the members who consented to ``stream`` (``STREAM_UPDATES`` or ``_REPLIES``).
+    """Return the active members who consent to ``stream`` (a newsletter ``Stream`` value).
 
-    Without the newsletter's consent records this is empty: no consent is assumed.
+    A member without a ``MailPreferences`` row has the stream's default consent
+    (``STREAM_DEFAULTS``: product updates off until the member opts in). Raises
+    ``ValueError`` for an unknown stream.
     """
-    return User.objects.none()
+    field = Stream(stream).value
+    consent = Q(**{f"mail_preferences__{field}": True})
+    if STREAM_DEFAULTS[Stream(stream)]:
+        consent |= Q(mail_preferences__isnull=True)
+    return User.objects.filter(consent, is_active=True)
 
 
 def member_email_enqueue(
@@ -55,22 +51,13 @@ def member_email_enqueue(
     text_body: str,
     headers: dict[str, str] | None = None,
 ) -> None:
-    """Queue one email to ``member`` on ``stream``; ``key`` makes it once-only in the outbox.
+    """Queue one email to ``member`` on ``stream`` in the outbox; ``key`` makes it once-only.
 
-    Same arguments as the newsletter's ``delivery_enqueue``: the Message-ID is
-    ``message_id_for(key=key)``; ``headers`` may add ``In-Reply-To`` and ``References``
-    (RFC 5322 section 3.6.4) but not Message-ID. Sends after commit, so a rolled-back
-    caller mails nobody.
+    The outbox sets the Message-ID (``message_id_for(key=key)``), checks consent again
+    before sending and appends the unsubscribe footer (clause P7). ``headers`` may add
+    ``In-Reply-To`` and ``References`` (RFC 5322 section 3.6.4). The row is part of the
+    caller's transaction, so a rolled-back caller queues nothing.
     """
-
-    def _send() -> None:
-        message = EmailMultiAlternatives(
-            subject=subject,
-            body=text_body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[member.email],
-            headers={**(headers or {}), "Message-ID": message_id_for(key=key)},
-        )
-        message.send()
-
-    transaction.on_commit(_send)
+    delivery_enqueue(
+        member=member, stream=stream, key=key, subject=subject, text_body=text_body, headers=headers
+    )

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from lead411.accounts.models import User
+from lead411.newsletter.outbox import outbox_send
 from lead411.policy import outbox
 from lead411.policy.models import Conversation, Message
 from lead411.policy.services import (
@@ -236,10 +237,11 @@ def test_member_answers_on_the_site_and_the_next_reply_references_the_thread(
     assert answer.body == "Thanks, and how long?"
 
     mail.outbox.clear()
+    second = conversation_reply(actor=staff, conversation=conversation, body="30 days.")
     with django_capture_on_commit_callbacks(execute=True):
-        second = conversation_reply(actor=staff, conversation=conversation, body="30 days.")
+        outbox_send()
 
-    [email] = mail.outbox
+    [email] = [m for m in mail.outbox if m.extra_headers["Message-ID"] == second_id(second)]
     ids = [
         outbox.message_id_for(key=f"contact:{conversation.pk}:{m.pk}")
         for m in conversation.messages.filter(id__lt=second.pk).order_by("id")
@@ -252,6 +254,14 @@ def test_member_answers_on_the_site_and_the_next_reply_references_the_thread(
         key=f"contact:{conversation.pk}:{first.pk}"
     )
     assert f"/contact/conversations/{conversation.pk}/" in email.body
+    assert (
+        email.subject == f"Re: [Lead411 #{conversation.pk}] {conversation.get_category_display()}"
+    )
+    assert "List-Unsubscribe" in email.extra_headers  # the replies stream's own opt-out (P7)
+
+
+def second_id(message: Message) -> str:
+    return outbox.message_id_for(key=f"contact:{message.conversation_id}:{message.pk}")
 
 
 def test_members_see_only_their_own_conversations(member_client, member):
