@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import ipaddress
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 _SEARCH_ENGINES = (
@@ -23,6 +24,7 @@ _ASSET_SUFFIXES = (
 )  # fmt: skip
 
 
+@lru_cache(maxsize=65536)
 def minimise_ip(ip: str) -> str:
     """Return the network of ``ip`` in CIDR form: IPv4 to /24, IPv6 to /48.
 
@@ -56,6 +58,8 @@ def clean_path(path: str, *, allowlist: frozenset[str] | set[str]) -> str:
     ``"/p?utm_source=x&email=a@b"`` with allowlist ``{"utm_source"}`` →
     ``"/p?utm_source=x"``. Truncated to 500 characters (the column size).
     """
+    if "?" not in path:
+        return path[:500]
     base, _, query = path.partition("?")
     if query and allowlist:
         kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k in allowlist]
@@ -64,6 +68,7 @@ def clean_path(path: str, *, allowlist: frozenset[str] | set[str]) -> str:
     return base[:500]
 
 
+@lru_cache(maxsize=16384)
 def clean_referrer(referrer: str) -> tuple[str, str, str]:
     """Return ``(url, domain, search_engine)`` of a Referer header, query and fragment dropped.
 

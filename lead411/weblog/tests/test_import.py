@@ -95,3 +95,10 @@ def test_gzip_and_common_format(tmp_path):
 def test_a_missing_file_is_an_error(tmp_path):
     with pytest.raises(CommandError, match="No such file"):
         _run(str(tmp_path / "nope.log"))
+
+
+def test_escaped_quotes_in_a_field_fall_back_to_the_strict_pattern():
+    line = parse_line(
+        '192.0.2.1 - - [17/May/2015:10:05:03 +0000] "GET /a HTTP/1.1" 200 5 "-" "Agent \\"x\\" 1.0"'
+    )
+    assert line.user_agent == 'Agent \\"x\\" 1.0'
