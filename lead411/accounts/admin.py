@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
@@ -34,6 +35,12 @@ REGISTRATION_DETAILS_PERMISSION = "accounts.view_registration_details"
 USER_AUDITED_FIELDS = ("email", "first_name", "last_name", "is_active", "is_staff", "is_superuser")
 
 
+def _staff(request: HttpRequest) -> User:
+    """Return the logged-in staff user of an admin request (the admin lets no one else in)."""
+    assert isinstance(request.user, User)
+    return request.user
+
+
 def is_sales_leads_team(request: HttpRequest) -> bool:
     """Return True when the staff user may see registration details (clause P8)."""
     return request.user.has_perm(REGISTRATION_DETAILS_PERMISSION)
@@ -53,18 +60,18 @@ class AuditedAdminMixin:
         if request.method == "GET":
             obj = self.get_object(request, object_id)  # type: ignore[attr-defined]  # ModelAdmin
             if obj is not None:
-                audit_record(actor=request.user, action=AuditEvent.Action.VIEW, obj=obj)
+                audit_record(actor=_staff(request), action=AuditEvent.Action.VIEW, obj=obj)
         return super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]  # ModelAdmin
 
     def delete_model(self, request: HttpRequest, obj: Model) -> None:
         """Record the deletion, then delete (clause P9)."""
-        audit_record(actor=request.user, action=AuditEvent.Action.DELETE, obj=obj)
+        audit_record(actor=_staff(request), action=AuditEvent.Action.DELETE, obj=obj)
         super().delete_model(request, obj)  # type: ignore[misc]  # ModelAdmin
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         """Record each deletion of a bulk delete, then delete."""
         for obj in queryset:
-            audit_record(actor=request.user, action=AuditEvent.Action.DELETE, obj=obj)
+            audit_record(actor=_staff(request), action=AuditEvent.Action.DELETE, obj=obj)
         super().delete_queryset(request, queryset)  # type: ignore[misc]  # ModelAdmin
 
 
@@ -106,7 +113,7 @@ def _with_reason(
             "queryset": queryset,
             "action": request.POST.get("action"),
             "opts": modeladmin.model._meta,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         },
     )
 
@@ -179,14 +186,14 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
             EmailAddress.objects.update_or_create(
                 user=obj, email=obj.email, defaults={"verified": True, "primary": True}
             )
-            audit_record(actor=request.user, action=AuditEvent.Action.CREATE, obj=obj)
+            audit_record(actor=_staff(request), action=AuditEvent.Action.CREATE, obj=obj)
             return
         before = snapshot(obj=User.objects.get(pk=obj.pk), fields=USER_AUDITED_FIELDS)
         super().save_model(request, obj, form, change)
         changes = diff(before=before, after=snapshot(obj=obj, fields=USER_AUDITED_FIELDS))
         if changes:
             audit_record(
-                actor=request.user, action=AuditEvent.Action.CHANGE, obj=obj, changes=changes
+                actor=_staff(request), action=AuditEvent.Action.CHANGE, obj=obj, changes=changes
             )
             email_send(
                 template="record_changed",
@@ -266,7 +273,7 @@ class ApplicationAdmin(AuditedAdminMixin, admin.ModelAdmin):
         """Save staff edits through the service: audited, and the member is told (P9)."""
         data = {k: form.cleaned_data[k] for k in form.changed_data if k in PROFILE_FIELDS}
         if data:
-            application_update(actor=request.user, application=obj, data=data)  # type: ignore[arg-type]  # staff
+            application_update(actor=_staff(request), application=obj, data=data)
 
     @admin.action(
         description="Approve the selected applications", permissions=["registration_details"]
@@ -276,7 +283,7 @@ class ApplicationAdmin(AuditedAdminMixin, admin.ModelAdmin):
         done = 0
         for application in queryset:
             try:
-                application_approve(actor=request.user, application=application)  # type: ignore[arg-type]  # staff
+                application_approve(actor=_staff(request), application=application)
                 done += 1
             except ValidationError as exc:
                 self.message_user(
@@ -296,8 +303,8 @@ class ApplicationAdmin(AuditedAdminMixin, admin.ModelAdmin):
             title="Refuse applications",
             label="Reason (sent to the applicant)",
             apply=lambda obj, text: application_refuse(
-                actor=request.user, application=obj, reason=text
-            ),  # type: ignore[arg-type]  # staff
+                actor=_staff(request), application=obj, reason=text
+            ),
         )
 
     @admin.action(description="Request more information…", permissions=["registration_details"])
@@ -312,8 +319,8 @@ class ApplicationAdmin(AuditedAdminMixin, admin.ModelAdmin):
             title="Request more information",
             label="What do you need to know? (sent to the applicant)",
             apply=lambda obj, text: application_request_info(
-                actor=request.user, application=obj, question=text
-            ),  # type: ignore[arg-type]  # staff
+                actor=_staff(request), application=obj, question=text
+            ),
         )
 
 
@@ -361,11 +368,11 @@ class AccountChangeRequestAdmin(AuditedAdminMixin, admin.ModelAdmin):
             title="Mark done",
             label="Note to the member",
             apply=lambda obj, text: account_change_request_resolve(
-                actor=request.user,
+                actor=_staff(request),
                 change_request=obj,
                 status=AccountChangeRequest.Status.DONE,
                 note=text,
-            ),  # type: ignore[arg-type]  # staff
+            ),
         )
 
     @admin.action(description="Decline and tell the member…")
@@ -380,11 +387,11 @@ class AccountChangeRequestAdmin(AuditedAdminMixin, admin.ModelAdmin):
             title="Decline",
             label="Reason (sent to the member)",
             apply=lambda obj, text: account_change_request_resolve(
-                actor=request.user,
+                actor=_staff(request),
                 change_request=obj,
                 status=AccountChangeRequest.Status.DECLINED,
                 note=text,
-            ),  # type: ignore[arg-type]  # staff
+            ),
         )
 
 
@@ -409,7 +416,7 @@ class StolenPasswordReportAdmin(admin.ModelAdmin):
         done = 0
         for report in queryset:
             try:
-                stolen_password_complete(actor=request.user, report=report)  # type: ignore[arg-type]  # staff
+                stolen_password_complete(actor=_staff(request), report=report)
                 done += 1
             except ValidationError as exc:
                 self.message_user(request, f"{report}: {' '.join(exc.messages)}", messages.ERROR)

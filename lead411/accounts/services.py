@@ -70,7 +70,7 @@ def _transition(
     *,
     actor: Any,
     application: Application,
-    allowed_from: set[str],
+    allowed_from: set[Application.Status],
     verb: str,
     template: str,
     **values: Any,

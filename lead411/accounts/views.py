@@ -61,13 +61,14 @@ def _user_from_stolen_password_token(token: str) -> User:
 @require_http_methods(["GET", "POST"])
 def application_view(request: HttpRequest) -> HttpResponse:
     """Show the applicant their application's status; answer a request for information."""
-    application = Application.objects.filter(user=request.user).first()
+    user: User = request.user  # type: ignore[assignment]  # login_required
+    application = Application.objects.filter(user=user).first()
     if application is None:
         return redirect("accounts:account")
     form = ApplicationAnswerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            application_answer(user=request.user, answer=form.cleaned_data["answer"])  # type: ignore[arg-type]  # login_required
+            application_answer(user=user, answer=form.cleaned_data["answer"])
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -149,7 +150,7 @@ def account_change_request_view(request: HttpRequest) -> HttpResponse:
     )
     form = AccountChangeRequestForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        account_change_request_create(user=user, **form.cleaned_data)  # type: ignore[arg-type]  # User or None
+        account_change_request_create(user=user, **form.cleaned_data)
         return render(request, "accounts/account_change_request_sent.html")
     return render(request, "accounts/account_change_request_form.html", {"form": form})
 

@@ -49,7 +49,7 @@ class AuditEvent(models.Model):
         """Insert only: an existing event is never rewritten (clause P8)."""
         if self.pk is not None:
             raise ValueError("Audit events are append-only.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]  # passthrough of Django's arguments
+        super().save(*args, **kwargs)
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         """Refuse: audit events are never deleted (clause P8)."""

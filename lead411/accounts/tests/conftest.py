@@ -40,9 +40,9 @@ def signup_data(**overrides: str) -> dict[str, str]:
     return data
 
 
-def links_in(body: str) -> list[str]:
+def links_in(body: object) -> list[str]:
     """Return the http(s) URLs in an email body."""
-    return re.findall(r"https?://\S+", body)
+    return re.findall(r"https?://\S+", str(body))
 
 
 def login(client, email: str, password: str = PASSWORD, remember: bool = False):

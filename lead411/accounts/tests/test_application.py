@@ -99,7 +99,7 @@ def test_pending_and_refused_applicants_cannot_reach_member_views(applicant, mem
     request = RequestFactory().get("/leads/")
     request.user = applicant
     response = view(request)
-    assert (response.status_code, response.url) == (302, "/members/application/")
+    assert (response.status_code, response["Location"]) == (302, "/members/application/")
 
     application_refuse(actor=staff, application=applicant.application, reason="Not a business.")
     assert view(request).status_code == 302

@@ -32,7 +32,7 @@ def test_report_ends_three_sessions_and_kills_reset_links(member, staff):
 
     assert "Report a stolen password" in clients[0].get("/members/account/").content.decode()
     response = clients[0].post("/members/stolen-password/", {"confirm": "on"})
-    assert response.url == "/members/suspended/"
+    assert response["Location"] == "/members/suspended/"
 
     member.refresh_from_db()
     assert not member.has_usable_password()
