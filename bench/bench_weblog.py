@@ -1,0 +1,195 @@
+"""Web-log benchmark: access-log import against GoAccess, and recording's cost per request.
+
+Prints one Markdown section (``## Web logs``) for BENCHMARKS.md:
+
+1. The real elastic access log replicated to 1,000,000 lines in a temporary file, read
+   by ``manage.py import_access_log`` (into a fresh SQLite database) and by ``goaccess``
+   (COMBINED, crawlers excluded, JSON) in the same run: lines/s by wall clock and by CPU
+   time, the ratio, and the importer's peak RSS.
+2. A public page served by gunicorn on loopback with recording on and off, alternated:
+   requests per second at concurrency 8, each round bounded in time.
+
+No per-IP output: only counts and rates are printed.
+"""
+
+import argparse
+import http.client
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(os.environ.get("LEAD411_DATA_DIR", ROOT.parent / "shared" / "data"))
+LOG = DATA / "access_logs_elastic" / "apache_logs"
+
+
+def _run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
+    """Run ``cmd``; return (wall s, CPU s, peak RSS KiB, stdout) of that child alone."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(  # noqa: S603 - our own commands
+        cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    assert proc.stdout is not None
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"{cmd[0]} failed with exit code {proc.returncode}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, out
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _load(port: int, path: str, seconds: float, concurrency: int) -> tuple[float, int]:
+    """Return (requests/s of 200 responses, errors) with ``concurrency`` client threads."""
+    deadline = time.perf_counter() + seconds
+    counts = [0] * concurrency
+    errors = [0] * concurrency
+
+    def worker(i: int) -> None:
+        while time.perf_counter() < deadline:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            try:
+                conn.request(
+                    "GET", path, headers={"User-Agent": "Mozilla/5.0 (bench) Firefox/120.0"}
+                )
+                response = conn.getresponse()
+                response.read()
+                if response.status == 200:
+                    counts[i] += 1
+                else:
+                    errors[i] += 1
+            except OSError:
+                errors[i] += 1
+            finally:
+                conn.close()
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(counts) / (time.perf_counter() - started), sum(errors)
+
+
+def _serve(env: dict[str, str], port: int, recording: bool) -> subprocess.Popen:
+    env = {**env, "WEBLOG_RECORDING_ENABLED": "true" if recording else "false"}
+    proc = subprocess.Popen(  # noqa: S603 - our own server
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi:application",
+         "--bind", f"127.0.0.1:{port}", "--workers", "3", "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--seconds", type=float, default=8.0, help="per load round")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--path", default="/privacy/", help="a light public page to load")
+    args = parser.parse_args()
+
+    print("## Web logs\n")
+    if not LOG.exists():
+        print(f"Skipped: the elastic access log is not at {LOG}.")
+        return 0
+    python = str(ROOT / ".venv" / "bin" / "python")
+    with tempfile.TemporaryDirectory(prefix="bench-weblog-") as tmp:
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
+            "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        }
+        subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)  # noqa: S603
+        source = LOG.read_bytes()
+        source_lines = source.count(b"\n")
+        big = Path(tmp) / "access.log"
+        with big.open("wb") as out:
+            for _ in range(args.lines // source_lines):
+                out.write(source)
+        lines = (args.lines // source_lines) * source_lines
+
+        ours = _run_measured(
+            [python, "manage.py", "import_access_log", "--no-progress", str(big)], env
+        )
+        summary = ours[3].splitlines()[0].split(": ", 1)[1]
+        print(f"Import of the real elastic log (semicomplete.com, May 2015) replicated to "
+              f"{lines:,} lines, same file, same run; {os.cpu_count()} cores.\n")  # fmt: skip
+        print("| tool | wall s | lines/s (wall) | CPU s | lines/s (CPU) | peak RSS |")
+        print("|---|---:|---:|---:|---:|---:|")
+        print(f"| `import_access_log` (SQLite) | {ours[0]:.1f} | {lines / ours[0]:,.0f} | "
+              f"{ours[1]:.1f} | {lines / ours[1]:,.0f} | {ours[2] / 1024:.0f} MiB |")  # fmt: skip
+        goaccess = shutil.which("goaccess")
+        if goaccess:
+            theirs = _run_measured(
+                [goaccess, str(big), "--log-format=COMBINED", "--ignore-crawlers",
+                 "-o", f"{tmp}/goaccess.json"], env,
+            )  # fmt: skip
+            print(f"| GoAccess (JSON report) | {theirs[0]:.1f} | {lines / theirs[0]:,.0f} | "
+                  f"{theirs[1]:.1f} | {lines / theirs[1]:,.0f} | {theirs[2] / 1024:.0f} MiB |")  # fmt: skip
+            print(f"\nRatio ours / GoAccess: {theirs[0] / ours[0]:.2f}x by wall clock, "
+                  f"{theirs[1] / ours[1]:.2f}x by CPU time (goal 1.5x).")  # fmt: skip
+        else:
+            print("\nGoAccess is not installed: no comparison (apt-get install goaccess).")
+        print(f"\nImporter summary: `{summary}`. GoAccess only counts; we store one "
+              "minimised row per line and classify every user agent with uap-core.\n")  # fmt: skip
+
+        subprocess.run(  # noqa: S603
+            [python, "manage.py", "collectstatic", "--noinput", "-v0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+        rates: dict[bool, list[float]] = {True: [], False: []}
+        errors = 0
+        for _ in range(args.rounds):
+            for recording in (False, True):
+                port = _free_port()
+                server = _serve(env, port, recording)
+                try:
+                    _load(port, args.path, 1.0, 2)  # warm-up: imports, first queries
+                    rate, failed = _load(port, args.path, args.seconds, 8)
+                finally:
+                    server.send_signal(signal.SIGTERM)
+                    server.wait(timeout=30)
+                rates[recording].append(rate)
+                errors += failed
+        off, on = max(rates[False]), max(rates[True])
+        print(f"Public page `{args.path}` under gunicorn (3 sync workers, loopback), "
+              f"concurrency 8, {args.rounds} alternated rounds of {args.seconds:.0f} s, best round:\n")  # fmt: skip
+        print("| recording | req/s |\n|---|---:|")
+        print(f"| off | {off:,.0f} |\n| on | {on:,.0f} |")
+        print(f"\nRatio on / off: {on / off:.2f} (goal ≥ 0.9). Non-200 responses: {errors}.")
+        recorded = subprocess.run(  # noqa: S603
+            [python, "manage.py", "shell", "-c",
+             "from lead411.weblog.models import PageView; "
+             "print(PageView.objects.filter(source='live').count())"],
+            cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+        ).stdout.strip().splitlines()[-1]  # fmt: skip
+        print(f"Rows recorded by the 'on' rounds: {recorded}.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
