@@ -8,6 +8,7 @@ from lead411.core.views import healthz_view
 urlpatterns = [
     path("healthz", healthz_view, name="healthz"),
     path("admin/", admin.site.urls),
+    path("staff/weblog/", include("lead411.weblog.urls")),
     path("me/activity/", include("lead411.activity.urls")),
     path("staff/activity/", include("lead411.activity.staff_urls")),
     path("staff/reports/", include("lead411.reports.urls")),

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "lead411.leads",
     "lead411.edgar",
     "lead411.pages",
+    "lead411.weblog",
     "lead411.newsletter",
     "lead411.policy",
     "lead411.activity",
@@ -51,6 +52,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Anonymous web log of public pages (clause P2); needs request.user, so after auth.
+    "lead411.weblog.middleware.PageViewRecorderMiddleware",
     # Members' visit and page counters (clause P4); reads request.user, so after auth.
     "lead411.activity.middleware.MemberActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -286,3 +289,17 @@ EDGAR_POLL_MAX_PAGES = env.int("EDGAR_POLL_MAX_PAGES", default=10)
 # SEC fair access: at most 10 requests per second (sec.gov/os/accessing-edgar-data).
 EDGAR_MAX_REQUESTS_PER_SECOND = 10
 EDGAR_HTTP_TIMEOUT_SECONDS = env.int("EDGAR_HTTP_TIMEOUT_SECONDS", default=20)
+
+# Anonymous web log (lead411.weblog, clause P2).
+WEBLOG_RECORDING_ENABLED = env.bool("WEBLOG_RECORDING_ENABLED", default=True)
+# Raw request rows older than this many days are rolled up into daily counts and deleted.
+WEBLOG_RAW_RETENTION_DAYS = env.int("WEBLOG_RAW_RETENTION_DAYS", default=30)
+# Query parameters kept in stored paths; every other query value is dropped.
+WEBLOG_QUERY_ALLOWLIST = env.list(
+    "WEBLOG_QUERY_ALLOWLIST", default=["utm_source", "utm_medium", "utm_campaign", "page"]
+)
+# Member, staff and asset paths are not public pages and are never logged.
+WEBLOG_EXCLUDED_PATH_PREFIXES = ["/admin/", "/staff/", "/static/", "/healthz", "/leads/"]
+# Buffered writes: one bulk insert per this many rows or seconds, whichever comes first.
+WEBLOG_BUFFER_ROWS = env.int("WEBLOG_BUFFER_ROWS", default=200)
+WEBLOG_FLUSH_INTERVAL_SECONDS = env.float("WEBLOG_FLUSH_INTERVAL_SECONDS", default=5.0)

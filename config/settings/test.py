@@ -20,3 +20,7 @@ EMAIL_BACKEND = env.str(
 # Member activity counting is switched on by its own tests (lead411/activity), so other
 # apps' query counts do not include its write.
 ACTIVITY_RECORDING_ENABLED = False
+# The web log is switched on by its own tests (lead411/weblog), so other apps' query
+# counts do not include its writes.
+WEBLOG_RECORDING_ENABLED = False
+WEBLOG_FLUSH_INTERVAL_SECONDS = 0.0
