@@ -224,7 +224,13 @@ def lead_from_form_d(document: FormDDocument, *, key: str) -> _Lead:
         form_type=document.form_type,
         cik=document.cik,
         company_name=document.entity_name,
-        source_url=filing_url(cik=document.cik, accession=key) if has_accession else "",
+        # Without an accession, the issuer's list of Form D filings is the closest link.
+        source_url=(
+            filing_url(cik=document.cik, accession=key)
+            if has_accession
+            else "https://www.sec.gov/cgi-bin/browse-edgar?action=getcompany&type=D&CIK="
+            + document.cik
+        ),
         filed_on=document.filed_on or document.signature_date,
         kind=Kind.FUNDING_ROUND,
         announced_on=document.date_of_first_sale or document.filed_on or document.signature_date,
