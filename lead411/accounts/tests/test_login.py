@@ -150,3 +150,42 @@ def test_the_project_hashes_new_passwords_with_argon2():
     from config.settings import base
 
     assert base.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+@pytest.mark.clause("P10")
+@pytest.mark.django_db
+def test_login_runs_the_hasher_equally_for_every_account_state(
+    client, member, applicant, monkeypatch
+):
+    from lead411.accounts.tests.hashers import FastArgon2PasswordHasher
+
+    User.objects.create_user("cancelled@example.com", None)
+    User.objects.create_user("inactive@example.com", PASSWORD, is_active=False)
+    calls = {"n": 0}
+    original_encode, original_verify = (
+        FastArgon2PasswordHasher.encode,
+        FastArgon2PasswordHasher.verify,
+    )
+
+    def encode(self, password, salt):
+        calls["n"] += 1
+        return original_encode(self, password, salt)
+
+    def verify(self, password, encoded):
+        calls["n"] += 1
+        return original_verify(self, password, encoded)
+
+    monkeypatch.setattr(FastArgon2PasswordHasher, "encode", encode)
+    monkeypatch.setattr(FastArgon2PasswordHasher, "verify", verify)
+    counts = {}
+    for email in (
+        "nobody@example.com",
+        "member@example.com",
+        "applicant@example.com",
+        "cancelled@example.com",
+        "inactive@example.com",
+    ):
+        calls["n"] = 0
+        login(client, email, password="not the right password")
+        counts[email] = calls["n"]
+    assert len(set(counts.values())) == 1, counts
