@@ -58,6 +58,7 @@ def configured_jobs() -> list[Job]:
             24 * 60,
             settings.NEWSLETTER_SEND_TIME,
         ),
+        Job("poll SEC EDGAR", "lead411.edgar.services.edgar_poll", settings.EDGAR_POLL_MINUTES),
         Job(
             "send outbox",
             "lead411.newsletter.tasks.outbox_drain",

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from lead411.accounts.models import User
+from lead411.edgar.services import edgar_import
 from lead411.leads.importers.crunchbase import crunchbase_import
 from lead411.leads.models import TriggerEvent
 
@@ -26,14 +27,19 @@ CRUNCHBASE_HELP = (
 
 
 class Command(BaseCommand):
-    help = "Import the Crunchbase export into an empty database and create the demo accounts."
+    help = (
+        "Import the Crunchbase export and the SEC EDGAR files into an empty database and create "
+        "the demo accounts. Run by `make run` at every start; it only fills what is empty."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--no-import", action="store_true", help="Skip the data import.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["no_import"]:
-            self._import_when_empty(Path(settings.LEAD411_DATA_DIR) / "crunchbase_2015")
+            data_dir = Path(settings.LEAD411_DATA_DIR)
+            self._import_when_empty(data_dir / "crunchbase_2015")
+            self._import_edgar_when_empty(data_dir)
         for email, name, is_staff in DEMO_ACCOUNTS:
             self._create_account(email=email, name=name, is_staff=is_staff)
 
@@ -46,7 +52,21 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"Importing the Crunchbase export from {directory} ...")
         report = crunchbase_import(directory=directory, progress=True)
-        for line in report.summary_lines():
+        for counts in report.files:
+            self.stdout.write(counts.summary_line())
+
+    def _import_edgar_when_empty(self, data_dir: Path) -> None:
+        if TriggerEvent.objects.filter(source="sec_edgar").exists():
+            return
+        feed, formd = data_dir / "sec_edgar_current_atom", data_dir / "sec_formd"
+        if not feed.is_dir():
+            self.stdout.write(
+                f"No EDGAR files at {feed}; the live feed is polled when EDGAR_POLL_MINUTES > 0."
+            )
+            return
+        self.stdout.write(f"Importing SEC EDGAR filings from {feed} and {formd} ...")
+        report = edgar_import(feeds=[str(feed)], form_ds=[str(formd)] if formd.is_dir() else [])
+        for line in report.lines():
             self.stdout.write(line)
 
     def _create_account(self, *, email: str, name: str, is_staff: bool) -> None:
