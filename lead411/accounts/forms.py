@@ -73,3 +73,22 @@ class ConfirmForm(forms.Form):
     """An explicit confirmation box for irreversible actions."""
 
     confirm = forms.BooleanField(required=True, label="Yes, I confirm")
+
+
+class DeleteAccountForm(ConfirmForm):
+    """Confirm an account deletion with the current password (re-authentication)."""
+
+    password = forms.CharField(
+        widget=forms.PasswordInput, label="Current password", max_length=1024
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        """Raise ValidationError unless the password is the member's current one."""
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("Please type your current password.", code="wrong_password")
+        return password

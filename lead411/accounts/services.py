@@ -424,3 +424,48 @@ def account_change_request_resolve(
         template="account_change_resolved", to=recipients, context={"change_request": locked}
     )
     return locked
+
+
+ERASED = "(erased)"
+
+
+def member_erase(*, user: User) -> int:
+    """Erase a member at their request; return the id the account had.
+
+    The user row is deleted, so every table whose rows belong to the member (foreign keys
+    with CASCADE: application, email addresses, reports, newsletter preferences, saved
+    searches, activity) loses them, and sessions end. The audit log keeps that events
+    happened, with field names, but their values, labels and the member's email are
+    replaced by "(erased)". The erasure itself is audited without any identity.
+    Raises django.db.models.ProtectedError when another app protects a row of the member.
+    """
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        pk = locked.pk
+        owned = [("accounts.user", [str(pk)])]
+        application = Application.objects.filter(user=locked).values_list("pk", flat=True)
+        owned.append(("accounts.application", [str(p) for p in application]))
+        requests = AccountChangeRequest.objects.filter(user=locked).values_list("pk", flat=True)
+        owned.append(("accounts.accountchangerequest", [str(p) for p in requests]))
+        events = AuditEvent.objects.filter(actor=locked)
+        for object_type, ids in owned:
+            events = events | AuditEvent.objects.filter(object_type=object_type, object_id__in=ids)
+        # The one sanctioned rewrite of audit rows: erasure of the member's personal data.
+        for event in events.distinct().iterator():
+            AuditEvent.objects.filter(pk=event.pk).update(
+                actor_label=ERASED if event.actor_id == pk else event.actor_label,
+                object_repr=ERASED,
+                changes={name: {"before": ERASED, "after": ERASED} for name in event.changes},
+            )
+        AccountChangeRequest.objects.filter(user=locked).delete()
+        user_sessions_end(user=locked)
+        locked.delete()
+        AuditEvent.objects.create(
+            occurred_at=clock.now(),
+            action=AuditEvent.Action.DELETE,
+            verb="member_erased",
+            object_type="accounts.user",
+            object_id=str(pk),
+            object_repr=ERASED,
+        )
+    return pk

@@ -14,12 +14,19 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from .forms import AccountChangeRequestForm, ApplicationAnswerForm, ConfirmForm, NameChangeForm
+from .forms import (
+    AccountChangeRequestForm,
+    ApplicationAnswerForm,
+    ConfirmForm,
+    DeleteAccountForm,
+    NameChangeForm,
+)
 from .models import Application, User
 from .selectors import member_data_export, member_has_access
 from .services import (
     account_change_request_create,
     application_answer,
+    member_erase,
     member_name_change,
     stolen_password_report,
 )
@@ -166,3 +173,16 @@ def my_data_view(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = 'attachment; filename="lead411-my-data.json"'
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_delete_view(request: HttpRequest) -> HttpResponse:
+    """Delete the member's account after they confirm with their current password."""
+    user: User = request.user  # type: ignore[assignment]  # login_required
+    form = DeleteAccountForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        member_erase(user=user)
+        logout(request)
+        return render(request, "accounts/account_deleted.html")
+    return render(request, "accounts/account_delete_form.html", {"form": form})

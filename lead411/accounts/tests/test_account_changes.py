@@ -154,3 +154,28 @@ def test_download_my_data_is_a_json_of_the_member_record(client, applicant):
     ]
     assert "password" not in json.dumps(data["account"])
     assert User.objects.count() == 1
+
+
+@pytest.mark.clause("P11")
+@pytest.mark.django_db
+def test_delete_my_account_erases_the_member_and_their_traces(client, applicant, staff):
+    from django.contrib.sessions.models import Session
+
+    from lead411.accounts.services import application_request_info
+
+    application_request_info(actor=staff, application=applicant.application, question="Website?")
+    login(client, "applicant@example.com")
+    wrong = client.post(
+        "/members/account/delete/", {"confirm": "on", "password": "not my password"}
+    )
+    assert "Please type your current password." in wrong.content.decode()
+    assert User.objects.filter(pk=applicant.pk).exists()
+
+    response = client.post("/members/account/delete/", {"confirm": "on", "password": PASSWORD})
+    assert "have been erased" in response.content.decode()
+    assert not User.objects.filter(email="applicant@example.com").exists()
+    assert not Session.objects.exists()
+    leftovers = json.dumps(list(AuditEvent.objects.values()), default=str)
+    for secret in ("applicant@example.com", "Acme Widgets", "Website?"):
+        assert secret not in leftovers
+    assert AuditEvent.objects.filter(verb="member_erased", object_id=str(applicant.pk)).exists()
