@@ -346,7 +346,8 @@ class RollupResult:
 def weblog_rollup(*, now: dt.datetime | None = None) -> RollupResult:
     """Roll raw rows older than ``WEBLOG_RAW_RETENTION_DAYS`` into DailyCount, then delete them.
 
-    Meant to run daily from the scheduler. A day already rolled up (rows imported
+    Meant to run daily from the scheduler. It also destroys any salt of a past day, in
+    case no request arrived today to rotate it (clause P2). A day already rolled up (rows imported
     later for an old date) has the new counts added, so unique visitors of such a day
     can count one person twice. Each day is one transaction. Returns the days and
     the number of raw rows deleted.
@@ -354,6 +355,7 @@ def weblog_rollup(*, now: dt.datetime | None = None) -> RollupResult:
     current = (now or clock.now()).astimezone(dt.UTC)
     retention = int(getattr(settings, "WEBLOG_RAW_RETENTION_DAYS", 30))
     cutoff = current.date() - dt.timedelta(days=retention)
+    DaySalt.objects.filter(day__lt=current.date()).delete()
     days = sorted(PageView.objects.filter(day__lt=cutoff).values_list("day", flat=True).distinct())
     deleted = 0
     for day in days:

@@ -7,9 +7,9 @@ import json
 import pytest
 from django.core.management import call_command
 
-from lead411.weblog.models import DailyCount, PageView
+from lead411.weblog.models import DailyCount, DaySalt, PageView
 from lead411.weblog.selectors import weblog_report
-from lead411.weblog.services import pageview_build, weblog_rollup
+from lead411.weblog.services import day_salt_get, pageview_build, weblog_rollup
 
 from .conftest import CHROME, GOOGLEBOT, IPHONE
 
@@ -133,3 +133,10 @@ def test_dashboard_is_staff_only_with_charts_and_csv(client, member, staff):
         f"{day},4,3,3,2,1",
     ]
     assert client.get("/staff/weblog/export/nothing.csv").status_code == 404
+
+
+@pytest.mark.clause("P2")
+def test_rollup_destroys_a_past_days_salt_even_without_traffic():
+    day_salt_get(day=(NOW - dt.timedelta(days=1)).date())
+    weblog_rollup(now=NOW)
+    assert DaySalt.objects.count() == 0
