@@ -6,6 +6,7 @@ The sending side of the outbox is in ``outbox``; the daily build is in ``digest`
 import hashlib
 from collections.abc import Mapping, Sequence
 from email.utils import parseaddr
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -275,8 +276,9 @@ def delivery_enqueue(
     return delivery
 
 
+@lru_cache(maxsize=1)
 def email_css() -> str:
-    """Return the newsletter's email stylesheet (static ``newsletter/email.css``)."""
+    """Return the newsletter's email stylesheet (static ``newsletter/email.css``), read once."""
     from django.contrib.staticfiles import finders
 
     path = finders.find("newsletter/email.css")

@@ -4,6 +4,7 @@ Views are glue: parse with a form, call a selector or service, render.
 """
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
@@ -154,10 +155,17 @@ def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
             done = False
     except BadToken as exc:
         reason = "has expired" if str(exc) == "expired" else "is not valid"
-        context = {"reason": reason}
-        return render(request, "newsletter/unsubscribe_invalid.html", context, status=400)
+        return render(
+            request, "newsletter/unsubscribe_invalid.html", {"reason": reason}, status=400
+        )
     label = "all Lead411 email" if stream == ALL_STREAMS else Stream(stream).label
-    context = {"done": done, "label": label, "stream": stream, "prefs": prefs, "token": token}
+    context: dict[str, Any] = {
+        "done": done,
+        "label": label,
+        "stream": stream,
+        "prefs": prefs,
+        "token": token,
+    }
     return render(request, "newsletter/unsubscribe.html", context)
 
 
