@@ -7,7 +7,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.html import format_html, format_html_join, linebreaks
+from django.utils.html import format_html_join, linebreaks
+from django.utils.safestring import mark_safe
 
 from lead411.policy import services
 from lead411.policy.models import Conversation, PolicyAcknowledgement, PolicyVersion
@@ -20,13 +21,14 @@ class PolicyVersionAdmin(admin.ModelAdmin):
     list_display = ("number", "title", "published_at", "effective_at", "acknowledgement_count")
     ordering = ("-number",)
     actions = ("publish_selected",)
-    draft_readonly = ("created_at", "published_at", "published_by")
+    draft_readonly = ("created_at", "published_at", "published_by", "preview")
     all_fields = (
         "number",
         "title",
         "summary_of_changes",
         "effective_at",
         "body",
+        "preview",
         "created_at",
         "published_at",
         "published_by",
@@ -36,6 +38,11 @@ class PolicyVersionAdmin(admin.ModelAdmin):
     @admin.display(description="acknowledged by")
     def acknowledgement_count(self, obj: PolicyVersion) -> int:
         return obj.acknowledgements.count()
+
+    @admin.display(description="preview (as members will see it, after saving)")
+    def preview(self, obj: PolicyVersion) -> str:
+        # body_html is sanitised by nh3 (rendering.markdown_to_safe_html).
+        return mark_safe(obj.body_html) if obj.pk else "-"  # noqa: S308  # sanitised above
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is not None and obj.is_published:
@@ -145,12 +152,13 @@ class ConversationAdmin(admin.ModelAdmin):
     def thread(self, obj: Conversation) -> str:
         return format_html_join(
             "",
-            '<div class="policy-message"><p><strong>{}</strong> · {:%Y-%m-%d %H:%M}</p>{}</div>',
+            '<div class="policy-message"><p><strong>{}</strong> · {}</p>{}</div>',
             (
                 (
                     "Staff" if m.author_kind == m.Author.STAFF else obj.name,
-                    m.created_at,
-                    format_html("{}", linebreaks(m.body, autoescape=True)),
+                    f"{m.created_at:%Y-%m-%d %H:%M} UTC",
+                    # linebreaks escapes the body first (autoescape=True), then adds <p>/<br>.
+                    mark_safe(linebreaks(m.body, autoescape=True)),  # noqa: S308  # escaped above
                 )
                 for m in obj.messages.all()
             ),

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from lead411.accounts.models import User
 from lead411.newsletter.models import Delivery
@@ -283,3 +283,21 @@ def test_only_staff_reply(member):
     )
     with pytest.raises(ValidationError, match=r"Only staff answer conversations\."):
         conversation_reply(actor=member, conversation=conversation, body="Hi")
+
+
+@pytest.mark.clause("P1")
+def test_the_admin_shows_the_thread_escaped(admin_client):
+    conversation = conversation_start(
+        user=None, name="Pat", email="pat@example.org", category="other", body="<b>Hi</b>"
+    )
+
+    page = admin_client.get(reverse("admin:policy_conversation_change", args=[conversation.pk]))
+
+    assert page.status_code == 200
+    assert "&lt;b&gt;Hi&lt;/b&gt;" in page.content.decode()
+    assert 'name="reply"' in page.content.decode()
+
+
+def test_the_policy_app_serves_privacy_and_contact():
+    assert resolve("/privacy/").view_name == "policy:privacy"
+    assert resolve("/contact/").view_name == "policy:contact"

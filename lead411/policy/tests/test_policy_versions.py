@@ -292,3 +292,11 @@ def test_admin_new_draft_starts_from_the_latest_text(admin_client, make_version)
     page = admin_client.get(reverse("admin:policy_policyversion_add"))
     assert page.context["adminform"].form.initial["number"] == 2
     assert page.context["adminform"].form.initial["body"] == "Latest text"
+
+
+def test_admin_previews_a_draft_sanitised(admin_client, make_version):
+    draft = make_version(1, "## Heading\n\n<script>alert(1)</script>", publish=False)
+    page = admin_client.get(reverse("admin:policy_policyversion_change", args=[draft.pk]))
+    body = page.content.decode()
+    assert "<h2>Heading</h2>" in body
+    assert "<script>alert(1)</script>" not in body
