@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -32,6 +32,8 @@ from .services import (
 )
 
 REGISTRATION_DETAILS_PERMISSION = "accounts.view_registration_details"
+# Names the record by `subtitle` for staff outside the team (see AuditedAdminMixin).
+CONFIDENTIAL_CHANGE_FORM = "admin/accounts/change_form_confidential.html"
 USER_AUDITED_FIELDS = ("email", "first_name", "last_name", "is_active", "is_staff", "is_superuser")
 
 
@@ -49,6 +51,12 @@ def is_sales_leads_team(request: HttpRequest) -> bool:
 class AuditedAdminMixin:
     """Audit every change view opened (a staff view) and every deletion (clause P8)."""
 
+    base_change_form_template = "admin/change_form.html"
+
+    def confidential_label(self, obj: Any) -> str:
+        """Return how staff outside the team see the record's name (str() may hold an email)."""
+        return str(obj)
+
     def change_view(
         self,
         request: HttpRequest,
@@ -56,12 +64,23 @@ class AuditedAdminMixin:
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        """Record the view, then show the change form."""
-        if request.method == "GET":
-            obj = self.get_object(request, object_id)  # type: ignore[attr-defined]  # ModelAdmin
-            if obj is not None:
+        """Record the view, then show the change form, titled without details for non-team staff."""
+        extra_context = {**(extra_context or {}), "base_template": self.base_change_form_template}
+        obj = self.get_object(request, object_id)  # type: ignore[attr-defined]  # ModelAdmin
+        if obj is not None:
+            if request.method == "GET":
                 audit_record(actor=_staff(request), action=AuditEvent.Action.VIEW, obj=obj)
+            if not is_sales_leads_team(request):
+                extra_context.update(subtitle=self.confidential_label(obj), title_label=True)
         return super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]  # ModelAdmin
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """The history page names the record and shows changed values: the team only (P8)."""
+        if not is_sales_leads_team(request):
+            raise PermissionDenied
+        return super().history_view(request, object_id, extra_context)  # type: ignore[misc]  # ModelAdmin
 
     def delete_model(self, request: HttpRequest, obj: Model) -> None:
         """Record the deletion, then delete (clause P9)."""
@@ -122,9 +141,15 @@ def _with_reason(
 class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
     """Users keyed by email; email and registration details for the team only."""
 
+    change_form_template = CONFIDENTIAL_CHANGE_FORM
+
     ordering = ("email",)
     list_filter = ("is_staff", "is_active", "application__status")
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    def confidential_label(self, obj: Any) -> str:
+        """The member's name instead of their email."""
+        return obj.get_full_name() or f"Member #{obj.pk}"
 
     @admin.display(description="membership")
     def membership_status(self, obj: User) -> str:
@@ -206,6 +231,8 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
 class ApplicationAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """The review queue: filter by status, then approve, refuse or ask for more (P3, P9)."""
 
+    change_form_template = CONFIDENTIAL_CHANGE_FORM
+
     list_filter = ("status",)
     date_hierarchy = "submitted_at"
     actions = ("approve", "refuse", "request_info")
@@ -219,6 +246,10 @@ class ApplicationAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "decided_at",
         "decided_by",
     )
+
+    def confidential_label(self, obj: Any) -> str:
+        """The applicant's name instead of their email."""
+        return f"Application of {obj.user.get_full_name() or f'member #{obj.user_id}'}"
 
     @admin.display(description="name")
     def applicant_name(self, obj: Application) -> str:
@@ -327,6 +358,8 @@ class ApplicationAdmin(AuditedAdminMixin, admin.ModelAdmin):
 @admin.register(AccountChangeRequest)
 class AccountChangeRequestAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """Account-change requests staff process; the member is told the outcome (clause P11)."""
+
+    change_form_template = CONFIDENTIAL_CHANGE_FORM
 
     list_display = ("created_at", "kind", "status", "name")
     list_filter = ("status", "kind")

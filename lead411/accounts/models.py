@@ -120,7 +120,7 @@ class Application(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Application of {self.user.email}"
+        return f"Application #{self.pk}"
 
 
 class AccountChangeRequest(models.Model):

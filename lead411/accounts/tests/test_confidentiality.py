@@ -34,11 +34,18 @@ def test_staff_outside_the_team_see_name_and_status_only(client, applicant, staf
     ):
         body = client.get(url).content.decode()
         assert "Ada" in body, url
-        for secret in ("Acme Widgets", "Head of Sales", "+1 555 0199", "Canada"):
+        for secret in (
+            "applicant@example.com",
+            "Acme Widgets",
+            "Head of Sales",
+            "+1 555 0199",
+            "Canada",
+        ):
             assert secret not in body, (url, secret)
     assert (
         "Pending review" in client.get(f"/admin/accounts/application/{pk}/change/").content.decode()
     )
+    assert client.get(f"/admin/accounts/user/{applicant.pk}/history/").status_code == 403
     # Searching by a detail must not reveal it either.
     assert "Ada" not in client.get("/admin/accounts/application/?q=Acme").content.decode()
 
