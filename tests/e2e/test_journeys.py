@@ -1,0 +1,127 @@
+"""Browser journeys against the real server (gunicorn, config.settings.local), in Chromium.
+
+Each test is what a visitor, a member or a staff member clicks through. The server and
+its data come from tests/e2e/conftest.py; the personas from tests/e2e/personas.py.
+"""
+
+import csv
+import time
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import LiveServer, log_in
+from tests.e2e.personas import MEMBER, STAFF
+
+PUBLIC_PAGES = [
+    ("/", "Lead411"),
+    ("/about/", "About"),
+    ("/privacy/", "Privacy"),
+    ("/contact/", "Contact"),
+    ("/accounts/login/", "Log in"),
+    ("/accounts/signup/", "Apply"),
+]
+
+
+def test_public_pages_render_with_navigation(page: Any) -> None:
+    """Every public page answers 200 with a heading; the main navigation reaches each one."""
+    for path, title_word in PUBLIC_PAGES:
+        response = page.goto(path)
+        assert response.status == 200, path
+        assert title_word.lower() in page.title().lower(), (path, page.title())
+        assert page.locator("h1").count() >= 1, path
+    page.goto("/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="About & pricing").click()
+    assert page.url.endswith("/about/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Contact").click()
+    assert page.url.endswith("/contact/")
+
+
+def test_lead_search_refuses_anonymous_visitors(page: Any) -> None:
+    """The leads are for members: an anonymous visitor lands on the login form (clause L2)."""
+    page.goto("/leads/?q=software")
+    assert "/accounts/login/" in page.url
+    assert "next=" in page.url
+
+
+@pytest.mark.clause("P4")
+def test_remember_me_keeps_the_session_cookie_for_thirty_days(page: Any) -> None:
+    """Ticking "Remember me" gives a persistent session cookie; unticked it dies with the browser."""
+    log_in(page, email_address=MEMBER.email, password=MEMBER.password, remember=True)
+    assert "/leads/" in page.url
+    cookie = next(c for c in page.context.cookies() if c["name"] == "sessionid")
+    days = (cookie["expires"] - time.time()) / 86400
+    assert 29 < days <= 30
+    assert cookie["httpOnly"] is True
+
+
+def test_session_cookie_without_remember_me_ends_with_the_browser(page: Any) -> None:
+    """Without "Remember me" the session cookie is a browser-session cookie (expires -1)."""
+    log_in(page, email_address=MEMBER.email, password=MEMBER.password)
+    cookie = next(c for c in page.context.cookies() if c["name"] == "sessionid")
+    assert cookie["expires"] == -1
+
+
+@pytest.mark.clause("L2")
+def test_member_searches_with_facets_opens_a_lead_and_exports_csv(page: Any) -> None:
+    """Search words, narrow by two facets, open a lead, export the same result as CSV."""
+    log_in(page, email_address=MEMBER.email, password=MEMBER.password)
+    page.get_by_role("searchbox").fill("software")
+    page.get_by_role("button", name="Search", exact=True).click()
+    count = page.locator(".results-count")
+    assert "for “software”" in count.inner_text()
+    total_words = int(count.locator("strong").inner_text().replace(",", ""))
+    assert total_words > 0
+
+    industry = page.locator("section.facet", has=page.get_by_role("heading", name="Industry"))
+    industry.get_by_role("link", name="Software").click()
+    assert "category=Software" in page.url
+    country = page.locator("section.facet", has=page.get_by_role("heading", name="Country"))
+    country.get_by_role("link").first.click()
+    assert "country=" in page.url
+    narrowed = int(page.locator(".results-count strong").inner_text().replace(",", ""))
+    assert 0 < narrowed <= total_words
+    chips = page.get_by_role("list", name="Active filters").locator("a.chip")
+    assert chips.count() == 2
+
+    first = page.locator("ol.lead-list li.lead h3 a").first
+    company = first.inner_text()
+    first.click()
+    assert "/leads/" in page.url
+    assert page.locator("h1").inner_text().strip() != ""
+    assert company in page.content()
+    page.go_back()
+
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Export CSV").click()
+    download = info.value
+    assert download.suggested_filename.startswith("lead411-leads-")
+    with open(download.path(), encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == narrowed
+    assert all("Software" in row["categories"].split("|") for row in rows)
+
+
+@pytest.mark.clause("P10")
+def test_staff_reaches_the_admin_through_the_site_login(page: Any) -> None:
+    """/admin/ sends staff to the site's own login form, then back to the admin."""
+    page.goto("/admin/")
+    assert "/accounts/login/" in page.url
+    page.get_by_label("Email").fill(STAFF.email)
+    page.get_by_label("Password").fill(STAFF.password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/admin/")
+    assert "Site administration" in page.content()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="found by this journey: /admin/ sends a logged-in member to the login page, which "
+    "sends them back to /admin/ (ERR_TOO_MANY_REDIRECTS); lead411/accounts/admin_login.py "
+    "should answer 403 or show the login form for an authenticated non-staff user",
+)
+def test_a_member_is_not_let_into_the_admin(page: Any, e2e_server: LiveServer) -> None:
+    """A member who logs in and opens /admin/ does not see the admin."""
+    log_in(page, email_address=MEMBER.email, password=MEMBER.password)
+    page.goto("/admin/")
+    assert "Site administration" not in page.content()
