@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Max, Sum
 
 from lead411.core import clock
 from lead411.core.audit import audit_record
@@ -99,6 +99,22 @@ def _metadata(*, kind: str, start: dt.date, end: dt.date, k: int, built: Built) 
     }
 
 
+def _budget_check(*, recipient: Recipient | None, epsilon: float) -> None:
+    """Raise ReleaseRefused when ``epsilon`` would take ``recipient`` over its budget."""
+    budget = recipient.epsilon_budget if recipient else settings.REPORT_EPSILON_BUDGET_PER_RECIPIENT
+    spent = (recipient.disclosures.aggregate(s=Sum("epsilon"))["s"] if recipient else 0.0) or 0.0
+    if spent + epsilon > budget + 1e-9:
+        who = recipient.name if recipient else "A new recipient"
+        raise ReleaseRefused(
+            f"Refused: {who} has used epsilon {spent:g} of its budget {budget:g}; "
+            f"this release would spend {epsilon:g}."
+        )
+
+
+def _newest_release_id(*, kind: str) -> int:
+    return Disclosure.objects.filter(report_kind=kind).aggregate(m=Max("id"))["m"] or 0
+
+
 def report_release(
     *,
     actor: Any,
@@ -111,15 +127,32 @@ def report_release(
 ) -> Disclosure:
     """Release report ``kind`` to ``recipient_name``; return the register entry.
 
-    One transaction: the recipient row is locked, the epsilon budget checked
-    (``REPORT_EPSILON_BUDGET_PER_RECIPIENT`` for a new recipient), the report built, the
-    CSV and SVG rendered and checked by the PII guard, the entry written and the files
-    archived with their SHA-256. Raises ReleaseRefused (budget, mechanism) or
+    The report is built, rendered to CSV and SVG and checked by the PII guard first; then
+    one transaction locks the recipient row, checks the epsilon budget
+    (``REPORT_EPSILON_BUDGET_PER_RECIPIENT`` for a new recipient) and that no release of
+    the same report slipped in meanwhile, writes the entry and archives the files with
+    their SHA-256. Raises ReleaseRefused (budget, mechanism) or
     guard.ReleaseBlocked (PII); nothing is written or kept then.
     """
     name = " ".join(recipient_name.split())
     if not name or not purpose.strip():
         raise ReleaseRefused("A release needs a named recipient and a purpose.")
+    # Build, render and check outside the transaction: a report over millions of rows
+    # must not hold the database's write lock (SQLite) while it runs.
+    if epsilon is not None:
+        _budget_check(recipient=Recipient.objects.filter(name=name).first(), epsilon=epsilon)
+    newest_before = _newest_release_id(kind=kind)
+    k = min_cell()
+    built = report_build(kind=kind, start=start, end=end, epsilon=epsilon)
+    meta = _metadata(kind=kind, start=start, end=end, k=k, built=built)
+    subtitle = f"k = {k}" + (f", epsilon = {built.epsilon:g}" if built.epsilon is not None else "")
+    files = {
+        DisclosureFile.Format.CSV: render_csv(released=built.released, meta=meta),
+        DisclosureFile.Format.SVG: render_svg(released=built.released, subtitle=subtitle),
+    }
+    identities = member_identities()
+    check_csv(content=files[DisclosureFile.Format.CSV], k=k, identities=identities)
+    check_svg(content=files[DisclosureFile.Format.SVG], identities=identities)
     written: list[Path] = []
     try:
         with transaction.atomic():
@@ -131,26 +164,12 @@ def report_release(
                 },
             )
             if epsilon is not None:
-                spent = recipient.disclosures.aggregate(s=Sum("epsilon"))["s"] or 0.0
-                if spent + epsilon > recipient.epsilon_budget + 1e-9:
-                    raise ReleaseRefused(
-                        f"Refused: {recipient.name} has used epsilon {spent:g} of its budget "
-                        f"{recipient.epsilon_budget:g}; this release would spend {epsilon:g}."
-                    )
-            k = min_cell()
-            built = report_build(kind=kind, start=start, end=end, epsilon=epsilon)
-            meta = _metadata(kind=kind, start=start, end=end, k=k, built=built)
-            files = {
-                DisclosureFile.Format.CSV: render_csv(released=built.released, meta=meta),
-                DisclosureFile.Format.SVG: render_svg(
-                    released=built.released,
-                    subtitle=f"k = {k}"
-                    + (f", epsilon = {built.epsilon:g}" if built.epsilon is not None else ""),
-                ),
-            }
-            identities = member_identities()
-            check_csv(content=files[DisclosureFile.Format.CSV], k=k, identities=identities)
-            check_svg(content=files[DisclosureFile.Format.SVG], identities=identities)
+                _budget_check(recipient=recipient, epsilon=epsilon)
+            if _newest_release_id(kind=kind) != newest_before:
+                # The differencing check compared with the releases known at build time.
+                raise ReleaseRefused(
+                    "Another release of this report was made meanwhile; build it again."
+                )
             disclosure = Disclosure.objects.create(
                 recipient=recipient,
                 purpose=purpose.strip(),

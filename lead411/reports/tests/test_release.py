@@ -238,3 +238,72 @@ def test_register_entries_are_append_only(releaser):
     disclosure.purpose = "Something else"
     with pytest.raises(ValueError, match="append-only"):
         disclosure.save()
+
+
+@pytest.mark.clause("P14")
+def test_a_failure_after_archiving_rolls_back_entry_and_files(releaser, monkeypatch):
+    population()
+
+    def broken_audit(**kwargs):
+        raise RuntimeError("audit log unavailable")
+
+    monkeypatch.setattr("lead411.reports.services.audit_record", broken_audit)
+    with pytest.raises(RuntimeError):
+        release(releaser)
+    assert not Disclosure.objects.exists()
+    assert list(disclosure_dir().iterdir()) == []
+
+
+@pytest.mark.clause("P14")
+def test_lead_views_by_category_fold_rare_categories(db):
+    from lead411.core import clock
+    from lead411.leads.models import Category, Company, TriggerEvent
+
+    now = clock.now()
+    events = {}
+    for name in ("Software", "Biotech"):
+        company = Company.objects.create(
+            name=f"{name} Co",
+            normalized_name=name.lower(),
+            source="test",
+            source_key=name,
+            imported_at=now,
+            updated_at=now,
+        )
+        company.categories.add(Category.objects.create(name=name))
+        events[name] = TriggerEvent.objects.create(
+            company=company,
+            kind=TriggerEvent.Kind.FUNDING_ROUND,
+            summary=f"{name} raised",
+            source="test",
+            source_key=name,
+            imported_at=now,
+            updated_at=now,
+        )
+    viewers = add_members(12)
+    for member in viewers:
+        MemberDailyActivity.objects.create(
+            member=member,
+            day=PERIOD_START,
+            page_type=PageType.LEAD_DETAIL,
+            lead_id=events["Software"].pk,
+            pageviews=2,
+            visits=0,
+            last_seen_at=now,
+        )
+    for member in viewers[:3]:
+        MemberDailyActivity.objects.create(
+            member=member,
+            day=PERIOD_START,
+            page_type=PageType.LEAD_DETAIL,
+            lead_id=events["Biotech"].pk,
+            pageviews=1,
+            visits=0,
+            last_seen_at=now,
+        )
+    built = report_build(kind=ReportKind.LEAD_VIEWS_BY_CATEGORY, start=PERIOD_START, end=PERIOD_END)
+    assert built.released.table.rows == ["Software", "Other"]
+    assert built.released.table.values == [[24], [3]]
+    # "Other" (3 views by 3 members) is hidden, and Software with it, so the total (27,
+    # by 12 members) does not give "Other" away.
+    assert built.released.grid == [[None], [None], [27]]
