@@ -4,13 +4,13 @@ import csv
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from lead411.accounts.decorators import member_required
 from lead411.core import clock
 from lead411.leads.forms import LeadSearchForm
 from lead411.leads.models import TriggerEvent
@@ -48,7 +48,7 @@ def _known_params(request: HttpRequest) -> QueryDict:
     return params
 
 
-@login_required
+@member_required
 @require_GET
 def lead_search_view(request: HttpRequest) -> HttpResponse:
     """Render a page of leads with facets, or the form's errors with HTTP 400."""
@@ -65,7 +65,7 @@ def lead_search_view(request: HttpRequest) -> HttpResponse:
     return render(request, "leads/lead_search.html", context)
 
 
-@login_required
+@member_required
 @require_GET
 def lead_detail_view(request: HttpRequest, event_id: int) -> HttpResponse:
     """Render one lead: the event, its company, the company's timeline, contacts, provenance."""
@@ -115,7 +115,7 @@ def _export_lines(request: HttpRequest, events: Iterable[TriggerEvent]) -> Itera
         yield writer.writerow([csv_cell(value) for value in row])
 
 
-@login_required
+@member_required
 @require_GET
 def lead_export_csv_view(request: HttpRequest) -> HttpResponseBase:
     """Stream the search result as CSV (at most ``settings.LEADS_EXPORT_MAX_ROWS`` rows).

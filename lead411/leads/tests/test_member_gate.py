@@ -1,0 +1,22 @@
+"""Only approved members see leads; applicants wait (clause P3)."""
+
+import pytest
+from django.urls import reverse
+
+
+@pytest.mark.django_db
+@pytest.mark.clause("P3")
+@pytest.mark.parametrize("url_name", ["leads:search", "leads:export-csv"])
+def test_a_pending_applicant_is_sent_to_the_application_page_not_the_leads(client, applicant, url_name):
+    client.force_login(applicant)
+
+    response = client.get(reverse(url_name))
+
+    assert response.status_code == 302
+    assert response.url == reverse("accounts:application")
+
+
+@pytest.mark.django_db
+@pytest.mark.clause("P3")
+def test_an_approved_member_sees_the_leads(member_client):
+    assert member_client.get(reverse("leads:search")).status_code == 200
