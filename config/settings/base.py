@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
     "allauth",
     "allauth.account",
     "django_q",
@@ -38,24 +39,25 @@ INSTALLED_APPS = [
     "lead411.leads",
     "lead411.edgar",
     "lead411.pages",
-    "lead411.weblog",
     "lead411.newsletter",
     "lead411.policy",
+    "lead411.weblog",
     "lead411.activity",
     "lead411.reports",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Anonymous web log of public pages (clause P2); needs request.user, so after auth.
-    "lead411.weblog.middleware.PageViewRecorderMiddleware",
     # Members' visit and page counters (clause P4); reads request.user, so after auth.
     "lead411.activity.middleware.MemberActivityMiddleware",
+    # Anonymous web log of public pages (clause P2); needs request.user, so after auth.
+    "lead411.weblog.middleware.PageViewRecorderMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -186,6 +188,28 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Lead411 <newsletter@example.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Security headers in every environment; production adds HSTS and secure cookies.
+# Scripts only from our own origin (no inline script); inline style attributes are
+# allowed for server-rendered SVG charts.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
 # The operator's details: shown on the contact page and in every email footer.
 # Placeholders until a deployment sets them (clause P1).
 OPERATOR = {
@@ -200,6 +224,10 @@ OPERATOR = {
 
 # Where the real data sets live (see README, "Data sources").
 LEAD411_DATA_DIR = env.path("LEAD411_DATA_DIR", default=BASE_DIR.parent / "shared" / "data")
+# The requirement ids that tests name (`make clauses`).
+LEAD411_SPEC_FILE = env.path(
+    "LEAD411_SPEC_FILE", default=BASE_DIR.parent / "shared" / "spec" / "policy-clauses.md"
+)
 
 # Search limits: a hard cap keeps one request from reading the whole table.
 LEADS_PAGE_SIZE = 25
@@ -229,6 +257,34 @@ Q_CLUSTER: dict[str, object] = {
 if REDIS_URL:
     Q_CLUSTER.pop("orm")
     Q_CLUSTER["redis"] = REDIS_URL
+
+# SEC EDGAR lead source (lead411.edgar). The "latest filings" Atom feed, polled every
+# EDGAR_POLL_MINUTES when the scheduler runs (0 = off, the default and the test setting).
+EDGAR_FEED_URL = env.str(
+    "EDGAR_FEED_URL",
+    default="https://www.sec.gov/cgi-bin/browse-edgar?action=getcurrent&type=&company=&dateb="
+    "&owner=include&start=0&count=100&output=atom",
+)
+EDGAR_POLL_MINUTES = env.int("EDGAR_POLL_MINUTES", default=0)
+# Feed pages read per poll at most (100 entries each); the stored position stops it earlier.
+EDGAR_POLL_MAX_PAGES = env.int("EDGAR_POLL_MAX_PAGES", default=10)
+# SEC fair access: at most 10 requests per second (sec.gov/os/accessing-edgar-data).
+EDGAR_MAX_REQUESTS_PER_SECOND = 10
+EDGAR_HTTP_TIMEOUT_SECONDS = env.int("EDGAR_HTTP_TIMEOUT_SECONDS", default=20)
+
+# Anonymous web log (lead411.weblog, clause P2).
+WEBLOG_RECORDING_ENABLED = env.bool("WEBLOG_RECORDING_ENABLED", default=True)
+# Raw request rows older than this many days are rolled up into daily counts and deleted.
+WEBLOG_RAW_RETENTION_DAYS = env.int("WEBLOG_RAW_RETENTION_DAYS", default=30)
+# Query parameters kept in stored paths; every other query value is dropped.
+WEBLOG_QUERY_ALLOWLIST = env.list(
+    "WEBLOG_QUERY_ALLOWLIST", default=["utm_source", "utm_medium", "utm_campaign", "page"]
+)
+# Member, staff and asset paths are not public pages and are never logged.
+WEBLOG_EXCLUDED_PATH_PREFIXES = ["/admin/", "/staff/", "/static/", "/healthz", "/leads/"]
+# Buffered writes: one bulk insert per this many rows or seconds, whichever comes first.
+WEBLOG_BUFFER_ROWS = env.int("WEBLOG_BUFFER_ROWS", default=200)
+WEBLOG_FLUSH_INTERVAL_SECONDS = env.float("WEBLOG_FLUSH_INTERVAL_SECONDS", default=5.0)
 
 # Member activity (lead411.activity, clause P4).
 ACTIVITY_RECORDING_ENABLED = env.bool("ACTIVITY_RECORDING_ENABLED", default=True)
@@ -276,30 +332,15 @@ NEWSLETTER_DKIM_DOMAIN = env.str("NEWSLETTER_DKIM_DOMAIN", default=NEWSLETTER_ME
 # smtp+ssl://...:465 for implicit TLS. Seconds before an unresponsive server is an error.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT_SECONDS", default=30)
 
-# SEC EDGAR lead source (lead411.edgar). The "latest filings" Atom feed, polled every
-# EDGAR_POLL_MINUTES when the scheduler runs (0 = off, the default and the test setting).
-EDGAR_FEED_URL = env.str(
-    "EDGAR_FEED_URL",
-    default="https://www.sec.gov/cgi-bin/browse-edgar?action=getcurrent&type=&company=&dateb="
-    "&owner=include&start=0&count=100&output=atom",
-)
-EDGAR_POLL_MINUTES = env.int("EDGAR_POLL_MINUTES", default=0)
-# Feed pages read per poll at most (100 entries each); the stored position stops it earlier.
-EDGAR_POLL_MAX_PAGES = env.int("EDGAR_POLL_MAX_PAGES", default=10)
-# SEC fair access: at most 10 requests per second (sec.gov/os/accessing-edgar-data).
-EDGAR_MAX_REQUESTS_PER_SECOND = 10
-EDGAR_HTTP_TIMEOUT_SECONDS = env.int("EDGAR_HTTP_TIMEOUT_SECONDS", default=20)
-
-# Anonymous web log (lead411.weblog, clause P2).
-WEBLOG_RECORDING_ENABLED = env.bool("WEBLOG_RECORDING_ENABLED", default=True)
-# Raw request rows older than this many days are rolled up into daily counts and deleted.
-WEBLOG_RAW_RETENTION_DAYS = env.int("WEBLOG_RAW_RETENTION_DAYS", default=30)
-# Query parameters kept in stored paths; every other query value is dropped.
-WEBLOG_QUERY_ALLOWLIST = env.list(
-    "WEBLOG_QUERY_ALLOWLIST", default=["utm_source", "utm_medium", "utm_campaign", "page"]
-)
-# Member, staff and asset paths are not public pages and are never logged.
-WEBLOG_EXCLUDED_PATH_PREFIXES = ["/admin/", "/staff/", "/static/", "/healthz", "/leads/"]
-# Buffered writes: one bulk insert per this many rows or seconds, whichever comes first.
-WEBLOG_BUFFER_ROWS = env.int("WEBLOG_BUFFER_ROWS", default=200)
-WEBLOG_FLUSH_INTERVAL_SECONDS = env.float("WEBLOG_FLUSH_INTERVAL_SECONDS", default=5.0)
+# One cache shared by every gunicorn worker, so rate limits (login failures) count
+# across processes: files under var/ by default, Redis when REDIS_URL is set.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    )
+}

@@ -17,10 +17,12 @@ STORAGES = {
 EMAIL_BACKEND = env.str(
     "TEST_EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend"
 )
-# Member activity counting is switched on by its own tests (lead411/activity), so other
-# apps' query counts do not include its write.
-ACTIVITY_RECORDING_ENABLED = False
 # The web log is switched on by its own tests (lead411/weblog), so other apps' query
 # counts do not include its writes.
 WEBLOG_RECORDING_ENABLED = False
 WEBLOG_FLUSH_INTERVAL_SECONDS = 0.0
+# Member activity counting is switched on by its own tests (lead411/activity), so other
+# apps' query counts do not include its write.
+ACTIVITY_RECORDING_ENABLED = False
+# A per-process cache: rate-limit counters must not leak between test runs.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
