@@ -144,3 +144,16 @@ def member_data_links() -> list[tuple[str, str]]:
         except NoReverseMatch:
             continue
     return links
+
+
+def member_activity_export(*, member: Any) -> list[dict[str, Any]]:
+    """Return every kept counter of ``member`` as JSON-ready dicts, oldest day first.
+
+    Shape: ``[{"day": "YYYY-MM-DD", "page_type": str, "lead_id": int, "pageviews": int,
+    "visits": int}]``, for the member's data export (the accounts app may include it).
+    """
+    rows = MemberDailyActivity.objects.filter(member=member).order_by("day", "page_type", "lead_id")
+    return [
+        {**row, "day": row["day"].isoformat()}
+        for row in rows.values("day", "page_type", "lead_id", "pageviews", "visits")
+    ]

@@ -220,3 +220,15 @@ def test_deleting_a_member_deletes_their_counters(member, frozen):
     activity_record(member_id=member.pk, page_type=PageType.SEARCH)
     member.delete()
     assert not MemberDailyActivity.objects.exists()
+
+
+@pytest.mark.clause("P4")
+def test_activity_export_lists_the_members_own_counters(member, frozen):
+    from lead411.activity.selectors import member_activity_export
+
+    other = User.objects.create_user("other@example.com", PASSWORD)
+    activity_record(member_id=member.pk, page_type=PageType.SEARCH)
+    activity_record(member_id=other.pk, page_type=PageType.EXPORT)
+    assert member_activity_export(member=member) == [
+        {"day": "2026-03-10", "page_type": "search", "lead_id": 0, "pageviews": 1, "visits": 1}
+    ]
