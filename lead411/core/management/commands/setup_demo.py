@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from lead411.accounts.models import User
@@ -40,6 +41,7 @@ class Command(BaseCommand):
             data_dir = Path(settings.LEAD411_DATA_DIR)
             self._import_when_empty(data_dir / "crunchbase_2015")
             self._import_edgar_when_empty(data_dir)
+        call_command("policy_seed", stdout=self.stdout)
         for email, name, is_staff in DEMO_ACCOUNTS:
             self._create_account(email=email, name=name, is_staff=is_staff)
 
