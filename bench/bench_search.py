@@ -137,7 +137,7 @@ class RawSearch:
         sort = self.query.effective_sort
         if total and sort == "relevance" and self.vendor != "postgresql":
             others, other_params = self._where(with_text=False)
-            extra = f" AND rowid IN (SELECT e.id {base} WHERE {others})" if others != "1=1" else ""
+            extra = f" AND +rowid IN (SELECT e.id {base} WHERE {others})" if others != "1=1" else ""
             cursor.execute(
                 "SELECT rowid FROM leads_event_fts WHERE leads_event_fts MATCH %s"
                 f"{extra} ORDER BY rank, rowid DESC LIMIT 25",
@@ -274,6 +274,7 @@ def _percentile(samples: list[float], pct: float) -> float:
 
 def _measure(label_size: str) -> dict[str, Any]:
     """Time every query REPEATS times through lead_search and as raw SQL, interleaved."""
+    from django.core.cache import cache
     from django.db import connection
 
     from lead411.leads.selectors import lead_search
@@ -291,6 +292,8 @@ def _measure(label_size: str) -> dict[str, Any]:
             raise SystemExit(f"{label}: lead_search found {result.total}, raw SQL {expected}")
         q_orm, q_raw = [], []
         for _ in range(REPEATS):
+            # Measured cold: the raw SQL has no cache, so neither may lead_search.
+            cache.clear()
             started = time.perf_counter()
             lead_search(query=query, page=1)
             q_orm.append(time.perf_counter() - started)

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import BooleanField, Count, F, FloatField, QuerySet
 from django.db.models.expressions import OrderBy, RawSQL
@@ -34,6 +35,10 @@ _OPERATOR_WORDS = frozenset({"and", "or", "not", "near"})
 MAX_SEARCH_TERMS = 16
 # How many values each facet lists: the largest counts first.
 FACET_LIMIT = 12
+# The facets of the unfiltered set (the search landing page) group every event, the
+# costliest facet work, and change only with an import: cached this long (seconds),
+# keyed by the event count so an import that adds events shows at once.
+ALL_FACETS_CACHE_SECONDS = 600
 
 _FTS_TABLE_FILTER = (
     '"leads_triggerevent"."id" IN '
@@ -226,7 +231,9 @@ def _sqlite_ranked_ids(query: LeadQuery, *, offset: int, limit: int) -> list[int
     """Return event ids in bm25 order (best first) from the FTS5 table, SQLite only.
 
     The FTS5 table drives the query so bm25 is computed once per match; the structured
-    filters, compiled by the ORM, restrict it through ``rowid IN (...)``.
+    filters, compiled by the ORM, restrict it through ``+rowid IN (...)``. The unary plus
+    keeps SQLite from handing the IN list to FTS5 as rowid constraints, which would rerun
+    the full-text query once per listed id (18 s instead of 0.9 s on the real data).
     """
     sql = (
         "SELECT rowid FROM leads_event_fts WHERE leads_event_fts MATCH %s{filters} "
@@ -236,7 +243,7 @@ def _sqlite_ranked_ids(query: LeadQuery, *, offset: int, limit: int) -> list[int
     others = _filtered_events(query, with_text=False)
     if others.query.where:
         inner_sql, inner_params = others.values("id").query.sql_with_params()
-        sql = sql.format(filters=f" AND rowid IN ({inner_sql})")
+        sql = sql.format(filters=f" AND +rowid IN ({inner_sql})")
         params.extend(inner_params)
     else:
         sql = sql.format(filters="")
@@ -322,7 +329,8 @@ def lead_search(*, query: LeadQuery, page: int) -> SearchResult:
     ``page`` is 1-based and clamped to ``1 .. settings.LEADS_MAX_PAGE`` and to the last
     page of the result; the page size is ``settings.LEADS_PAGE_SIZE`` (a hard cap, clause
     L2). Runs 1 COUNT, 6 facet GROUP BYs and 1 page query (2 for relevance on SQLite:
-    the ranked ids, then the events). Never raises on any text in ``query.q``.
+    the ranked ids, then the events); the facets of the unfiltered set are cached
+    (``ALL_FACETS_CACHE_SECONDS``). Never raises on any text in ``query.q``.
     """
     page_size = settings.LEADS_PAGE_SIZE
     events = _filtered_events(query)
@@ -338,8 +346,22 @@ def lead_search(*, query: LeadQuery, page: int) -> SearchResult:
         num_pages=num_pages,
         sort=query.effective_sort,
         terms=query.terms,
-        facets=_facets(events, query),
+        facets=_all_or_filtered_facets(events, query, total=total),
     )
+
+
+def _all_or_filtered_facets(
+    events: QuerySet[TriggerEvent], query: LeadQuery, *, total: int
+) -> list[Facet]:
+    """Return the facets of ``events``; those of the unfiltered set come from the cache."""
+    if query != LeadQuery(sort=query.sort) or query.terms:
+        return _facets(events, query)
+    key = f"leads:all-facets:{total}"
+    facets: list[Facet] | None = cache.get(key)
+    if facets is None:
+        facets = _facets(events, query)
+        cache.set(key, facets, ALL_FACETS_CACHE_SECONDS)
+    return facets
 
 
 def lead_export_rows(*, query: LeadQuery, chunk_size: int = 500) -> Iterator[TriggerEvent]:

@@ -5,6 +5,7 @@ import itertools
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from lead411.leads.models import TriggerEvent
@@ -20,6 +21,12 @@ from lead411.leads.selectors import (
 from lead411.leads.tests.factories import CompanyFactory, ContactFactory, TriggerEventFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clause("L2")]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Start each test without facets cached by another test's data."""
+    cache.clear()
 
 
 @pytest.fixture
@@ -290,3 +297,14 @@ def test_lead_get_returns_timeline_contacts_and_categories(leads):
 @pytest.mark.clause("L1")
 def test_latest_leads_for_the_home_teaser(leads):
     assert [e.pk for e in lead_list_latest(limit=2)] == [leads["acme_acq"].pk, leads["cloudy_b"].pk]
+
+
+def test_facets_of_the_unfiltered_set_are_cached_until_the_count_changes(
+    leads, django_assert_num_queries
+):
+    lead_search(query=LeadQuery(), page=1)
+    with django_assert_num_queries(2):  # COUNT and the page; the facets come from the cache
+        cached = lead_search(query=LeadQuery(sort="amount"), page=1)
+    assert _facet(cached, "kind") == {"funding_round": 4, "acquisition": 1}
+    TriggerEventFactory.create(kind=TriggerEvent.Kind.IPO)
+    assert _facet(lead_search(query=LeadQuery(), page=1), "kind")["ipo"] == 1

@@ -6,6 +6,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from lead411.leads.models import TriggerEvent
@@ -16,6 +17,12 @@ pytestmark = [pytest.mark.django_db, pytest.mark.clause("L2")]
 
 SEARCH = reverse("leads:search")
 EXPORT = reverse("leads:export-csv")
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Start each test without facets cached by another test's data."""
+    cache.clear()
 
 
 @pytest.fixture
