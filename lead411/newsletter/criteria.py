@@ -246,30 +246,36 @@ class EventBatch:
                 mask &= words.get(word, 0)
                 if not mask:
                     return 0
-        ranges = self._range_tests(criteria)
-        if ranges:
-            for i, event in enumerate(self.events):
-                bit = 1 << i
-                if mask & bit and not all(test(event) for test in ranges):
-                    mask ^= bit
+        for name, test in (
+            ("date_from", "ge"),
+            ("date_to", "le"),
+            ("amount_min", "ge"),
+            ("amount_max", "le"),
+        ):
+            if criteria.get(name):
+                mask &= self._range_mask(name, test, criteria[name][0])
+                if not mask:
+                    return 0
         return mask
 
-    @staticmethod
-    def _range_tests(criteria: Mapping[str, Sequence[str]]) -> list[Any]:
-        tests: list[Any] = []
-        low = _date(criteria["date_from"][0]) if criteria.get("date_from") else None
-        high = _date(criteria["date_to"][0]) if criteria.get("date_to") else None
-        if low is not None:
-            tests.append(lambda e: e.announced_on is not None and e.announced_on >= low)
-        if high is not None:
-            tests.append(lambda e: e.announced_on is not None and e.announced_on <= high)
-        amin = _decimal(criteria["amount_min"][0]) if criteria.get("amount_min") else None
-        amax = _decimal(criteria["amount_max"][0]) if criteria.get("amount_max") else None
-        if amin is not None:
-            tests.append(lambda e: e.amount_usd is not None and e.amount_usd >= amin)
-        if amax is not None:
-            tests.append(lambda e: e.amount_usd is not None and e.amount_usd <= amax)
-        return tests
+    def _range_mask(self, name: str, test: str, raw: str) -> int:
+        """Return the mask of events whose date or USD amount is >= or <= ``raw`` (cached).
+
+        An event without the value never matches, as SQL's NULL comparisons.
+        """
+        key = f"{name}:{raw}"
+        cached = self._criteria_cache.get(key)
+        if cached is not None:
+            return cached
+        bound: Any = _date(raw) if name.startswith("date") else _decimal(raw)
+        mask = self.all_mask if bound is None else 0
+        if bound is not None:
+            for i, event in enumerate(self.events):
+                value = event.announced_on if name.startswith("date") else event.amount_usd
+                if value is not None and (value >= bound if test == "ge" else value <= bound):
+                    mask |= 1 << i
+        self._criteria_cache[key] = mask
+        return mask
 
 
 def mask_indices(mask: int) -> list[int]:

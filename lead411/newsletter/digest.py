@@ -153,7 +153,8 @@ def events_load(
     algorithm = stemming_algorithm()
     facts: list[EventFacts] = []
     views: dict[int, LeadView] = {}
-    site = _site()
+    # One reverse() for all events: it costs milliseconds under load.
+    detail = _site() + reverse("leads:detail", args=[987654321])
     for event in rows:
         company = event.company
         cats = sorted(categories.get(company.id, []))
@@ -174,7 +175,7 @@ def events_load(
         )
         views[event.id] = LeadView(
             id=event.id,
-            url=site + reverse("leads:detail", args=[event.id]),
+            url=detail.replace("987654321", str(event.id)),
             company=company.name,
             summary=event.summary,
             kind=event.get_kind_display(),
@@ -201,6 +202,8 @@ class IssueRenderer:
         self._lead_text: dict[int, str] = {}
         self._matched_cache: dict[tuple[str, int], tuple[str, str]] = {}
         self._subjects: dict[int, str] = {}
+        self._search_texts: dict[str, tuple[str, str, str, str]] = {}
+        self._search_base = _site() + reverse("leads:search") + "?"
         self._html_parts = self._split(self._specimen_html(), "<!--group-->", "<!--/group-->")
         self._text_parts = self._split(self._specimen_text(), "[[group]]\n", "[[/group]]\n")
 
@@ -272,6 +275,16 @@ class IssueRenderer:
             self._matched_cache[(key, index)] = found
         return found
 
+    def _search_text(self, key: str, criteria: dict[str, list[str]]) -> tuple[str, str, str, str]:
+        """Return (search URL, description) of a criteria set, plain and HTML-escaped (cached)."""
+        found = self._search_texts.get(key)
+        if found is None:
+            url = self._search_base + criteria_querydict(criteria).urlencode()
+            described = "; ".join(criteria_describe(criteria))
+            found = (url, described, html.escape(url), html.escape(described))
+            self._search_texts[key] = found
+        return found
+
     def subject(self, count: int) -> str:
         """Return the subject line for a newsletter of ``count`` leads (rendered once per count)."""
         if count not in self._subjects:
@@ -315,19 +328,17 @@ class IssueRenderer:
         esc_unsub, esc_unsub_all = html.escape(unsubscribe), html.escape(unsubscribe_all)
         html_out = [_fill(html_prefix, esc_name, esc_unsub, esc_unsub_all)]
         text_out = [_fill(text_prefix, member_name, unsubscribe, unsubscribe_all)]
-        search_base = _site() + reverse("leads:search") + "?"
         for raw_name, criteria, key, indices in groups:
             name = _unmark(raw_name)
             shown, more = indices[: self.max_leads], max(len(indices) - self.max_leads, 0)
-            url = search_base + criteria_querydict(criteria).urlencode()
-            described = "; ".join(criteria_describe(criteria))
+            url, described, esc_url, esc_described = self._search_text(key, criteria)
             leads_html, leads_text = [], []
             for index in shown:
                 text_label, html_label = self._matched(key, criteria, index)
                 leads_html.append(self.lead_html(index).replace("@@MATCHED@@", html_label))
                 leads_text.append(self.lead_text(index).replace("@@MATCHED@@", text_label))
             html_out.append(
-                _group(html_group, html.escape(name), html.escape(url), html.escape(described),
+                _group(html_group, html.escape(name), esc_url, esc_described,
                        len(indices), more, "".join(leads_html), "<!--more-->", "<!--/more-->")
             )  # fmt: skip
             text_out.append(

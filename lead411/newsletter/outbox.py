@@ -4,7 +4,7 @@ State machine of one ``Delivery`` (each arrow is its own committed UPDATE, guard
 sender's claim token so a sender only moves rows it claimed):
 
     pending --claim--> sending --body written, final dot not yet sent--> handed_over
-    handed_over --final dot, 250--> sent
+    handed_over --final dot, 250--> sent (recorded for the whole batch in one UPDATE)
     sending/handed_over --4xx--> pending (next_attempt_at later: backoff)
     sending/handed_over --5xx--> failed (and maybe suppression)
 
@@ -332,7 +332,18 @@ def _no_delay(smtp: smtplib.SMTP) -> None:
         smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
-def _send_smtp(smtp: smtplib.SMTP, row: Delivery, token: str, report: SendReport) -> None:
+def _confirm(confirmed: list[int], token: str, report: SendReport) -> None:
+    """Record the deliveries the server accepted with 250 as sent, in one UPDATE."""
+    if confirmed:
+        report.sent += Delivery.objects.filter(
+            pk__in=confirmed, claim_token=token, status=Delivery.Status.HANDED_OVER
+        ).update(status=Delivery.Status.SENT, sent_at=clock.now(), smtp_code=250, last_error="")
+        confirmed.clear()
+
+
+def _send_smtp(
+    smtp: smtplib.SMTP, row: Delivery, token: str, report: SendReport, confirmed: list[int]
+) -> None:
     """Send ``row`` on an open connection and record the outcome (see the module doc)."""
     body = _LINE_START_DOT.sub(b"..", delivery_message_bytes(delivery=row))
     if not body.endswith(b"\r\n"):
@@ -369,15 +380,9 @@ def _send_smtp(smtp: smtplib.SMTP, row: Delivery, token: str, report: SendReport
             report.sent += 1
         raise _Reconnect from exc
     if code == 250:
-        if _move(
-            row,
-            token,
-            status=Delivery.Status.SENT,
-            sent_at=clock.now(),
-            smtp_code=250,
-            last_error="",
-        ):
-            report.sent += 1
+        # Recorded in bulk at the end of the batch (``_confirm``): a row left in
+        # handed_over by a crash counts as sent anyway, so one commit per message suffices.
+        confirmed.append(row.pk)
     else:
         _record_failure(row, token, code, reply.decode(errors="replace"), report)
 
@@ -446,6 +451,7 @@ def outbox_send(*, batch_size: int = 100, max_messages: int | None = None) -> Se
         backend = get_connection(fail_silently=False)
         smtp_backend = backend if isinstance(backend, SmtpBackend) else None
         smtp: smtplib.SMTP | None = None
+        confirmed: list[int] = []
         claimed_total = 0
         try:
             while max_messages is None or claimed_total < max_messages:
@@ -462,7 +468,7 @@ def outbox_send(*, batch_size: int = 100, max_messages: int | None = None) -> Se
                             continue
                         if smtp is None:
                             smtp = _open(smtp_backend)
-                        _send_smtp(smtp, row, token, report)
+                        _send_smtp(smtp, row, token, report, confirmed)
                     except _Reconnect:
                         backend.close()
                         smtp = None
@@ -473,7 +479,9 @@ def outbox_send(*, batch_size: int = 100, max_messages: int | None = None) -> Se
                             status=Delivery.Status.SENDING,
                         ).update(status=Delivery.Status.PENDING, claim_token="")
                         raise
+                _confirm(confirmed, token, report)
         finally:
+            _confirm(confirmed, token, report)
             with contextlib.suppress(Exception):
                 backend.close()
     log.info("outbox: %s", report)

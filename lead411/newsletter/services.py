@@ -126,7 +126,13 @@ def unsubscribe_url(*, prefs: MailPreferences, stream: str) -> str:
     Built on ``settings.SITE_URL``; the token is opaque and signed (see ``tokens``).
     """
     token = unsubscribe_token_make(key=prefs.unsubscribe_key, stream=stream)
-    return settings.SITE_URL.rstrip("/") + reverse("newsletter:unsubscribe", args=[token])
+    return settings.SITE_URL.rstrip("/") + _unsubscribe_path().replace("TOKEN", token)
+
+
+@lru_cache(maxsize=1)
+def _unsubscribe_path() -> str:
+    # reverse() costs milliseconds under load; the newsletter build calls this per member.
+    return reverse("newsletter:unsubscribe", args=["TOKEN"])
 
 
 def unsubscribe_by_token(*, token: str) -> tuple[MailPreferences, str]:
