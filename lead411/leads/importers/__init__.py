@@ -139,9 +139,11 @@ def _records(handle: IO[bytes], *, max_record_lines: int) -> Iterator[SourceRow]
                 replay.extendleft(reversed(pending[1:]))
                 pending, quotes = [], 0
             continue
-        raw = _strip_line_end(b"".join(line for _, line in pending))
         start = pending[0][0]
-        if not raw.strip():
+        raw = _strip_line_end(
+            pending[0][1] if len(pending) == 1 else b"".join(line for _, line in pending)
+        )
+        if not raw or raw.isspace():
             pending, quotes = [], 0
             continue
         fields, error, invalid_at = _parse(raw)

@@ -29,9 +29,7 @@ def _import(name: str, tmp_path: Path) -> tuple[CrunchbaseImportReport, dict[tup
 
 
 def _counts(report: CrunchbaseImportReport) -> dict[str, tuple[int, int, int, int, int]]:
-    return {
-        c.file: (c.read, c.created, c.updated, c.unchanged, c.rejected) for c in report.files
-    }
+    return {c.file: (c.read, c.created, c.updated, c.unchanged, c.rejected) for c in report.files}
 
 
 def _event(key: str) -> TriggerEvent:
@@ -59,14 +57,19 @@ def test_clean_export_maps_companies_rounds_and_acquisitions(tmp_path):
     }
     assert report.acquired_companies_created == 1
     acme = Company.objects.get(source_key="/organization/acme")
-    assert (acme.name, acme.normalized_name, acme.homepage) == ("Acme", "acme", "http://acme.example")
+    assert (acme.name, acme.normalized_name, acme.homepage) == (
+        "Acme",
+        "acme",
+        "http://acme.example",
+    )
     assert (acme.country_code, acme.region, acme.city) == ("USA", "CA", "San Francisco")
     assert acme.status == Company.Status.OPERATING
     assert str(acme.founded_on) == "2010-01-01"
     assert sorted(acme.categories.values_list("name", flat=True)) == ["Analytics", "Software"]
     assert acme.source == "crunchbase"
     assert acme.source_url == "https://www.crunchbase.com/organization/acme"
-    assert acme.imported_at is not None and acme.updated_at == acme.imported_at
+    assert acme.imported_at is not None
+    assert acme.updated_at == acme.imported_at
     # Outside the USA and Canada the region is the metro name, not the numeric state code.
     globex = Company.objects.get(source_key="/organization/globex")
     assert (globex.country_code, globex.region, globex.founded_on) == ("GBR", "London", None)
@@ -148,8 +151,12 @@ def test_day_month_year_dates_are_read_as_such(dirty):
 @pytest.mark.clause("L5")
 def test_junk_years_reject_the_row_and_the_events_of_a_rejected_company(dirty):
     _, rejects = dirty
-    assert rejects[("companies.csv", 4)] == "founded_at '1015-01-30' is outside 1500-01-01..2015-12-04"
-    assert rejects[("companies.csv", 5)] == "founded_at '2914-01-01' is outside 1500-01-01..2015-12-04"
+    assert (
+        rejects[("companies.csv", 4)] == "founded_at '1015-01-30' is outside 1500-01-01..2015-12-04"
+    )
+    assert (
+        rejects[("companies.csv", 5)] == "founded_at '2914-01-01' is outside 1500-01-01..2015-12-04"
+    )
     assert rejects[("rounds2.csv", 8)] == "funded_at '05-01-1201' is outside 1500-01-01..2015-12-04"
     assert rejects[("acquisitions.csv", 3)] == (
         "acquired_at '3201-10-21' is outside 1500-01-01..2015-12-04"
@@ -179,7 +186,7 @@ def test_dash_amounts_mean_unknown(dirty):
 
 @pytest.mark.clause("L5")
 def test_line_breaks_inside_quoted_fields_keep_the_record_and_its_first_line(dirty):
-    report, rejects = dirty
+    _, rejects = dirty
     assert Company.objects.get(source_key="/organization/twoline").name == "Two Line Labs"
     deal = _event("/organization/multiline|/organization/acquirer|2010-05-05")
     assert deal.counterparty == "Acquirer Group Inc"
@@ -232,7 +239,10 @@ def test_every_row_is_counted_and_every_reject_reported(dirty, tmp_path):
     assert list(rows[0]) == ["file", "line", "reason", "raw"]
     # The raw column holds the row as read; bytes that are not UTF-8 appear escaped.
     raw = {(row["file"], row["line"]): row["raw"] for row in rows}
-    assert raw[("companies.csv", "9")] == "/organization/badname,Bad\\xc3Name,http://badname.example,,100,operating,,,,,1,,,"
+    assert (
+        raw[("companies.csv", "9")]
+        == "/organization/badname,Bad\\xc3Name,http://badname.example,,100,operating,,,,,1,,,"
+    )
 
 
 # --- idempotency and updates ---------------------------------------------------------------
@@ -279,7 +289,9 @@ def test_a_newer_export_updates_what_changed(tmp_path):
     series_a = _event("/funding-round/r1")
     assert series_a.amount_usd == Decimal("6000000")
     assert series_a.summary == "Acme raised a $6M series A"
-    assert series_a.search_document == "Acme\nAnalytics Big Data Software\nAcme raised a $6M series A"
+    assert (
+        series_a.search_document == "Acme\nAnalytics Big Data Software\nAcme raised a $6M series A"
+    )
     assert Category.objects.filter(name="Big Data").count() == 1
 
 
@@ -366,9 +378,10 @@ def test_the_real_export_imports_consistently_and_idempotently(tmp_path):
     # Every round with broken bytes found its company: none is rejected for encoding.
     assert not any("UTF-8" in reason for reason in by_line.values())
 
-    youtube = _event("/organization/youtube|/organization/google|2006-10-01")
-    assert youtube.summary == "YouTube was acquired by Google for $1.7B"
-    assert youtube.amount_usd == Decimal("1650000000")
+    whatsapp = _event("/organization/whatsapp|/organization/facebook|2014-02-19")
+    assert whatsapp.summary == "WhatsApp was acquired by Facebook for $19B"
+    assert (whatsapp.amount_usd, whatsapp.counterparty) == (Decimal("19000000000"), "Facebook")
+    assert whatsapp.company.city == "Santa Clara"
     h2o = Company.objects.get(source_key="/organization/0xdata")
     assert (h2o.name, h2o.region, h2o.city) == ("H2O.ai", "CA", "Mountain View")
     fame = _event("/funding-round/9a01d05418af9f794eebff7ace91f638")
