@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 
 from lead411.core import clock
 
+from .classify import classify_user_agent
 from .recorder import buffer
 from .services import pageview_build, query_allowlist
 
@@ -38,6 +39,10 @@ class PageViewRecorderMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        if getattr(settings, "WEBLOG_RECORDING_ENABLED", True):
+            # Loading the uap-core and crawler rules takes about a second: pay it when the
+            # worker boots (Django builds the middleware chain then), not on a visitor's request.
+            classify_user_agent("Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0")
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not getattr(settings, "WEBLOG_RECORDING_ENABLED", True) or self._excluded(request):
