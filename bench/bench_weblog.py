@@ -187,8 +187,10 @@ def _bench_serving(python: str, env: dict[str, str], args: argparse.Namespace) -
     off, on = max(rates[False]), max(rates[True])
     print(f"Public page `{args.path}` under gunicorn (3 sync workers, loopback), "
           f"concurrency 8, {args.rounds} alternated rounds of {args.seconds:.0f} s, best round:\n")  # fmt: skip
-    print("| recording | req/s |\n|---|---:|")
-    print(f"| off | {off:,.0f} |\n| on | {on:,.0f} |")
+    print("| recording | req/s, each round | best |\n|---|---|---:|")
+    for recording, label in ((False, "off"), (True, "on")):
+        each = ", ".join(f"{r:,.1f}" for r in rates[recording])
+        print(f"| {label} | {each} | {max(rates[recording]):,.1f} |")
     print(f"\nRatio on / off: {on / off:.2f} (goal ≥ 0.9). Non-200 responses: {errors}.")
     recorded = subprocess.run(  # noqa: S603
         [python, "manage.py", "shell", "-c",
