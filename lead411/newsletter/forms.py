@@ -51,3 +51,12 @@ class PreviewForm(forms.Form):
 
     email = forms.EmailField(label="Member's email")
     date = forms.DateField(input_formats=["%Y-%m-%d"], help_text="YYYY-MM-DD")
+
+
+class MemberExportForm(forms.Form):
+    """Why the superuser exports the member list: recorded with the export (P6)."""
+
+    purpose = forms.CharField(
+        max_length=300,
+        help_text="For the operator's own use only; member lists are never given to third parties.",
+    )

@@ -19,7 +19,15 @@ from django.utils.html import escape
 
 from lead411.core import clock
 
-from .models import STREAM_DEFAULTS, Delivery, MailPreferences, SavedSearch, Stream, Suppression
+from .models import (
+    STREAM_DEFAULTS,
+    Delivery,
+    MailPreferences,
+    MemberExportRecord,
+    SavedSearch,
+    Stream,
+    Suppression,
+)
 from .tokens import ALL_STREAMS, unsubscribe_token_make, unsubscribe_token_read
 
 MAX_SAVED_SEARCHES_PER_MEMBER = 50
@@ -395,3 +403,61 @@ def product_update_send(*, update: Any) -> int:
         update.recipients = count
         update.save(update_fields=["sent_at", "recipients"])
     return count
+
+
+# --- The superuser's member export (clause P6) ---
+
+MEMBER_EXPORT_COLUMNS = [
+    "email",
+    "first_name",
+    "last_name",
+    "date_joined",
+    "daily",
+    "replies",
+    "updates",
+]
+
+
+def member_export_rows(*, actor: Any, purpose: str) -> list[list[str]]:
+    """Return the member list as CSV rows (header first) for a superuser, and audit the export.
+
+    The only bulk export of addresses: for the operator's own use (for example moving to
+    another mail provider), never for a third party (clause P6). Raises ``PermissionError``
+    for anyone but an active superuser and ``ValueError`` for an empty ``purpose``. Writes
+    one ``MemberExportRecord`` and one audit event naming the actor, the purpose and the
+    row count.
+    """
+    from lead411.accounts.models import User
+    from lead411.core.audit import audit_record
+
+    if not (getattr(actor, "is_active", False) and getattr(actor, "is_superuser", False)):
+        raise PermissionError("Only a superuser may export the member list.")
+    purpose = " ".join(purpose.split())
+    if not purpose:
+        raise ValueError("Say why the member list is exported.")
+    prefs = {p.member_id: p for p in MailPreferences.objects.all()}
+    rows = [MEMBER_EXPORT_COLUMNS]
+    for user in User.objects.filter(is_active=True).order_by("id"):
+        member_prefs = prefs.get(user.pk)
+        consents = [
+            str(member_prefs.allows(s) if member_prefs else STREAM_DEFAULTS[Stream(s)]).lower()
+            for s in Stream.values
+        ]
+        rows.append(
+            [user.email, user.first_name, user.last_name, user.date_joined.isoformat(), *consents]
+        )
+    record = MemberExportRecord.objects.create(
+        actor=actor,
+        actor_label=actor.email,
+        exported_at=clock.now(),
+        rows=len(rows) - 1,
+        purpose=purpose[:300],
+    )
+    audit_record(
+        actor=actor,
+        action="view",
+        obj=record,
+        verb="member export",
+        changes={"purpose": {"before": None, "after": purpose[:300]}},
+    )
+    return rows

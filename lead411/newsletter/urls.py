@@ -22,6 +22,7 @@ urlpatterns = [
         views.newsletter_preview_body_view,
         name="preview-body",
     ),
+    path("members/export/", views.member_export_view, name="member-export"),
     path(
         "updates/<int:update_id>/preview/", views.product_update_preview_view, name="update-preview"
     ),

@@ -3,12 +3,13 @@
 Views are glue: parse with a form, call a selector or service, render.
 """
 
+import csv
 import datetime as dt
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
@@ -21,7 +22,7 @@ from lead411.core import clock
 from . import services
 from .criteria import criteria_describe, criteria_from_params, criteria_querydict
 from .digest import newsletter_preview
-from .forms import MailPreferencesForm, PreviewForm, SavedSearchForm
+from .forms import MailPreferencesForm, MemberExportForm, PreviewForm, SavedSearchForm
 from .models import ProductUpdate, Stream
 from .selectors import saved_search_get, saved_search_list
 from .tokens import ALL_STREAMS, BadToken
@@ -215,3 +216,19 @@ def product_update_preview_view(request: HttpRequest, update_id: int) -> HttpRes
     footer = services.footer_context(prefs=prefs, stream=Stream.UPDATES)
     context = {"update": update, "subject": subject, "text": text, "html": html, "footer": footer}
     return render(request, "newsletter/product_update_preview.html", context)
+
+
+@staff_member_required
+@require_http_methods(["GET", "POST"])
+def member_export_view(request: HttpRequest) -> HttpResponse:
+    """Superusers only: download the member list as CSV, with a stated purpose (P6, audited)."""
+    if not request.user.is_superuser:
+        raise PermissionDenied("Only a superuser may export the member list.")
+    form = MemberExportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        rows = services.member_export_rows(actor=request.user, purpose=form.cleaned_data["purpose"])
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="lead411-members.csv"'
+        csv.writer(response).writerows(rows)
+        return response
+    return render(request, "newsletter/member_export.html", {"form": form})
