@@ -271,8 +271,13 @@ def _ordered_events(query: LeadQuery, *, offset: int, limit: int) -> list[Trigge
     return list(events[offset : offset + limit])
 
 
-def _label(value: str) -> str:
-    return value.replace("_", " ").capitalize() if value else value
+def _label(param: str, value: str) -> str:
+    """Return the display label of a facet value: kinds by name, round types de-slugged."""
+    if param == "kind":
+        return str(_KIND_LABELS.get(value, value))
+    if param == "round_type":
+        return value.replace("_", " ").capitalize()
+    return value
 
 
 _KIND_LABELS = dict(TriggerEvent.Kind.choices)
@@ -304,11 +309,10 @@ def _facets(events: QuerySet[TriggerEvent], query: LeadQuery) -> list[Facet]:
             .order_by("-n", path)[:FACET_LIMIT]
         )
         selected = set(getattr(query, attribute))
-        labeler = _KIND_LABELS.get if param == "kind" else None
         values = [
             FacetValue(
                 value=value,
-                label=str(labeler(value, value)) if labeler else _label(value),
+                label=_label(param, value),
                 count=count,
                 selected=value in selected,
             )
@@ -316,7 +320,7 @@ def _facets(events: QuerySet[TriggerEvent], query: LeadQuery) -> list[Facet]:
         ]
         listed = {v.value for v in values}
         values.extend(
-            FacetValue(value=v, label=_label(v), count=None, selected=True)
+            FacetValue(value=v, label=_label(param, v), count=None, selected=True)
             for v in sorted(selected - listed)
         )
         facets.append(Facet(param=param, label=label, values=values))

@@ -229,6 +229,11 @@ def test_facets_mark_selected_values_and_keep_ones_with_no_count(leads):
         ("acquisition", 1, True), ("ipo", None, True),
     ]  # fmt: skip
     assert kind.values[0].label == "Acquisition"
+    places = lead_search(query=LeadQuery(round_types=("debt_financing",)), page=1)
+    round_type = next(f for f in places.facets if f.param == "round_type")
+    assert [(v.label, v.count) for v in round_type.values] == [("Debt financing", None)]
+    city = next(f for f in lead_search(query=LeadQuery(), page=1).facets if f.param == "city")
+    assert city.values[0].label == "San Francisco"
 
 
 def test_pagination_has_a_hard_page_size_and_clamps_pages(leads, settings):
