@@ -271,7 +271,7 @@ def _ordered_events(query: LeadQuery, *, offset: int, limit: int) -> list[Trigge
     return list(events[offset : offset + limit])
 
 
-def _label(param: str, value: str) -> str:
+def facet_label(param: str, value: str) -> str:
     """Return the display label of a facet value: kinds by name, round types de-slugged."""
     if param == "kind":
         return str(_KIND_LABELS.get(value, value))
@@ -312,7 +312,7 @@ def _facets(events: QuerySet[TriggerEvent], query: LeadQuery) -> list[Facet]:
         values = [
             FacetValue(
                 value=value,
-                label=_label(param, value),
+                label=facet_label(param, value),
                 count=count,
                 selected=value in selected,
             )
@@ -320,7 +320,7 @@ def _facets(events: QuerySet[TriggerEvent], query: LeadQuery) -> list[Facet]:
         ]
         listed = {v.value for v in values}
         values.extend(
-            FacetValue(value=v, label=_label(param, v), count=None, selected=True)
+            FacetValue(value=v, label=facet_label(param, v), count=None, selected=True)
             for v in sorted(selected - listed)
         )
         facets.append(Facet(param=param, label=label, values=values))

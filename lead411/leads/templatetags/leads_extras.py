@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import template
 from django.http import QueryDict
 
+from lead411.leads.selectors import facet_label
 from lead411.leads.services import format_amount
 
 register = template.Library()
@@ -43,3 +44,9 @@ FACET_PARAMS = ("kind", "round_type", "category", "country", "region", "city")
 def facet_pairs(params: QueryDict) -> list[tuple[str, str]]:
     """Return the selected facet values of ``params`` as ``(name, value)`` pairs."""
     return [(name, value) for name in FACET_PARAMS for value in params.getlist(name)]
+
+
+@register.simple_tag
+def facet_value_label(name: str, value: str) -> str:
+    """Return the display label of ``value`` of the facet ``name`` (``"Funding round"``)."""
+    return facet_label(name, value)
