@@ -309,7 +309,9 @@ NEWSLETTER_MAX_WINDOW_DAYS = env.int("NEWSLETTER_MAX_WINDOW_DAYS", default=7)
 # Leads shown per saved search in one newsletter; the rest is one link to the search.
 NEWSLETTER_MAX_LEADS_PER_SEARCH = env.int("NEWSLETTER_MAX_LEADS_PER_SEARCH", default=25)
 # Unsubscribe links work this many days (RFC 8058 asks for a long life; at least 30).
-NEWSLETTER_UNSUBSCRIBE_MAX_AGE_DAYS = max(30, env.int("NEWSLETTER_UNSUBSCRIBE_MAX_AGE_DAYS", default=90))
+NEWSLETTER_UNSUBSCRIBE_MAX_AGE_DAYS = max(
+    30, env.int("NEWSLETTER_UNSUBSCRIBE_MAX_AGE_DAYS", default=90)
+)
 # Temporary SMTP failures (4xx): retry after base * 2**(attempt-1) seconds, capped, N tries.
 NEWSLETTER_RETRY_BASE_SECONDS = env.int("NEWSLETTER_RETRY_BASE_SECONDS", default=300)
 NEWSLETTER_RETRY_MAX_SECONDS = env.int("NEWSLETTER_RETRY_MAX_SECONDS", default=6 * 3600)

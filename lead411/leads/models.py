@@ -49,7 +49,9 @@ class Company(Provenance):
     normalized_name = models.CharField(max_length=300, db_index=True)
     homepage = models.URLField(max_length=500, blank=True)
     categories = models.ManyToManyField(Category, related_name="companies", blank=True)
-    country_code = models.CharField("country", max_length=3, blank=True, help_text="ISO 3166-1 alpha-3")
+    country_code = models.CharField(
+        "country", max_length=3, blank=True, help_text="ISO 3166-1 alpha-3"
+    )
     region = models.CharField(
         "state/region", max_length=100, blank=True, help_text="State code in the USA and Canada"
     )
@@ -62,7 +64,9 @@ class Company(Provenance):
         ordering = ["name"]
         verbose_name_plural = "companies"
         constraints = [
-            models.UniqueConstraint(fields=["source", "source_key"], name="company_source_key_unique"),
+            models.UniqueConstraint(
+                fields=["source", "source_key"], name="company_source_key_unique"
+            ),
         ]
         indexes = [
             models.Index(fields=["country_code", "region", "city"], name="company_place_idx"),
@@ -89,12 +93,16 @@ class TriggerEvent(Provenance):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     announced_on = models.DateField(null=True, blank=True)
     round_type = models.CharField(
-        max_length=40, blank=True, help_text="seed, angel, venture, debt_financing, Form D offering..."
+        max_length=40,
+        blank=True,
+        help_text="seed, angel, venture, debt_financing, Form D offering...",
     )
     series = models.CharField(max_length=10, blank=True, help_text="A, B, C... for venture rounds")
     amount = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
     currency = models.CharField(max_length=3, blank=True, help_text="ISO 4217")
-    amount_usd = models.DecimalField("amount (USD)", max_digits=18, decimal_places=2, null=True, blank=True)
+    amount_usd = models.DecimalField(
+        "amount (USD)", max_digits=18, decimal_places=2, null=True, blank=True
+    )
     counterparty = models.CharField(max_length=300, blank=True, help_text="Acquirer or investors")
     summary = models.CharField(max_length=300)
     # Company name, categories and summary in one column: what full-text search reads.
@@ -106,7 +114,9 @@ class TriggerEvent(Provenance):
     class Meta:
         ordering = ["-announced_on", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["source", "source_key"], name="event_source_key_unique"),
+            models.UniqueConstraint(
+                fields=["source", "source_key"], name="event_source_key_unique"
+            ),
         ]
         indexes = [
             models.Index(fields=["-announced_on", "-id"], name="event_date_idx"),

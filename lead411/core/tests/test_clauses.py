@@ -42,7 +42,7 @@ def test_code_mentions_find_single_and_listed_clauses_outside_tests(tmp_path):
 
 
 def test_table_passes_only_with_a_passing_test_and_no_failure_on_any_vendor(spec_file):
-    results = {
+    results: dict[str, dict[str, dict[str, object]]] = {
         "sqlite": {
             "t::a": {"clauses": ["L1"], "outcome": "passed"},
             "t::b": {"clauses": ["P7"], "outcome": "passed"},

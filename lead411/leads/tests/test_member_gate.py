@@ -7,7 +7,9 @@ from django.urls import reverse
 @pytest.mark.django_db
 @pytest.mark.clause("P3")
 @pytest.mark.parametrize("url_name", ["leads:search", "leads:export-csv"])
-def test_a_pending_applicant_is_sent_to_the_application_page_not_the_leads(client, applicant, url_name):
+def test_a_pending_applicant_is_sent_to_the_application_page_not_the_leads(
+    client, applicant, url_name
+):
     client.force_login(applicant)
 
     response = client.get(reverse(url_name))
