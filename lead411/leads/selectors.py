@@ -242,7 +242,8 @@ def _sqlite_ranked_ids(query: LeadQuery, *, offset: int, limit: int) -> list[int
     params: list[Any] = [fts5_match_expression(query.terms)]
     others = _filtered_events(query, with_text=False)
     if others.query.where:
-        inner_sql, inner_params = others.values("id").query.sql_with_params()
+        # order_by(): without it the default ordering would sort the id list for nothing.
+        inner_sql, inner_params = others.values("id").order_by().query.sql_with_params()
         sql = sql.format(filters=f" AND +rowid IN ({inner_sql})")
         params.extend(inner_params)
     else:
