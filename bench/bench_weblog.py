@@ -177,7 +177,7 @@ def _bench_serving(python: str, env: dict[str, str], args: argparse.Namespace) -
             port = _free_port()
             server = _serve(env, port, recording)
             try:
-                _load(port, args.path, 10.0, 8)  # warm-up: workers boot after the port opens
+                _load(port, args.path, 15.0, 8)  # warm-up: workers boot after the port opens
                 rate, failed = _load(port, args.path, args.seconds, 8)
             finally:
                 server.send_signal(signal.SIGTERM)
