@@ -271,3 +271,22 @@ def test_words_are_folded_and_stemmed_like_the_database():
     }
     batch = EventBatch([])
     assert batch.criteria_mask({"q": ["robot"]}) == 0
+
+
+def test_the_daily_job_is_scheduled_at_the_send_time_and_runs(frozen, settings, mailoutbox):
+    from lead411.core.schedules import configured_jobs
+    from lead411.newsletter.tasks import newsletter_daily_send
+
+    settings.NEWSLETTER_SEND_TIME = "05:30"
+    jobs = {job.func: job for job in configured_jobs()}
+    daily = jobs["lead411.newsletter.tasks.newsletter_daily_send"]
+    assert (daily.minutes, daily.at) == (24 * 60, "05:30")
+    assert (
+        jobs["lead411.newsletter.tasks.outbox_drain"].minutes
+        == settings.NEWSLETTER_OUTBOX_POLL_MINUTES
+    )
+    ann = make_member("ann@example.com")
+    services.saved_search_create(member=ann, name="All", criteria={})
+    new_event()
+    assert "queued 1 newsletters" in newsletter_daily_send()
+    assert len(mailoutbox) == 1
