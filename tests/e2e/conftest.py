@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -159,15 +160,22 @@ class LiveServer:
         return self.manage("shell", "-c", code).stdout
 
 
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+def wait_until_up(
+    url: str, process: subprocess.Popen[bytes], log: Path, expect_status: int = 200
+) -> None:
+    """Wait until ``url``/healthz answers ``expect_status``; raise with the log if it dies."""
     deadline = time.monotonic() + SERVER_START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited: {log.read_text()[-3000:]}")
         try:
             with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310  # loopback
-                if response.status == 200:
+                if response.status == expect_status:
                     return
+        except urllib.error.HTTPError as exc:
+            if exc.code == expect_status:
+                return
+            time.sleep(0.2)
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"gunicorn did not answer within {SERVER_START_TIMEOUT_SECONDS} s")
@@ -261,7 +269,7 @@ def e2e_server(
     log = workdir / "gunicorn.log"
     process = start_gunicorn(env=env, port=port, log=log)
     try:
-        _wait_until_up(server.url, process, log)
+        wait_until_up(server.url, process, log)
         yield server
     finally:
         stop(process)

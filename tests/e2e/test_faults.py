@@ -1,0 +1,138 @@
+"""Faults against a real gunicorn server: database unavailable, SMTP server down.
+
+See docs/faults.md for what each test shows and for the faults proved elsewhere.
+"""
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import (
+    LiveServer,
+    free_port,
+    server_env,
+    start_gunicorn,
+    stop,
+    wait_until_up,
+)
+from tests.e2e.personas import MEMBER
+
+
+def _get(url: str) -> tuple[int, str, dict[str, str]]:
+    """Return (status, body, headers) of a GET, for any status."""
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310  # loopback
+            return response.status, response.read().decode(), dict(response.headers)
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode(), dict(exc.headers)
+
+
+@pytest.fixture
+def server_without_database(tmp_path: Path) -> Iterator[str]:
+    """gunicorn whose DATABASE_URL points at a PostgreSQL port where nothing listens."""
+    port = free_port()
+    env = server_env(
+        workdir=tmp_path,
+        port=port,
+        smtp_port=free_port(),
+        database_url=f"postgres://lead411:x@127.0.0.1:{free_port()}/gone",
+    )
+    process = start_gunicorn(env=env, port=port, log=tmp_path / "gunicorn.log", workers=1)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url, process, tmp_path / "gunicorn.log", expect_status=503)
+        yield url
+    finally:
+        stop(process)
+
+
+def test_database_unavailable_gives_a_clear_503_page_without_a_trace(
+    server_without_database: str,
+) -> None:
+    """Public and member pages answer 503 with Retry-After and a plain page; no stack trace."""
+    for path in ("/", "/about/", "/leads/?q=software", "/accounts/login/"):
+        status, body, headers = _get(server_without_database + path)
+        assert status == 503, path
+        assert headers["Retry-After"] == "30"
+        assert "Service temporarily unavailable" in body
+        assert "Traceback" not in body
+        assert "OperationalError" not in body
+    status, body, _ = _get(server_without_database + "/healthz")
+    assert status == 503
+    assert json.loads(body) == {
+        "status": "error",
+        "database": "unavailable",
+        "detail": "OperationalError",
+    }
+
+
+@pytest.fixture
+def server_without_smtp(e2e_server: LiveServer, tmp_path: Path) -> Iterator[str]:
+    """A second gunicorn over the seeded database whose SMTP server refuses connections."""
+    port = free_port()
+    env = dict(e2e_server.env)
+    env.update(EMAIL_URL=f"smtp://127.0.0.1:{free_port()}", SITE_URL=f"http://127.0.0.1:{port}")
+    process = start_gunicorn(env=env, port=port, log=tmp_path / "gunicorn.log", workers=1)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url, process, tmp_path / "gunicorn.log")
+        yield url
+    finally:
+        stop(process)
+
+
+def _statuses(page) -> list[int]:
+    statuses: list[int] = []
+    page.on("response", lambda r: statuses.append(r.status))
+    return statuses
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="found by this test: a breach report's staff alert is sent by SMTP in on_commit "
+    "inside the request (lead411/policy, contact_view), so a dead SMTP server turns the "
+    "submission into a 500 after the conversation was saved; it should go through the outbox",
+)
+def test_smtp_down_contact_form_still_answers(browser, server_without_smtp: str) -> None:
+    """With no SMTP server, a breach report through the contact form is accepted, not a 500."""
+    context = browser.new_context(base_url=server_without_smtp)
+    page = context.new_page()
+    try:
+        page.goto("/contact/")
+        page.locator("#id_name").fill("Visitor")
+        page.locator("#id_email").fill("visitor@example.com")
+        page.locator("#id_category").select_option("breach")
+        page.locator("#id_message").fill("Is my data kept when SMTP is down?")
+        statuses = _statuses(page)
+        page.get_by_role("button", name="Send").click()
+        page.wait_for_load_state()
+        assert all(status < 500 for status in statuses), statuses
+        assert "/contact/sent/" in page.url
+    finally:
+        context.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="found by this test: allauth sends the reset email by SMTP inside the request, so "
+    "a dead SMTP server turns the request into a 500; the accounts adapter's send_mail should "
+    "queue through the outbox or catch SMTP/socket errors",
+)
+def test_smtp_down_password_reset_still_answers(browser, server_without_smtp: str) -> None:
+    """With no SMTP server, a password-reset request answers without a server error."""
+    context = browser.new_context(base_url=server_without_smtp)
+    page = context.new_page()
+    try:
+        page.goto("/accounts/password/reset/")
+        page.locator("#id_email").fill(MEMBER.email)
+        statuses = _statuses(page)
+        page.locator("main button[type=submit]").last.click()
+        page.wait_for_load_state()
+        assert statuses, "the form was not submitted"
+        assert all(status < 500 for status in statuses), statuses
+    finally:
+        context.close()
