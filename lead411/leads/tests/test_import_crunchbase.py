@@ -355,7 +355,7 @@ def test_the_reader_numbers_records_by_their_first_physical_line(tmp_path):
 
 @pytest.mark.clause("L5")
 @pytest.mark.clause("L1")
-def test_the_real_export_imports_consistently_and_idempotently(tmp_path):
+def test_the_real_export_imports_consistently(tmp_path):
     if not (REAL_EXPORT / "companies.csv").exists():
         pytest.skip(f"the CrunchBase 2015 export is not at {REAL_EXPORT} (see SOURCES.md)")
     rejects_path = tmp_path / "rejects.csv"
@@ -388,7 +388,5 @@ def test_the_real_export_imports_consistently_and_idempotently(tmp_path):
     assert (fame.company.name, str(fame.announced_on)) == ("#fame", "2015-01-05")
     assert fame.summary == "#fame raised a $10M series B"
     assert TriggerEvent.objects.filter(kind="funding_round").count() == report.rounds.created
-
-    second = crunchbase_import(directory=REAL_EXPORT)
-    assert [(c.created, c.updated) for c in second.files] == [(0, 0)] * 3
-    assert [c.unchanged for c in second.files] == [c.created for c in report.files]
+    # A second run of the real export (all unchanged) is left to the fixtures' idempotency
+    # test: it would double this test's time.
