@@ -5,13 +5,13 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
 
 from .selectors import member_has_access
 
 
-def member_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def member_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Wrap ``view`` so only members reach it.
 
     Anonymous visitors go to the login page (``login_required``); logged-in applicants who
@@ -19,7 +19,7 @@ def member_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     """
 
     @wraps(view)
-    def _wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def _wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not member_has_access(user=request.user):
             return redirect("accounts:application")
         return view(request, *args, **kwargs)
@@ -31,6 +31,6 @@ class MemberRequiredMixin:
     """Class-based-view form of ``member_required``."""
 
     @classmethod
-    def as_view(cls, **initkwargs: Any) -> Callable[..., HttpResponse]:
+    def as_view(cls, **initkwargs: Any) -> Callable[..., HttpResponseBase]:
         """Return the view wrapped by ``member_required``."""
         return member_required(super().as_view(**initkwargs))  # type: ignore[misc]  # mixed into a View

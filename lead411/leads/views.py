@@ -115,7 +115,7 @@ def _export_lines(request: HttpRequest, events: Iterable[TriggerEvent]) -> Itera
         yield writer.writerow([csv_cell(value) for value in row])
 
 
-@member_required  # type: ignore[arg-type]  # the decorator is typed for HttpResponse; this view streams
+@member_required
 @require_GET
 def lead_export_csv_view(request: HttpRequest) -> HttpResponseBase:
     """Stream the search result as CSV (at most ``settings.LEADS_EXPORT_MAX_ROWS`` rows).
