@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import LiveServer, log_in
+from tests.e2e.conftest import LiveServer, SmtpSink, links_in, log_in, text_of
 from tests.e2e.personas import MEMBER, STAFF
 
 PUBLIC_PAGES = [
@@ -125,3 +125,61 @@ def test_a_member_is_not_let_into_the_admin(page: Any, e2e_server: LiveServer) -
     log_in(page, email_address=MEMBER.email, password=MEMBER.password)
     page.goto("/admin/")
     assert "Site administration" not in page.content()
+
+
+@pytest.mark.clause("P3", "P9")
+def test_apply_verify_by_email_staff_approval_then_member_login(
+    browser: Any, e2e_server: LiveServer, smtp_sink: SmtpSink
+) -> None:
+    """Apply; confirm the address from the email; staff approve in the admin; log in and search."""
+    email_address, password = "nora.newcomer@e2e.test", "plum tractor seventeen lanterns e2e"
+    applicant = browser.new_context(base_url=e2e_server.url)
+    staff = browser.new_context(base_url=e2e_server.url)
+    try:
+        page = applicant.new_page()
+        page.goto("/accounts/signup/")
+        for field, value in {
+            "email": email_address,
+            "password1": password,
+            "first_name": "Nora",
+            "last_name": "Newcomer",
+            "company": "Northwind Traders",
+            "job_title": "VP Sales",
+            "telephone": "+1 555 0142",
+            "industry": "Logistics",
+            "country": "United States",
+        }.items():
+            page.locator(f"#id_{field}").fill(value)
+        page.locator("#id_company_size").select_option("51-200")
+        mail_before = smtp_sink.count()
+        page.get_by_role("button", name="Send my application").click()
+        page.wait_for_load_state()
+
+        confirm = smtp_sink.wait_for(
+            to=email_address, subject_contains="Confirm", after=mail_before
+        )
+        link = next(u for u in links_in(text_of(confirm)) if "/accounts/confirm-email/" in u)
+        page.goto(link)
+        page.locator("main button[type=submit]").last.click()
+        page.wait_for_load_state()
+
+        log_in(page, email_address=email_address, password=password)
+        page.goto("/leads/")
+        assert "/members/application/" in page.url  # pending: not a member yet
+
+        admin = staff.new_page()
+        log_in(admin, email_address=STAFF.email, password=STAFF.password)
+        admin.goto("/admin/accounts/application/?status__exact=pending")
+        row = admin.locator("#result_list tr", has_text="Northwind Traders")
+        row.locator("input.action-select").check()
+        admin.locator("select[name=action]").select_option("approve")
+        admin.locator("button[name=index], input[name=index]").first.click()
+        admin.wait_for_load_state()
+
+        smtp_sink.wait_for(to=email_address, subject_contains="approved", after=mail_before)
+        page.goto("/leads/?q=software")
+        assert "/leads/" in page.url
+        assert page.locator(".results-count strong").inner_text() != "0"
+    finally:
+        applicant.close()
+        staff.close()
