@@ -8,6 +8,4 @@ app_name = "pages"
 urlpatterns = [
     path("", views.home_view, name="home"),
     path("about/", views.about_view, name="about"),
-    path("privacy/", views.privacy_view, name="privacy"),
-    path("contact/", views.contact_view, name="contact"),
 ]

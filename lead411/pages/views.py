@@ -1,4 +1,4 @@
-"""Public pages: home with a teaser of the latest leads, about & pricing, privacy, contact."""
+"""Public pages: home with a teaser of the latest leads, about & pricing."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -20,15 +20,3 @@ def home_view(request: HttpRequest) -> HttpResponse:
 def about_view(request: HttpRequest) -> HttpResponse:
     """Render the about & pricing page."""
     return render(request, "pages/about.html")
-
-
-@require_GET
-def privacy_view(request: HttpRequest) -> HttpResponse:
-    """Render the privacy policy placeholder with the operator's details (clause P1)."""
-    return render(request, "pages/privacy.html")
-
-
-@require_GET
-def contact_view(request: HttpRequest) -> HttpResponse:
-    """Render the contact placeholder with the operator's details (clause P1)."""
-    return render(request, "pages/contact.html")
