@@ -28,8 +28,13 @@ run: install  ## Set up the SQLite database, import the real data, serve on http
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(MANAGE) setup_demo
 	$(MANAGE) sync_schedules
-	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops the site and its task worker)"
+	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops the site, its task worker and mail sink)"
+	@echo "Outgoing mail goes to $${EMAIL_URL:-the local SMTP sink on 127.0.0.1:1025, saved in var/mail/}"
+	@mkdir -p var/mail
 	@trap 'kill 0' INT TERM EXIT; \
+	if [ -z "$${EMAIL_URL:-}" ]; then \
+		$(PY) -m aiosmtpd -n -l 127.0.0.1:1025 -c aiosmtpd.handlers.Mailbox var/mail & \
+	fi; \
 	$(MANAGE) qcluster & \
 	$(VENV)/bin/gunicorn config.wsgi:application --bind $(HOST):$(PORT) --workers 3 \
 		--timeout 60 --graceful-timeout 10 --access-logfile -
