@@ -5,13 +5,14 @@ its data come from tests/e2e/conftest.py; the personas from tests/e2e/personas.p
 """
 
 import csv
+import re
 import time
 from typing import Any
 
 import pytest
 
 from tests.e2e.conftest import LiveServer, SmtpSink, links_in, log_in, text_of
-from tests.e2e.personas import MEMBER, STAFF
+from tests.e2e.personas import MEMBER, OTHER_MEMBER, STAFF
 
 PUBLIC_PAGES = [
     ("/", "Lead411"),
@@ -183,3 +184,61 @@ def test_apply_verify_by_email_staff_approval_then_member_login(
     finally:
         applicant.close()
         staff.close()
+
+
+def _tomorrow_in_site_time_zone() -> str:
+    """Return tomorrow's date (YYYY-MM-DD) where the newsletter is sent (TIME_ZONE)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+
+    return (dt.datetime.now(ZoneInfo(settings.TIME_ZONE)).date() + dt.timedelta(days=1)).isoformat()
+
+
+@pytest.mark.clause("L3", "L4", "P7")
+def test_save_a_search_receive_the_newsletter_follow_its_link_and_unsubscribe_in_one_click(
+    browser: Any, e2e_server: LiveServer, smtp_sink: SmtpSink
+) -> None:
+    """Save a search; the daily newsletter arrives by SMTP with its leads; a lead link opens;
+    the List-Unsubscribe one-click POST (no cookie, no CSRF token) stops the newsletter."""
+    context = browser.new_context(base_url=e2e_server.url)
+    try:
+        page = context.new_page()
+        log_in(page, email_address=OTHER_MEMBER.email, password=OTHER_MEMBER.password)
+        page.goto("/newsletter/searches/new/?q=software")
+        page.locator("#id_name").fill("Software leads")
+        page.locator("main button[type=submit]").last.click()
+        page.wait_for_load_state()
+        assert page.url.endswith("/newsletter/searches/")
+        assert "Software leads" in page.content()
+
+        before = smtp_sink.count()
+        e2e_server.manage("send_daily_newsletter", "--date", _tomorrow_in_site_time_zone())
+        letter = smtp_sink.wait_for(
+            to=OTHER_MEMBER.email, subject_contains="Lead411 daily", after=before
+        )
+        body = text_of(letter)
+        assert "Software leads" in body
+        lead_link = next(u for u in links_in(body) if re.search(r"/leads/\d+/", u))
+        page.goto(lead_link)
+        assert re.search(r"/leads/\d+/$", page.url)
+        assert "Software" in page.content()
+
+        page.goto("/newsletter/preferences/")
+        assert page.locator("input[type=checkbox]").first.is_checked()
+        assert letter["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        one_click = re.findall(r"<(https?://[^>]+)>", str(letter["List-Unsubscribe"]))[0]
+        anonymous = browser.new_context()
+        try:
+            response = anonymous.request.post(
+                one_click, form={"List-Unsubscribe": "One-Click"}, max_redirects=0
+            )
+            assert response.status == 200
+        finally:
+            anonymous.close()
+        page.goto("/newsletter/preferences/")
+        daily = page.locator("input[type=checkbox]").first
+        assert not daily.is_checked()
+    finally:
+        context.close()
