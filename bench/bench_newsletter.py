@@ -313,10 +313,13 @@ def main() -> None:
     print(
         "\nThe build renders each matched lead's block once per issue and the page around it "
         "once (with markers), inlines CSS once, and assembles each member's newsletter by "
-        "string joins; the baseline renders the templates and inlines CSS per member. Members "
-        "are processed in chunks of 2,000, so memory holds one chunk plus the day's events. "
-        "Delivery commits three state changes per message (claim per batch, handed over, "
-        "sent), which bounds the rate on SQLite; the sink runs in another process."
+        "string joins; the baseline renders the templates and inlines CSS per member. The gap "
+        "between the build and the dry run is the outbox write: every body is stored (HTML "
+        "and text) in one transaction. Members are processed in chunks of 2,000; what grows "
+        "is the per-criteria cache, bounded by the number of distinct saved searches, not "
+        "members. Delivery commits one state change per message (handed over, before the "
+        "final dot) plus one per batch (claim, confirmations); the sink runs in another "
+        "process. Figures depend on the machine's load: compare the ratios."
     )
     if MEMBERS < 100_000:
         print(f"\nScaled down: {MEMBERS:,} members (BENCH_NEWSLETTER_MEMBERS).")
