@@ -242,3 +242,38 @@ def test_save_a_search_receive_the_newsletter_follow_its_link_and_unsubscribe_in
         assert not daily.is_checked()
     finally:
         context.close()
+
+
+@pytest.mark.clause("P13")
+def test_report_a_stolen_password_ends_every_session(
+    browser: Any, e2e_server: LiveServer, smtp_sink: SmtpSink
+) -> None:
+    """Logged in twice; one session reports a stolen password: both end, the old password
+    no longer logs in, and staff are alerted by email."""
+    email_address, password = "vic.victim@e2e.test", "a long password that leaked 2026"
+    e2e_server.shell(
+        "from lead411.accounts.models import User; "
+        f"User.objects.create_user({email_address!r}, {password!r}, first_name='Vic')"
+    )
+    laptop, phone = (
+        browser.new_context(base_url=e2e_server.url),
+        browser.new_context(base_url=e2e_server.url),
+    )
+    try:
+        on_laptop, on_phone = laptop.new_page(), phone.new_page()
+        log_in(on_laptop, email_address=email_address, password=password, remember=True)
+        log_in(on_phone, email_address=email_address, password=password)
+        before = smtp_sink.count()
+        on_laptop.goto("/members/stolen-password/")
+        on_laptop.get_by_label("Yes, I confirm").check()
+        on_laptop.get_by_role("button", name="Cancel my password now").click()
+        on_laptop.wait_for_url("**/members/suspended/")
+
+        on_phone.goto("/leads/")
+        assert "/accounts/login/" in on_phone.url
+        log_in(on_phone, email_address=email_address, password=password)
+        assert "/accounts/login/" in on_phone.url or "/members/suspended/" in on_phone.url
+        smtp_sink.wait_for(to="", subject_contains="Stolen password reported", after=before)
+    finally:
+        laptop.close()
+        phone.close()
