@@ -75,4 +75,44 @@ def member_data_export(*, user: Any) -> dict[str, Any]:
             snapshot(obj=r, fields=("reported_at", "completed_at"))
             for r in user.stolen_password_reports.all()
         ],
+        **_other_apps_data(user=user),
+    }
+
+
+def _other_apps_data(*, user: Any) -> dict[str, Any]:
+    """Return what the newsletter, policy and activity apps keep about ``user``.
+
+    Shape: ``{"saved_searches": [...], "mail_preferences": {...} | None,
+    "conversations": [{..., "messages": [...]}], "policy_acknowledgements": [...],
+    "activity": [...]}``. Imported here so the accounts app does not load them at start.
+    """
+    from lead411.activity.selectors import member_activity_export
+    from lead411.newsletter.models import MailPreferences, SavedSearch
+    from lead411.policy.models import Conversation, PolicyAcknowledgement
+
+    preferences = (
+        MailPreferences.objects.filter(member=user).values("daily", "replies", "updates").first()
+    )
+    return {
+        "saved_searches": list(
+            SavedSearch.objects.filter(member=user).values(
+                "name", "criteria", "include_in_newsletter", "created_at", "updated_at"
+            )
+        ),
+        "mail_preferences": preferences,
+        "conversations": [
+            {
+                "category": c.category,
+                "status": c.status,
+                "created_at": c.created_at,
+                "messages": list(c.messages.values("author_kind", "body", "created_at")),
+            }
+            for c in Conversation.objects.filter(user=user).prefetch_related("messages")
+        ],
+        "policy_acknowledgements": list(
+            PolicyAcknowledgement.objects.filter(user=user).values(
+                "version__number", "acknowledged_at"
+            )
+        ),
+        "activity": member_activity_export(member=user),
     }

@@ -179,3 +179,50 @@ def test_delete_my_account_erases_the_member_and_their_traces(client, applicant,
     for secret in ("applicant@example.com", "Acme Widgets", "Website?"):
         assert secret not in leftovers
     assert AuditEvent.objects.filter(verb="member_erased", object_id=str(applicant.pk)).exists()
+
+
+@pytest.mark.clause("P4")
+@pytest.mark.clause("L3")
+@pytest.mark.django_db
+def test_download_my_data_includes_searches_mail_choices_conversations_and_activity(client, member):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from lead411.activity.models import MemberDailyActivity
+    from lead411.newsletter.models import SavedSearch
+    from lead411.policy.models import Conversation
+
+    now = timezone.now()
+    SavedSearch.objects.create(
+        member=member,
+        name="CA software",
+        criteria={"q": "software"},
+        created_at=now,
+        updated_at=now,
+    )
+    conversation = Conversation.objects.create(
+        user=member,
+        name="Mia",
+        email=member.email,
+        category="general",
+        created_at=now,
+        last_message_at=now,
+    )
+    conversation.messages.create(author_kind="member", author=member, body="Hello", created_at=now)
+    MemberDailyActivity.objects.create(
+        member=member,
+        day=dt.date(2026, 11, 2),
+        page_type="search",
+        pageviews=4,
+        visits=1,
+        last_seen_at=now,
+    )
+    client.force_login(member)
+
+    data = json.loads(client.get("/members/account/my-data.json").content)
+
+    assert [s["name"] for s in data["saved_searches"]] == ["CA software"]
+    assert data["conversations"][0]["messages"][0]["body"] == "Hello"
+    assert data["activity"][0]["pageviews"] == 4
+    assert data["activity"][0]["day"] == "2026-11-02"

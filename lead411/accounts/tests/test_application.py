@@ -105,7 +105,9 @@ def test_pending_and_refused_applicants_cannot_reach_member_views(applicant, mem
     assert view(request).status_code == 302
 
     request.user = member
-    assert view(request).content == b"leads", (
+    allowed = view(request)
+    assert isinstance(allowed, HttpResponse)
+    assert allowed.content == b"leads", (
         "staff-created users without an application are members"
     )
 
