@@ -157,7 +157,7 @@ class LiveServer:
 
     def shell(self, code: str) -> str:
         """Run Python ``code`` in ``manage.py shell`` against the server's database; return stdout."""
-        return self.manage("shell", "-c", code).stdout
+        return self.manage("shell", "--no-imports", "-c", code).stdout
 
 
 def wait_until_up(

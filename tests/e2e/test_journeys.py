@@ -277,3 +277,43 @@ def test_report_a_stolen_password_ends_every_session(
     finally:
         laptop.close()
         phone.close()
+
+
+@pytest.mark.clause("P15")
+def test_staff_publish_a_policy_version_and_a_member_acknowledges_it(
+    browser: Any, e2e_server: LiveServer
+) -> None:
+    """Staff write a draft in the admin and publish it; a member sees the notice banner on
+    every page until they click "I have read it"."""
+    staff = browser.new_context(base_url=e2e_server.url)
+    member = browser.new_context(base_url=e2e_server.url)
+    try:
+        admin = staff.new_page()
+        log_in(admin, email_address=STAFF.email, password=STAFF.password)
+        admin.goto("/admin/policy/policyversion/add/")
+        number = admin.locator("#id_number").input_value()  # the admin proposes the next one
+        admin.locator("#id_title").fill("Privacy policy")
+        admin.locator("#id_summary_of_changes").fill("E2E: we now keep visit counts for 365 days.")
+        admin.locator("#id_body").fill("# Privacy policy\n\nWe keep visit counts for 365 days.")
+        admin.locator("input[name=_save]").click()
+        admin.wait_for_load_state()
+        admin.goto("/admin/policy/policyversion/")
+        row = admin.locator("#result_list tr", has_text=number).first
+        row.locator("input.action-select").check()
+        admin.locator("select[name=action]").select_option("publish_selected")
+        admin.locator("button[name=index], input[name=index]").first.click()
+        admin.wait_for_load_state()
+
+        page = member.new_page()
+        log_in(page, email_address=MEMBER.email, password=MEMBER.password)
+        page.goto("/about/")
+        banner = page.get_by_role("region", name=re.compile("Our privacy policy"))
+        assert f"Version {number}" in banner.inner_text()
+        banner.get_by_role("button", name="I have read it").click()
+        page.wait_for_load_state()
+        assert page.url.endswith("/about/")
+        page.goto("/leads/")
+        assert page.get_by_role("region", name=re.compile("Our privacy policy")).count() == 0
+    finally:
+        staff.close()
+        member.close()
