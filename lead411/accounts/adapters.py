@@ -10,6 +10,8 @@ from django.forms import BaseForm
 from django.http import HttpRequest
 from django.urls import reverse
 
+from lead411.core.mail import message_send_or_queue
+
 from .selectors import stolen_password_report_open
 
 
@@ -67,9 +69,12 @@ class MembershipAccountAdapter(DefaultAccountAdapter):
         super().send_password_reset_mail(user, email, context)
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
-        """Add the operator (clause P1) and SITE_URL to every allauth email's context."""
+        """Send an allauth email with the operator (P1) and SITE_URL in its context.
+
+        A mail-server outage queues the email for retry instead of failing the page.
+        """
         context = {**context, "operator": settings.OPERATOR, "site_url": site_url("")}
-        super().send_mail(template_prefix, email, context)
+        message_send_or_queue(self.render_mail(template_prefix, email, context))
 
     def send_notification_mail(
         self,

@@ -3,9 +3,11 @@
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
+
+from lead411.core.mail import message_send_or_queue
 
 
 def email_send(*, template: str, to: list[str], context: dict[str, Any] | None = None) -> None:
@@ -22,7 +24,9 @@ def email_send(*, template: str, to: list[str], context: dict[str, Any] | None =
     recipients = [address for address in to if address]
 
     def _send() -> None:
-        send_mail(f"[Lead411] {subject}", message, settings.DEFAULT_FROM_EMAIL, recipients)
+        message_send_or_queue(
+            EmailMessage(f"[Lead411] {subject}", message, settings.DEFAULT_FROM_EMAIL, recipients)
+        )
 
     if recipients:
         transaction.on_commit(_send)

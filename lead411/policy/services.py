@@ -14,6 +14,7 @@ from django.urls import reverse
 from lead411.accounts.models import User
 from lead411.core import clock
 from lead411.core.audit import audit_record
+from lead411.core.mail import message_send_or_queue
 from lead411.core.models import AuditEvent
 from lead411.policy import outbox
 from lead411.policy.models import (
@@ -203,7 +204,7 @@ def _email_to_sender(
         reply_to=[settings.OPERATOR["contact_email"]],
         headers={**headers, "Message-ID": outbox.message_id_for(key=key)},
     )
-    transaction.on_commit(message.send)
+    transaction.on_commit(lambda: message_send_or_queue(message))
 
 
 def _email_staff_breach_alert(*, conversation: Conversation) -> None:
@@ -219,7 +220,7 @@ def _email_staff_breach_alert(*, conversation: Conversation) -> None:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[settings.OPERATOR["contact_email"]],
     )
-    transaction.on_commit(message.send)
+    transaction.on_commit(lambda: message_send_or_queue(message))
 
 
 @transaction.atomic

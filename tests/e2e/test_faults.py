@@ -95,12 +95,6 @@ def _statuses(page) -> list[int]:
     return statuses
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found by this test: a breach report's staff alert is sent by SMTP in on_commit "
-    "inside the request (lead411/policy, contact_view), so a dead SMTP server turns the "
-    "submission into a 500 after the conversation was saved; it should go through the outbox",
-)
 def test_smtp_down_contact_form_still_answers(browser, server_without_smtp: str) -> None:
     """With no SMTP server, a breach report through the contact form is accepted, not a 500."""
     context = browser.new_context(base_url=server_without_smtp)
@@ -120,12 +114,6 @@ def test_smtp_down_contact_form_still_answers(browser, server_without_smtp: str)
         context.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found by this test: allauth sends the reset email by SMTP inside the request, so "
-    "a dead SMTP server turns the request into a 500; the accounts adapter's send_mail should "
-    "queue through the outbox or catch SMTP/socket errors",
-)
 def test_smtp_down_password_reset_still_answers(browser, server_without_smtp: str) -> None:
     """With no SMTP server, a password-reset request answers without a server error."""
     context = browser.new_context(base_url=server_without_smtp)

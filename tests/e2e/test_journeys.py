@@ -115,12 +115,6 @@ def test_staff_reaches_the_admin_through_the_site_login(page: Any) -> None:
     assert "Site administration" in page.content()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found by this journey: /admin/ sends a logged-in member to the login page, which "
-    "sends them back to /admin/ (ERR_TOO_MANY_REDIRECTS); lead411/accounts/admin_login.py "
-    "should answer 403 or show the login form for an authenticated non-staff user",
-)
 def test_a_member_is_not_let_into_the_admin(page: Any, e2e_server: LiveServer) -> None:
     """A member who logs in and opens /admin/ does not see the admin."""
     log_in(page, email_address=MEMBER.email, password=MEMBER.password)

@@ -44,25 +44,6 @@ STAFF_PAGES = [
 PAGES = PUBLIC + MEMBER_PAGES + STAFF_PAGES
 # axe-core impact levels this check refuses; "serious" ones are listed in the report.
 REFUSED_IMPACTS = {"critical"}
-# Critical violations found by this check and reported to the template's owner; strict,
-# so the test fails (XPASS) once the template is fixed and the entry must go.
-KNOWN_CRITICAL = {
-    "leads-search": "aria-allowed-attr: aria-pressed on the facet <a> links of "
-    'leads/lead_search.html (use aria-current="true" on a link, or a real button)',
-}
-
-
-def _params() -> list[Any]:
-    return [
-        pytest.param(
-            *p,
-            id=p[0],
-            marks=[pytest.mark.xfail(strict=True, reason=KNOWN_CRITICAL[p[0]])]
-            if p[0] in KNOWN_CRITICAL
-            else [],
-        )
-        for p in PAGES
-    ]
 
 
 def _open(page: Any, path: str) -> None:
@@ -97,7 +78,7 @@ def _violations(page: Any) -> list[dict[str, Any]]:
     return list(Axe().run(page).response["violations"])
 
 
-@pytest.mark.parametrize(("stem", "path", "persona", "title"), _params())
+@pytest.mark.parametrize(("stem", "path", "persona", "title"), PAGES)
 def test_main_pages_have_no_critical_accessibility_violations(
     logged_in: dict[str | None, Any], stem: str, path: str, persona: Any, title: str
 ) -> None:

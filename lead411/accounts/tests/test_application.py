@@ -107,9 +107,7 @@ def test_pending_and_refused_applicants_cannot_reach_member_views(applicant, mem
     request.user = member
     allowed = view(request)
     assert isinstance(allowed, HttpResponse)
-    assert allowed.content == b"leads", (
-        "staff-created users without an application are members"
-    )
+    assert allowed.content == b"leads", "staff-created users without an application are members"
 
 
 @pytest.mark.clause("P9")

@@ -189,3 +189,10 @@ def test_login_runs_the_hasher_equally_for_every_account_state(
         login(client, email, password="not the right password")
         counts[email] = calls["n"]
     assert len(set(counts.values())) == 1, counts
+
+
+@pytest.mark.clause("P10")
+@pytest.mark.django_db
+def test_a_logged_in_member_gets_403_from_the_admin_not_a_redirect_loop(member_client):
+    response = member_client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 403

@@ -97,7 +97,7 @@ def test_facet_links_toggle_values_and_keep_the_other_parameters(member_client, 
     html = response.content.decode()
     assert response.context["result"].total == 1
     # The selected value's link removes it; page is dropped from facet links.
-    assert 'href="?q=robotics" aria-pressed="true"' in html
+    assert 'href="?q=robotics" aria-current="true"' in html
     assert "?q=robotics&amp;kind=acquisition&amp;category=Software" in html
     # The active-filter chip names the kind, and removes it.
     assert '<a class="chip" href="?q=robotics">Acquisition <span aria-hidden="true">' in html
