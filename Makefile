@@ -10,7 +10,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 export LEAD411_DATA_DIR ?= $(abspath ../shared/data)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-sqlite test-postgres lint fmt bench clauses clean
+.PHONY: help install run test test-sqlite test-postgres lint fmt bench clauses screens clean
 
 help:  ## Print the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ clauses: install  ## Write docs/clauses.md from the last test run (clause -> cod
 
 bench: install  ## Benchmarks; results go to BENCHMARKS.md
 	$(PY) bench/run.py $(BENCH)
+
+screens: install  ## Screenshots of the main pages (desktop, phone) into docs/screens/
+	LEAD411_SCREENS=1 $(VENV)/bin/pytest -q tests/e2e/test_pages_a11y.py -k "screenshots or accessibility"
 
 clean:  ## Remove the venv and the local database
 	rm -rf $(VENV) var
