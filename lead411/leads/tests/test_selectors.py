@@ -8,7 +8,8 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 
-from lead411.leads.models import TriggerEvent
+from lead411.leads import selectors
+from lead411.leads.models import Company, TriggerEvent
 from lead411.leads.selectors import (
     LeadQuery,
     fts5_match_expression,
@@ -269,13 +270,57 @@ def test_relevance_paginates_in_rank_order(leads, settings):
 
 
 def test_query_counts_are_fixed(leads, django_assert_num_queries):
-    # 1 COUNT + 1 page + 6 facets; relevance on SQLite reads ranked ids first (+1).
-    with django_assert_num_queries(8):
+    # 1 tally (total and facets) + category links + category names + 1 page; relevance on
+    # SQLite reads ranked ids first (+1); with no match only the tally runs.
+    with django_assert_num_queries(4):
         lead_search(query=LeadQuery(categories=("Software",), sort="date"), page=1)
-    with django_assert_num_queries(8 if connection.vendor == "postgresql" else 9):
+    with django_assert_num_queries(4 if connection.vendor == "postgresql" else 5):
         lead_search(query=LeadQuery(q="software", countries=("USA",)), page=1)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(1):
         lead_search(query=LeadQuery(q="nothingmatchesthis"), page=1)
+
+
+def _facet_order(result, param: str) -> list[tuple[str, int | None]]:
+    facet = next(f for f in result.facets if f.param == param)
+    return [(v.value, v.count) for v in facet.values]
+
+
+def test_facets_list_most_events_first_then_by_value_and_stop_at_the_limit(leads, monkeypatch):
+    everything = lead_search(query=LeadQuery(sort="date"), page=1)
+    assert _facet_order(everything, "city") == [
+        ("San Francisco", 2), ("Boston", 1), ("London", 1), ("Palo Alto", 1),
+    ]  # fmt: skip
+    assert _facet_order(everything, "category") == [
+        ("Software", 3), ("Robotics", 2), ("Biotechnology", 1), ("Cloud", 1), ("Hardware", 1),
+    ]  # fmt: skip
+    monkeypatch.setattr(selectors, "FACET_LIMIT", 2)
+    cities = lead_search(query=LeadQuery(q="raised"), page=1)
+    assert _facet_order(cities, "city") == [("Boston", 1), ("London", 1)]
+    assert _facet_order(cities, "category") == [("Software", 2), ("Biotechnology", 1)]
+
+
+def test_facets_are_the_same_in_chunks_and_with_all_category_links_read(leads, monkeypatch):
+    query = LeadQuery(q="raised", sort="date")
+    expected = lead_search(query=query, page=1).facets
+    # Two rows per chunk, and the "many companies" path that reads every category link.
+    monkeypatch.setattr(selectors, "_TALLY_CHUNK", 2)
+    monkeypatch.setattr(selectors, "_LINKS_BY_ID_MAX", 1)
+    assert lead_search(query=query, page=1).facets == expected
+    assert _facet(lead_search(query=query, page=1), "category") == {
+        "Software": 2, "Robotics": 1, "Biotechnology": 1, "Cloud": 1, "Hardware": 1,
+    }  # fmt: skip
+
+
+def test_empty_place_values_are_not_facet_values(leads):
+    CompanyFactory(name="Nowhere Inc", country_code="", region="", city="", categories=[])
+    TriggerEventFactory.create(company=Company.objects.get(name="Nowhere Inc"), round_type="")
+    result = lead_search(query=LeadQuery(kinds=("funding_round",)), page=1)
+    assert result.total == 5
+    assert _facet(result, "country") == {"USA": 3, "GBR": 1}
+    assert _facet(result, "city") == {
+        "San Francisco": 1, "Boston": 1, "London": 1, "Palo Alto": 1,
+    }  # fmt: skip
+    assert _facet(result, "round_type") == {"venture": 3, "seed": 1}
 
 
 def test_export_rows_follow_the_sort_and_stop_at_the_cap(leads, settings):
