@@ -23,15 +23,16 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed  ## Create .venv and install the project with its dev tools
 
-run: install  ## Set up the SQLite database, import the real data, serve on http://127.0.0.1:8000
+run: install  ## Set up SQLite, import the real data, serve on http://127.0.0.1:8000 (HOST=, PORT= to change)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(MANAGE) setup_demo
 	$(MANAGE) sync_schedules
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops the site, its task worker and mail sink)"
 	@echo "Outgoing mail goes to $${EMAIL_URL:-the local SMTP sink on 127.0.0.1:1025, saved in var/mail/}"
-	@mkdir -p var/mail
-	@trap 'kill 0' INT TERM EXIT; \
+	@mkdir -p var/mail/cur var/mail/new var/mail/tmp
+	@export SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}"; \
+	trap 'kill 0' INT TERM EXIT; \
 	if [ -z "$${EMAIL_URL:-}" ]; then \
 		$(PY) -m aiosmtpd -n -l 127.0.0.1:1025 -c aiosmtpd.handlers.Mailbox var/mail & \
 	fi; \

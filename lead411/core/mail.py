@@ -2,8 +2,9 @@
 
 import logging
 import smtplib
+from typing import Any
 
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django_q.tasks import async_task
 
 logger = logging.getLogger(__name__)
@@ -14,8 +15,8 @@ def message_send_or_queue(message: EmailMessage) -> bool:
 
     Returns True when the server accepted the message. On ``smtplib.SMTPException``
     or ``OSError`` (server down, refused, timed out) the message is handed to the task
-    queue (django-q2, retried up to ``Q_CLUSTER["max_attempts"]`` times), so the
-    request that caused it still answers normally and the email is not lost.
+    queue (django-q2, retried up to ``Q_CLUSTER["max_attempts"]`` times) as plain data,
+    so the request that caused it still answers normally and the email is not lost.
     Newsletter and other bulk mail go through the newsletter outbox instead.
     """
     try:
@@ -24,12 +25,45 @@ def message_send_or_queue(message: EmailMessage) -> bool:
         logger.warning(
             "SMTP failed (%s); email %r queued for retry", type(exc).__name__, message.subject
         )
-        message.connection = None  # holds a socket and a lock: the queue pickles the message
-        async_task("lead411.core.mail.message_send", message, group="email-retry")
+        async_task("lead411.core.mail.message_send", message_as_data(message), group="email-retry")
         return False
     return True
 
 
-def message_send(message: EmailMessage) -> None:
-    """Send ``message``; raise on failure so the task queue retries it (task of the queue)."""
+def message_as_data(message: EmailMessage) -> dict[str, Any]:
+    """Return ``message`` as a dict of strings and lists that the task queue can pickle.
+
+    Keys: subject, body, from_email, to, cc, bcc, reply_to, headers, alternatives
+    (``[(content, mimetype)]``). Attachments are not carried: these emails have none.
+    """
+    return {
+        "subject": message.subject,
+        "body": message.body,
+        "from_email": message.from_email,
+        "to": list(message.to),
+        "cc": list(message.cc),
+        "bcc": list(message.bcc),
+        "reply_to": list(message.reply_to),
+        "headers": dict(message.extra_headers),
+        "alternatives": [tuple(a) for a in getattr(message, "alternatives", [])],
+    }
+
+
+def message_send(data: dict[str, Any]) -> None:
+    """Send the email described by ``data`` (see `message_as_data`); raise on failure.
+
+    The task queue's task: an exception makes django-q2 retry it later.
+    """
+    message = EmailMultiAlternatives(
+        subject=data["subject"],
+        body=data["body"],
+        from_email=data["from_email"],
+        to=data["to"],
+        cc=data["cc"],
+        bcc=data["bcc"],
+        reply_to=data["reply_to"],
+        headers=data["headers"],
+    )
+    for content, mimetype in data["alternatives"]:
+        message.attach_alternative(content, mimetype)
     message.send()

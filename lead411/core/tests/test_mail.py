@@ -3,10 +3,10 @@
 import socket
 
 import pytest
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django_q.models import OrmQ
 
-from lead411.core.mail import message_send_or_queue
+from lead411.core.mail import message_as_data, message_send, message_send_or_queue
 
 
 def _closed_port() -> int:
@@ -27,7 +27,24 @@ def test_an_smtp_outage_queues_the_email_instead_of_raising(settings):
     assert sent is False
     (queued,) = OrmQ.objects.all()
     assert queued.task["func"] == "lead411.core.mail.message_send"
-    assert queued.task["args"][0].subject == "Reset your password"
+    (data,) = queued.task["args"]
+    assert data["subject"] == "Reset your password"
+    assert data["to"] == ["m@example.com"]
+
+
+@pytest.mark.django_db
+def test_the_queued_task_rebuilds_and_sends_the_same_email(mailoutbox):
+    original = EmailMultiAlternatives(
+        "Reply", "text", "from@example.com", ["m@example.com"], headers={"In-Reply-To": "<a@b>"}
+    )
+    original.attach_alternative("<p>text</p>", "text/html")
+
+    message_send(message_as_data(original))
+
+    (sent,) = mailoutbox
+    assert (sent.subject, sent.body, sent.to) == ("Reply", "text", ["m@example.com"])
+    assert sent.extra_headers == {"In-Reply-To": "<a@b>"}
+    assert sent.alternatives[0][0] == "<p>text</p>"
 
 
 @pytest.mark.django_db
