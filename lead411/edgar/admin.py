@@ -1,6 +1,7 @@
 """Staff views of the EDGAR lead source: filings seen, feed position, matches to review."""
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from lead411.edgar.models import EdgarFiling, FeedCursor, MatchReview
 
@@ -10,9 +11,13 @@ class MatchReviewAdmin(admin.ModelAdmin):
     list_display = ["company", "reason", "accession", "status", "created_at"]
     list_filter = ["status"]
     search_fields = ["company__name", "accession"]
-    raw_id_fields = ["company"]
-    filter_horizontal = ["candidates"]
+    # Ids, not drop-downs: there are tens of thousands of companies.
+    raw_id_fields = ["company", "candidates"]
     readonly_fields = ["accession", "reason", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        """Review items come from the importer only."""
+        return False
 
 
 @admin.register(EdgarFiling)
