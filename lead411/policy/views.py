@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -102,11 +102,13 @@ def policy_acknowledge_view(request: HttpRequest) -> HttpResponse:
         raise Http404("No such policy version.")
     services.policy_acknowledge(user=request.user, version=version)  # type: ignore[arg-type]  # login_required
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
+    # Only a path on this site; ``redirect()`` would also try ``target`` as a URL name,
+    # and a bare word there (``next=a``) raised NoReverseMatch, an HTTP 500.
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         target = reverse("policy:privacy")
-    return redirect(target)
+    return HttpResponseRedirect(target)
 
 
 @require_http_methods(["GET", "POST"])
