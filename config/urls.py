@@ -5,6 +5,10 @@ from django.urls import include, path
 
 from lead411.core.views import healthz_view
 
+admin.site.site_header = "Lead411 staff"
+admin.site.site_title = "Lead411 staff"
+admin.site.index_title = "Administration"
+
 urlpatterns = [
     path("healthz", healthz_view, name="healthz"),
     path("admin/", admin.site.urls),
@@ -21,5 +25,6 @@ urlpatterns = [
 ]
 
 handler400 = "lead411.core.views.bad_request_view"
+handler403 = "lead411.core.views.permission_denied_view"
 handler404 = "lead411.core.views.not_found_view"
 handler500 = "lead411.core.views.server_error_view"

@@ -28,6 +28,13 @@ def bad_request_view(request: HttpRequest, exception: Exception | None = None) -
     return render(request, "core/error.html", {"status": 400, "title": "Bad request"}, status=400)
 
 
+def permission_denied_view(
+    request: HttpRequest, exception: Exception | None = None
+) -> HttpResponse:
+    """Render the 403 page."""
+    return render(request, "core/error.html", {"status": 403, "title": "Not allowed"}, status=403)
+
+
 def not_found_view(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """Render the 404 page."""
     return render(

@@ -196,3 +196,4 @@ def test_login_runs_the_hasher_equally_for_every_account_state(
 def test_a_logged_in_member_gets_403_from_the_admin_not_a_redirect_loop(member_client):
     response = member_client.get("/admin/login/?next=/admin/")
     assert response.status_code == 403
+    assert "This page is not open to your account." in response.content.decode()

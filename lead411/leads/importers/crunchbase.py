@@ -72,6 +72,9 @@ from lead411.leads.services import build_search_document, format_amount
 
 SOURCE = "crunchbase"
 SOURCE_URL = "https://www.crunchbase.com"
+# How an event was tied to its company, shown on the lead page.
+MATCHED_BY_ID = "matched by the Crunchbase company id"
+MATCHED_BY_REPAIRED_ID = "matched by the Crunchbase company id, after repairing broken characters"
 # The export is the snapshot of 4 Dec 2015 (SOURCES.md): no real date is later.
 EXPORT_DATE = dt.date(2015, 12, 4)
 EARLIEST_DATE = dt.date(1500, 1, 1)
@@ -703,7 +706,7 @@ def _parse_acquisition(run: _Run, row: SourceRow, fields_: list[str]) -> _EventR
         row=row,
         key=f"{company_key}|{acquirer_key}|{day}",
         company_key=company_key,
-        company_match="permalink",
+        company_match=MATCHED_BY_ID,
         values={
             "kind": TriggerEvent.Kind.ACQUISITION,
             "announced_on": announced_on,
@@ -810,9 +813,7 @@ def _parse_round(run: _Run, row: SourceRow, fields_: list[str]) -> _EventRow:
         row=row,
         key=_text(key, "funding_round_permalink", 300),
         company_key=company_key,
-        company_match=(
-            "permalink" if company_key != folded_key else "permalink repaired from broken bytes"
-        ),
+        company_match=(MATCHED_BY_ID if company_key != folded_key else MATCHED_BY_REPAIRED_ID),
         folded_key=folded_key,
         values={
             "kind": TriggerEvent.Kind.FUNDING_ROUND,

@@ -10,7 +10,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from lead411.leads.importers import read_rows
-from lead411.leads.importers.crunchbase import CrunchbaseImportReport, crunchbase_import
+from lead411.leads.importers.crunchbase import (
+    MATCHED_BY_REPAIRED_ID,
+    CrunchbaseImportReport,
+    crunchbase_import,
+)
 from lead411.leads.models import Category, Company, TriggerEvent
 
 FIXTURES = Path(__file__).parent / "fixtures" / "crunchbase"
@@ -115,7 +119,7 @@ def test_invalid_utf8_in_a_round_permalink_is_repaired_when_one_company_matches(
     # rounds2.csv line 3 holds b"allg\xe3\xa4u": the UTF-8 of "allgäu" read as cp1252, lower-cased.
     event = _event("/funding-round/allg-1")
     assert event.company.source_key == "/organization/allgäu-outlet"
-    assert event.company_match == "permalink repaired from broken bytes"
+    assert event.company_match == MATCHED_BY_REPAIRED_ID
     assert ("rounds2.csv", 3) not in rejects
 
 
