@@ -184,6 +184,14 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
             return ("email", "first_name", "last_name")
         return ("first_name", "last_name")
 
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        """Refuse: staff never see or choose a member's password (clause P13).
+
+        A member who lost access gets a reset link (the stolen-password admin, or the
+        member's own "forgot password"); the new password is only ever typed by them.
+        """
+        raise PermissionDenied("Staff send a reset link; they never set a member's password.")
+
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         """Team: the full record; other staff: name, status and permissions."""
         if obj is None:
@@ -194,7 +202,7 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
         )
         if is_sales_leads_team(request):
             return (
-                (None, {"fields": ("email", "password")}),
+                (None, {"fields": ("email",)}),
                 ("Name", {"fields": ("first_name", "last_name")}),
                 permissions,
                 ("Dates", {"fields": ("last_login", "date_joined")}),

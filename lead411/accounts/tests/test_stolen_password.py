@@ -113,3 +113,15 @@ def test_staff_complete_the_report_by_sending_a_reset_link(client, member, staff
     member.refresh_from_db()
     assert member.check_password(new)
     assert login(Client(), "member@example.com", password=new).status_code == 302
+
+
+@pytest.mark.clause("P13")
+@pytest.mark.django_db
+def test_no_staff_member_can_set_a_members_password_in_the_admin(client, superuser, member):
+    client.force_login(superuser)
+
+    response = client.get(f"/admin/accounts/user/{member.pk}/password/")
+    change_page = client.get(f"/admin/accounts/user/{member.pk}/change/").content.decode()
+
+    assert response.status_code == 403
+    assert "/password/" not in change_page
