@@ -7,6 +7,7 @@ migration 0002, with ``ts_rank`` relevance. User text never reaches either query
 language raw: it is reduced to words (``search_terms``) and each word is quoted.
 """
 
+import dataclasses
 import itertools
 import math
 import re
@@ -46,6 +47,11 @@ _FTS_TABLE_FILTER = (
     '"leads_triggerevent"."id" IN '
     "(SELECT rowid FROM leads_event_fts WHERE leads_event_fts MATCH %s)"
 )
+# The same with a unary plus: SQLite then checks each event against the matched ids
+# instead of using the id list as an index constraint inside the loop that another
+# filter drives (country index -> events by company AND rowid IN list), which walks the
+# whole list per company: q=software&country=USA took 524 s that way and 0.14 s with it.
+_FTS_TABLE_FILTER_CHECK = "+" + _FTS_TABLE_FILTER
 # Must match the GIN index expression of migration 0002 exactly, or PostgreSQL scans.
 _PG_VECTOR = 'to_tsvector(\'english\', "leads_triggerevent"."search_document")'
 _PG_FILTER = f"{_PG_VECTOR} @@ plainto_tsquery('english', %s)"
@@ -176,11 +182,17 @@ def _raw(sql: str, text: str, output_field: BooleanField | FloatField) -> RawSQL
     return RawSQL(sql, (text,), output_field=output_field)  # noqa: S611 (constant SQL, bound text)
 
 
-def _text_filter(terms: list[str]) -> RawSQL:
-    """Return a boolean SQL expression true for events whose search document has all ``terms``."""
+def _text_filter(terms: list[str], *, alone: bool) -> RawSQL:
+    """Return a boolean SQL expression true for events whose search document has all ``terms``.
+
+    ``alone``: no other filter applies, so on SQLite the matched ids drive the query
+    (0.001 s for a rare word, against 0.02 s for a scan checking each event); otherwise
+    they are only checked (see ``_FTS_TABLE_FILTER_CHECK``).
+    """
     if _is_postgresql():
         return _raw(_PG_FILTER, " ".join(terms), BooleanField())
-    return _raw(_FTS_TABLE_FILTER, fts5_match_expression(terms), BooleanField())
+    sql = _FTS_TABLE_FILTER if alone else _FTS_TABLE_FILTER_CHECK
+    return _raw(sql, fts5_match_expression(terms), BooleanField())
 
 
 def _filtered_events(query: LeadQuery, *, with_text: bool = True) -> QuerySet[TriggerEvent]:
@@ -191,7 +203,8 @@ def _filtered_events(query: LeadQuery, *, with_text: bool = True) -> QuerySet[Tr
     """
     events = TriggerEvent.objects.all()
     if with_text and query.terms:
-        events = events.filter(_text_filter(query.terms))
+        alone = dataclasses.replace(query, q="", sort="") == LeadQuery()
+        events = events.filter(_text_filter(query.terms, alone=alone))
     if query.kinds:
         events = events.filter(kind__in=query.kinds)
     if query.round_types:
