@@ -7,7 +7,6 @@ from lead411.core.views import healthz_view
 
 admin.site.site_header = "Lead411 staff"
 admin.site.site_title = "Lead411 staff"
-admin.site.index_title = "Administration"
 
 urlpatterns = [
     path("healthz", healthz_view, name="healthz"),
