@@ -248,8 +248,21 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="session")
+def static_files() -> None:
+    """Collect static files into var/static when stale: every gunicorn here needs the manifest."""
+    if _static_files_stale():
+        subprocess.run(  # our own manage.py
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+            cwd=REPO,
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local"},
+            check=True,
+            timeout=300,
+        )
+
+
+@pytest.fixture(scope="session")
 def e2e_server(
-    tmp_path_factory: pytest.TempPathFactory, smtp_sink: SmtpSink
+    tmp_path_factory: pytest.TempPathFactory, smtp_sink: SmtpSink, static_files: None
 ) -> Iterator[LiveServer]:
     """gunicorn with config.settings.local over a fresh, seeded SQLite database."""
     workdir = tmp_path_factory.mktemp("e2e-server")
@@ -257,8 +270,6 @@ def e2e_server(
     env = server_env(workdir=workdir, port=port, smtp_port=smtp_sink.port)
     server = LiveServer(url=f"http://127.0.0.1:{port}", env=env, workdir=workdir)
     server.manage("migrate", "--noinput", "--verbosity", "0")
-    if _static_files_stale():
-        server.manage("collectstatic", "--noinput", "--verbosity", "0")
     subprocess.run(  # noqa: S603  # our own seed script
         [sys.executable, str(REPO / "tests" / "e2e" / "seed.py"), str(workdir / "crunchbase")],
         cwd=REPO,

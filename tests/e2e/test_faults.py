@@ -38,7 +38,7 @@ def _get(url: str) -> tuple[int, str, dict[str, str]]:
 
 
 @pytest.fixture
-def server_without_database(tmp_path: Path) -> Iterator[str]:
+def server_without_database(tmp_path: Path, static_files: None) -> Iterator[str]:
     """gunicorn whose DATABASE_URL points at a PostgreSQL port where nothing listens."""
     port = free_port()
     env = server_env(
