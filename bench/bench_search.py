@@ -197,7 +197,8 @@ class RawSearch:
 def _replicate(target: int) -> int:
     """Copy the imported companies and events until there are ``target`` events; return the count.
 
-    Copy k gets new ids (old id + k x max id), a company name with a word appended, dates
+    Only the imported rows (ids up to the real maximum) are copied each time, so copies
+    never copy copies. Copy k gets new ids (old id + k x max id), a company name with a word appended, dates
     shifted back k x 37 days, and a search document rebuilt with the new name. The FTS5
     triggers (SQLite) index each inserted row; PostgreSQL's GIN index updates itself.
     """
@@ -237,13 +238,14 @@ def _replicate(target: int) -> int:
                 f"INSERT INTO leads_company (id, name, cik, {company_columns}) "
                 f"SELECT id + %s, name {cat} ' ' {cat} %s, NULL, "
                 f"{company_columns.replace('source_key', 'source_key ' + cat + ' %s')} "
-                "FROM leads_company",
-                [k * company_span, word, f"#copy{k}"],
+                "FROM leads_company WHERE id <= %s",
+                [k * company_span, word, f"#copy{k}", company_span],
             )
             cursor.execute(
                 "INSERT INTO leads_company_categories (id, company_id, category_id) "
-                "SELECT id + %s, company_id + %s, category_id FROM leads_company_categories",
-                [k * link_span, k * company_span],
+                "SELECT id + %s, company_id + %s, category_id FROM leads_company_categories "
+                "WHERE id <= %s",
+                [k * link_span, k * company_span, link_span],
             )
             cursor.execute(
                 f"INSERT INTO leads_triggerevent (id, company_id, announced_on, summary, "
