@@ -5,9 +5,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.utils import timezone
-
 from lead411.accounts.models import User
+from lead411.core import clock
 from lead411.leads.tests.factories import CompanyFactory, TriggerEventFactory
 
 from .smtp_sink import Sink
@@ -38,11 +37,11 @@ def make_member(email: str, first_name: str = "") -> User:
 
 
 def new_event(**fields: Any) -> Any:
-    """A trigger event imported now (new for the newsletter)."""
+    """A trigger event imported five minutes ago by the project clock (new for the newsletter)."""
     company = fields.pop("company", None) or CompanyFactory(
         name=fields.pop("company_name", "Acme Robotics"),
         categories=fields.pop("categories", ["Software"]),
         **{k: fields.pop(k) for k in ("country_code", "region", "city") if k in fields},
     )
-    fields.setdefault("imported_at", timezone.now() - dt.timedelta(minutes=5))
+    fields.setdefault("imported_at", clock.now() - dt.timedelta(minutes=5))
     return TriggerEventFactory(company=company, **fields)
