@@ -41,6 +41,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import Q
 
 from lead411.core.clock import now
+from lead411.core.database import planner_statistics_refresh
 from lead411.edgar.form_types import is_known_form_type
 from lead411.edgar.models import EdgarFiling, FeedCursor, MatchReview
 from lead411.edgar.parsers import (
@@ -673,6 +674,7 @@ def edgar_import(
     ``feeds`` and ``form_ds`` may name directories (their ``*.atom``, resp. ``*.xml``
     and ``*.nc`` files). Feed and index entries are imported first, then the Form D
     documents, which complete the offerings (amount, address, related persons).
+    The planner statistics are refreshed at the end (``planner_statistics_refresh``).
     Returns the report; bad input is a line in ``report.problems``, never an exception.
     """
     report = EdgarImportReport()
@@ -695,6 +697,7 @@ def edgar_import(
         data = _read_input(source, fetch=fetch, report=report)
         if data is not None:
             _import_document(importer, data=data, origin=source, accession="")
+    planner_statistics_refresh()
     return report
 
 

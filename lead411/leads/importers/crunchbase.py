@@ -59,6 +59,7 @@ from django.db.models.expressions import RawSQL
 from tqdm import tqdm
 
 from lead411.core import clock
+from lead411.core.database import planner_statistics_refresh
 from lead411.leads.importers import (
     RejectsWriter,
     SourceFileError,
@@ -299,7 +300,8 @@ def crunchbase_import(
     ``file, line, reason, raw`` when a path is given. ``progress`` shows a tqdm bar with
     rows/s on stderr. ``export_date`` is the date of the snapshot: later dates are junk.
 
-    Each file is written in one transaction, in batches of ``BATCH_SIZE`` rows; a second
+    Each file is written in one transaction, in batches of ``BATCH_SIZE`` rows, and the
+    planner statistics are refreshed at the end (``planner_statistics_refresh``); a second
     run of the same files counts every row as unchanged (clause L5).
 
     Returns a ``CrunchbaseImportReport``. Raises ``SourceFileError`` (one line, nothing
@@ -333,6 +335,7 @@ def crunchbase_import(
             run, directory / ACQUISITIONS, report.acquisitions
         )
         _import_rounds(run, directory / ROUNDS, report.rounds)
+    planner_statistics_refresh()
     report.seconds = time.perf_counter() - started
     return report
 
