@@ -70,9 +70,25 @@ class DeliveryAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "stream", "issue_date"]
     search_fields = ["key", "to_email", "message_id"]
-    readonly_fields = [f.name for f in Delivery._meta.fields]
+    readonly_fields = [
+        *(
+            f.name
+            for f in Delivery._meta.fields
+            if f.name not in ("text_body", "html_body", "packed_body")
+        ),
+        "text_part",
+        "html_part",
+    ]
     list_select_related = False
     show_full_result_count = False
+
+    @admin.display(description="text part")
+    def text_part(self, obj: Delivery) -> str:
+        return obj.parts()[0]
+
+    @admin.display(description="HTML part (source)")
+    def html_part(self, obj: Delivery) -> str:
+        return obj.parts()[1]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -26,7 +26,7 @@ from typing import Any
 import css_inline
 from django.apps import apps
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -48,8 +48,16 @@ from .criteria import (
     matched_phrases,
     stemming_algorithm,
 )
-from .models import Delivery, MailPreferences, NewsletterIssue, SavedSearch, Stream, Suppression
-from .services import email_css, list_headers, message_id_for, unsubscribe_url
+from .models import (
+    Delivery,
+    MailPreferences,
+    NewsletterIssue,
+    SavedSearch,
+    Stream,
+    Suppression,
+    bodies_pack,
+)
+from .services import email_css, list_headers, message_id_for, unsubscribe_url_maker
 from .tokens import ALL_STREAMS
 
 MEMBER_CHUNK = 2000
@@ -470,18 +478,108 @@ def _searches_by_member(member_ids: list[int]) -> dict[int, list[tuple[str, dict
     return found
 
 
-def _ensure_preferences(member_ids: list[int]) -> dict[int, MailPreferences]:
-    existing = {p.member_id: p for p in MailPreferences.objects.filter(member_id__in=member_ids)}
-    missing = [i for i in member_ids if i not in existing]
+def _unsubscribe_keys(member_ids: list[int]) -> dict[int, str]:
+    """Return ``{member id: MailPreferences.unsubscribe_key}``, creating missing default rows."""
+    keys = dict(
+        MailPreferences.objects.filter(member_id__in=member_ids).values_list(
+            "member_id", "unsubscribe_key"
+        )
+    )
+    missing = [i for i in member_ids if i not in keys]
     if missing:
         now = clock.now()
         MailPreferences.objects.bulk_create(
             [MailPreferences(member_id=i, updated_at=now) for i in missing], ignore_conflicts=True
         )
-        existing.update(
-            {p.member_id: p for p in MailPreferences.objects.filter(member_id__in=missing)}
+        # Read back rather than trust the objects: a concurrent insert may have won.
+        keys.update(
+            MailPreferences.objects.filter(member_id__in=missing).values_list(
+                "member_id", "unsubscribe_key"
+            )
         )
-    return existing
+    return keys
+
+
+@dataclass
+class _Queued:
+    """One member's newsletter on its way to the outbox."""
+
+    member_id: int
+    email: str
+    unsubscribe: str
+    letter: Newsletter
+
+
+class _DeliveryWriter:
+    """Inserts the daily deliveries of one issue with ``executemany``, a batch at a time.
+
+    ``bulk_create`` spends about a quarter of a millisecond per row preparing 21 fields;
+    here the columns that are the same for every row of the issue are prepared once and
+    only the member's own values per row. The bodies are stored compressed
+    (``packed_body``, see ``models.bodies_pack``): written uncompressed, the 100,000
+    newsletters of the benchmark are 1.8 GB in one transaction.
+    """
+
+    BATCH = 500
+    _PER_ROW = ("key", "member", "to_email", "subject", "headers", "message_id", "packed_body")
+
+    def __init__(self, *, issue: NewsletterIssue, now: dt.datetime) -> None:
+        fields = [f for f in Delivery._meta.concrete_fields if not f.primary_key]
+        constant = {
+            "stream": Stream.DAILY.value, "issue": issue.pk, "issue_date": issue.date,
+            "text_body": "", "html_body": "", "status": Delivery.Status.PENDING.value,
+            "attempts": 0, "next_attempt_at": now, "claim_token": "", "claimed_at": None,
+            "sent_at": None, "smtp_code": None, "last_error": "", "created_at": now,
+        }  # fmt: skip
+        if set(constant) | set(self._PER_ROW) != {f.name for f in fields}:
+            raise RuntimeError("Delivery gained or lost a field: update _DeliveryWriter.")
+        self._fields = {f.name: f for f in fields}
+        self._template = [
+            None if f.name in self._PER_ROW else f.get_db_prep_save(constant[f.name], connection)
+            for f in fields
+        ]
+        self._slots = [(i, f) for i, f in enumerate(fields) if f.name in self._PER_ROW]
+        quote = connection.ops.quote_name
+        # Names from the model's own metadata, quoted; values are parameters.
+        self._sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+            quote(Delivery._meta.db_table),
+            ", ".join(quote(str(f.column)) for f in fields),
+            ", ".join(["%s"] * len(fields)),
+        )
+        self._date = issue.date.isoformat()
+
+    def _row(self, queued: _Queued) -> list[Any]:
+        letter = queued.letter
+        key = f"daily:{self._date}:{queued.member_id}"
+        values = {
+            "key": key,
+            "member": queued.member_id,
+            "to_email": queued.email,
+            "subject": letter.subject,
+            "headers": list_headers(one_click_url=queued.unsubscribe),
+            "message_id": message_id_for(key=key),
+            "packed_body": bodies_pack(letter.text, letter.html),
+        }
+        row = list(self._template)
+        for index, model_field in self._slots:
+            row[index] = model_field.get_db_prep_save(values[model_field.name], connection)
+        return row
+
+    def write(self, queued: Iterable[_Queued]) -> int:
+        """Insert the rows of ``queued``; return how many. Holds one batch in memory."""
+        count = 0
+        with connection.cursor() as cursor:
+            batch: list[list[Any]] = []
+            for item in queued:
+                batch.append(self._row(item))
+                if len(batch) == self.BATCH:
+                    cursor.executemany(self._sql, batch)
+                    count += len(batch)
+                    batch = []
+            if batch:
+                cursor.executemany(self._sql, batch)
+                count += len(batch)
+        return count
 
 
 def newsletter_issue_build(*, date: dt.date, dry_run: bool = False) -> IssueReport:
@@ -490,7 +588,9 @@ def newsletter_issue_build(*, date: dt.date, dry_run: bool = False) -> IssueRepo
     All rows are written in one transaction with the ``NewsletterIssue`` row, so a crash
     leaves either the whole issue or nothing. Building a date twice does nothing the second
     time (``already_built``); the unique (date, member, stream) constraint backs this.
-    ``dry_run`` computes the same newsletters and writes nothing.
+    ``dry_run`` computes the same newsletters and writes nothing. Members are handled in
+    chunks of ``MEMBER_CHUNK`` and rows written in batches, so memory does not grow with
+    the number of members.
     """
     report = IssueReport(date=date, dry_run=dry_run)
     existing = NewsletterIssue.objects.filter(date=date).first()
@@ -508,7 +608,7 @@ def newsletter_issue_build(*, date: dt.date, dry_run: bool = False) -> IssueRepo
         renderer = IssueRenderer(date=date, batch=batch, views=views)
         for chunk in _chunks(member_ids, MEMBER_CHUNK):
             report.deliveries += sum(
-                1 for _ in _build_chunk(renderer, chunk, date, cutoff, earliest, None)
+                1 for _ in _build_chunk(renderer, chunk, date, cutoff, earliest, dry_run=True)
             )
         return report
     with transaction.atomic():
@@ -518,10 +618,11 @@ def newsletter_issue_build(*, date: dt.date, dry_run: bool = False) -> IssueRepo
         )  # fmt: skip
         if len(batch):
             renderer = IssueRenderer(date=date, batch=batch, views=views)
+            writer = _DeliveryWriter(issue=issue, now=clock.now())
             for chunk in _chunks(member_ids, MEMBER_CHUNK):
-                rows = list(_build_chunk(renderer, chunk, date, cutoff, earliest, issue))
-                Delivery.objects.bulk_create(rows, batch_size=500)
-                report.deliveries += len(rows)
+                report.deliveries += writer.write(
+                    _build_chunk(renderer, chunk, date, cutoff, earliest, dry_run=False)
+                )
         issue.deliveries_created = report.deliveries
         issue.save(update_fields=["deliveries_created"])
     return report
@@ -533,22 +634,24 @@ def _build_chunk(
     date: dt.date,
     cutoff: dt.datetime,
     earliest: dt.datetime,
-    issue: NewsletterIssue | None,
-) -> Iterator[Delivery]:
-    """Yield the deliveries of one chunk of members (unsaved); ``issue`` None for a dry run."""
+    *,
+    dry_run: bool,
+) -> Iterator[_Queued]:
+    """Yield the newsletters of one chunk of members; a dry run creates no preference rows."""
     members = User.objects.filter(id__in=member_ids).values_list("id", "email", "first_name")
     searches = _searches_by_member(member_ids)
     previous = _previous_cutoffs(member_ids=member_ids, date=date)
-    prefs = _ensure_preferences(member_ids) if issue is not None else {}
-    now = clock.now()
+    keys = {} if dry_run else _unsubscribe_keys(member_ids)
+    make_url = unsubscribe_url_maker()
+    dry_url = _site() + "/newsletter/unsubscribe/dry-run/"
     for member_id, email, first_name in members:
         start = max(previous.get(member_id, earliest), earliest)
-        member_prefs = prefs.get(member_id)
-        if member_prefs is not None:
-            unsub = unsubscribe_url(prefs=member_prefs, stream=Stream.DAILY)
-            unsub_all = unsubscribe_url(prefs=member_prefs, stream=ALL_STREAMS)
+        key = keys.get(member_id)
+        if key is not None:
+            unsub = make_url(key, Stream.DAILY.value)
+            unsub_all = make_url(key, ALL_STREAMS)
         else:
-            unsub = unsub_all = _site() + "/newsletter/unsubscribe/dry-run/"
+            unsub = unsub_all = dry_url
         letter = renderer.assemble(
             member_name=first_name or "there",
             searches=searches.get(member_id, []),
@@ -556,24 +659,8 @@ def _build_chunk(
             unsubscribe=unsub,
             unsubscribe_all=unsub_all,
         )
-        if letter is None:
-            continue
-        key = f"daily:{date.isoformat()}:{member_id}"
-        yield Delivery(
-            key=key,
-            member_id=member_id,
-            stream=Stream.DAILY,
-            issue=issue,
-            issue_date=date,
-            to_email=email,
-            subject=letter.subject,
-            text_body=letter.text,
-            html_body=letter.html,
-            headers=list_headers(one_click_url=unsub),
-            message_id=message_id_for(key=key),
-            next_attempt_at=now,
-            created_at=now,
-        )
+        if letter is not None:
+            yield _Queued(member_id, email, unsub, letter)
 
 
 def newsletter_preview(*, member: Any, date: dt.date) -> Newsletter | None:
@@ -592,11 +679,12 @@ def newsletter_preview(*, member: Any, date: dt.date) -> Newsletter | None:
     )
     batch, views = events_load(after=start, until=cutoff)
     renderer = IssueRenderer(date=date, batch=batch, views=views)
-    prefs = _ensure_preferences([member.id])[member.id]
+    key = _unsubscribe_keys([member.id])[member.id]
+    make_url = unsubscribe_url_maker()
     return renderer.assemble(
         member_name=member.first_name or "there",
         searches=_searches_by_member([member.id]).get(member.id, []),
         window_mask=batch.all_mask,
-        unsubscribe=unsubscribe_url(prefs=prefs, stream=Stream.DAILY),
-        unsubscribe_all=unsubscribe_url(prefs=prefs, stream=ALL_STREAMS),
+        unsubscribe=make_url(key, Stream.DAILY.value),
+        unsubscribe_all=make_url(key, ALL_STREAMS),
     )

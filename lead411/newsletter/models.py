@@ -7,6 +7,7 @@ action, and never through this outbox.
 """
 
 import secrets
+import zlib
 
 from django.conf import settings
 from django.db import models
@@ -156,6 +157,11 @@ class Delivery(models.Model):
     subject = models.CharField(max_length=300)
     text_body = models.TextField()
     html_body = models.TextField(blank=True)
+    packed_body = models.BinaryField(
+        blank=True,
+        default=b"",
+        help_text="Text and HTML parts compressed (see bodies_pack); empty when stored as text.",
+    )
     headers = models.JSONField(default=dict, blank=True)
     message_id = models.CharField(max_length=200, unique=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
@@ -185,6 +191,34 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.status})"
+
+    def parts(self) -> tuple[str, str]:
+        """Return ``(text, html)`` of the message, from ``packed_body`` or the text columns.
+
+        ``html`` is ``""`` for a text-only message.
+        """
+        if self.packed_body:
+            return bodies_unpack(bytes(self.packed_body))
+        return self.text_body, self.html_body
+
+
+def bodies_pack(text: str, html: str) -> bytes:
+    """Return ``text`` and ``html`` as one zlib-compressed blob for ``Delivery.packed_body``.
+
+    Layout before compression: the UTF-8 length of ``text`` (4 bytes, big-endian), ``text``,
+    ``html``, both UTF-8. Level 1: a newsletter (about 18 KiB, mostly inlined CSS repeated
+    per lead) shrinks about six times at a few tens of microseconds, which is what lets
+    the daily build write 100,000 rows in one transaction (issue 4's benchmark).
+    """
+    head = text.encode()
+    return zlib.compress(len(head).to_bytes(4, "big") + head + html.encode(), 1)
+
+
+def bodies_unpack(data: bytes) -> tuple[str, str]:
+    """Return ``(text, html)`` of a ``bodies_pack`` blob; raises ``zlib.error`` if corrupt."""
+    raw = zlib.decompress(data)
+    size = int.from_bytes(raw[:4], "big")
+    return raw[4 : 4 + size].decode(), raw[4 + size :].decode()
 
 
 class ProductUpdate(models.Model):

@@ -277,15 +277,16 @@ def _record_failure(
 
 def delivery_email_message(*, delivery: Delivery) -> EmailMultiAlternatives:
     """Return the email of ``delivery``: text part, optional HTML part, its fixed Message-ID."""
+    text, html = delivery.parts()
     message = EmailMultiAlternatives(
         subject=delivery.subject,
-        body=delivery.text_body,
+        body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[delivery.to_email],
         headers={**delivery.headers, "Message-ID": delivery.message_id},
     )
-    if delivery.html_body:
-        message.attach_alternative(delivery.html_body, "text/html")
+    if html:
+        message.attach_alternative(html, "text/html")
     return message
 
 

@@ -4,7 +4,7 @@ The sending side of the outbox is in ``outbox``; the daily build is in ``digest`
 """
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from email.utils import parseaddr
 from functools import lru_cache
 from typing import Any
@@ -28,7 +28,12 @@ from .models import (
     Stream,
     Suppression,
 )
-from .tokens import ALL_STREAMS, unsubscribe_token_make, unsubscribe_token_read
+from .tokens import (
+    ALL_STREAMS,
+    unsubscribe_token_make,
+    unsubscribe_token_maker,
+    unsubscribe_token_read,
+)
 
 MAX_SAVED_SEARCHES_PER_MEMBER = 50
 
@@ -135,6 +140,20 @@ def unsubscribe_url(*, prefs: MailPreferences, stream: str) -> str:
     """
     token = unsubscribe_token_make(key=prefs.unsubscribe_key, stream=stream)
     return settings.SITE_URL.rstrip("/") + _unsubscribe_path().replace("TOKEN", token)
+
+
+def unsubscribe_url_maker() -> Callable[[str, str], str]:
+    """Return ``make(unsubscribe_key, stream) -> url``, the URLs of ``unsubscribe_url`` in bulk.
+
+    ``unsubscribe_key`` is ``MailPreferences.unsubscribe_key``; one signer for all calls.
+    """
+    make_token = unsubscribe_token_maker()
+    start, _, end = (settings.SITE_URL.rstrip("/") + _unsubscribe_path()).partition("TOKEN")
+
+    def make(key: str, stream: str) -> str:
+        return start + make_token(key, stream) + end
+
+    return make
 
 
 @lru_cache(maxsize=1)

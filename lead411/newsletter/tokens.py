@@ -6,6 +6,8 @@ or address; the signature (HMAC-SHA256 with SECRET_KEY) makes it unforgeable, an
 timestamp lets links expire after ``NEWSLETTER_UNSUBSCRIBE_MAX_AGE_DAYS`` (at least 30).
 """
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core import signing
 
@@ -20,6 +22,20 @@ class BadToken(Exception):
 def unsubscribe_token_make(*, key: str, stream: str) -> str:
     """Return the token for unsubscribing the member of ``key`` from ``stream`` (or ``"all"``)."""
     return signing.dumps([key, stream], salt=SALT)
+
+
+def unsubscribe_token_maker() -> Callable[[str, str], str]:
+    """Return ``make(key, stream) -> token``, the tokens of ``unsubscribe_token_make``, faster.
+
+    For the daily build's 200,000 tokens: one signer (``signing.dumps`` builds a new
+    ``TimestampSigner`` and derives its key on every call); same format and signature.
+    """
+    signer = signing.TimestampSigner(salt=SALT)
+
+    def make(key: str, stream: str) -> str:
+        return signer.sign_object([key, stream])
+
+    return make
 
 
 def unsubscribe_token_read(*, token: str) -> tuple[str, str]:

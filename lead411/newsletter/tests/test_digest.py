@@ -15,7 +15,14 @@ from lead411.leads.tests.factories import CompanyFactory, TriggerEventFactory
 from lead411.newsletter import services
 from lead411.newsletter.criteria import EventBatch, document_words, mask_indices
 from lead411.newsletter.digest import events_load, newsletter_issue_build
-from lead411.newsletter.models import Delivery, NewsletterIssue, Stream
+from lead411.newsletter.models import (
+    Delivery,
+    NewsletterIssue,
+    Stream,
+    bodies_pack,
+    bodies_unpack,
+)
+from lead411.newsletter.outbox import delivery_email_message
 
 from .conftest import make_member, new_event
 
@@ -53,7 +60,7 @@ def test_members_get_new_matching_leads_grouped_by_saved_search(frozen, https_si
     delivery = Delivery.objects.get()
     assert delivery.stream == Stream.DAILY
     assert delivery.subject == "Lead411 daily: 2 new leads for Nov 29, 2026"
-    text = delivery.text_body
+    text = delivery.parts()[0]
     # Grouped by saved search (by name), each lead with what it matched and its absolute link.
     assert text.index("== Big in Texas (1 new) ==") < text.index("== Robots (1 new) ==")
     assert "Matched state/region: TX; amount: $50M" in text
@@ -62,7 +69,7 @@ def test_members_get_new_matching_leads_grouped_by_saved_search(frozen, https_si
     assert f"https://leads.example.com/leads/{texas.pk}/" in text
     assert "Not in the newsletter" not in text
     assert "Small Texan" not in text
-    assert f'href="https://leads.example.com/leads/{robot.pk}/"' in delivery.html_body
+    assert f'href="https://leads.example.com/leads/{robot.pk}/"' in delivery.parts()[1]
 
 
 def test_nothing_new_means_no_email(frozen):
@@ -80,12 +87,12 @@ def test_only_events_imported_since_the_members_previous_newsletter(frozen, monk
     new_event(company_name="Yesterday Co", imported_at=frozen - dt.timedelta(hours=30))
     newsletter_issue_build(date=TODAY - dt.timedelta(days=1))
     first = Delivery.objects.get()
-    assert "Yesterday Co" in first.text_body
+    assert "Yesterday Co" in first.parts()[0]
     new_event(company_name="Today Co", imported_at=frozen - dt.timedelta(hours=2))
     newsletter_issue_build(date=TODAY)
     second = Delivery.objects.get(issue_date=TODAY)
-    assert "Today Co" in second.text_body
-    assert "Yesterday Co" not in second.text_body
+    assert "Today Co" in second.parts()[0]
+    assert "Yesterday Co" not in second.parts()[0]
 
 
 def test_building_a_day_twice_queues_nobody_twice(frozen):
@@ -105,6 +112,39 @@ def test_building_a_day_twice_queues_nobody_twice(frozen):
         )  # fmt: skip
 
 
+def test_queued_rows_carry_the_outbox_fields_and_compressed_bodies(frozen, https_site):
+    ann = make_member("ann@example.com", "Zoë")
+    services.saved_search_create(member=ann, name="All", criteria={})
+    new_event(company_name="Café Über")
+    newsletter_issue_build(date=TODAY)
+    delivery = Delivery.objects.get()
+    issue = NewsletterIssue.objects.get()
+    key = f"daily:{TODAY.isoformat()}:{ann.pk}"
+    assert (delivery.key, delivery.member_id, delivery.issue_id, delivery.issue_date) == (
+        key, ann.pk, issue.pk, TODAY,
+    )  # fmt: skip
+    assert (delivery.status, delivery.attempts, delivery.to_email) == ("pending", 0, ann.email)
+    assert delivery.message_id == services.message_id_for(key=key)
+    assert delivery.next_attempt_at == frozen
+    assert delivery.headers["List-Unsubscribe"].startswith("<https://leads.example.com/")
+    # Stored compressed, not as text columns; the email carries both parts whole.
+    assert delivery.text_body == delivery.html_body == ""
+    text, html = delivery.parts()
+    assert "Café Über" in text
+    assert "Zoë" in text
+    assert "Café Über" in html
+    email = delivery_email_message(delivery=delivery)
+    assert email.body == text
+    assert email.alternatives[0][0] == html
+
+
+def test_bodies_pack_round_trip():
+    text, html = "Hé\x00llo, 🌍", "<p>Ünïcode</p>" * 500
+    packed = bodies_pack(text, html)
+    assert len(packed) < len(html) // 10
+    assert bodies_unpack(packed) == (text, html)
+
+
 def test_unsubscribed_inactive_and_applicants_get_nothing(frozen, applicant):
     ann = make_member("ann@example.com")
     bob = make_member("bob@example.com")
@@ -122,7 +162,7 @@ def test_html_is_inlined_and_fits_a_phone(frozen):
     services.saved_search_create(member=ann, name="All", criteria={})
     new_event()
     newsletter_issue_build(date=TODAY)
-    html = Delivery.objects.get().html_body
+    html = Delivery.objects.get().parts()[1]
     assert "<style" not in html
     assert 'class="wrapper" style="width: 100%;max-width: 640px;' in html
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
@@ -137,7 +177,7 @@ def test_many_matches_are_capped_per_search_with_a_link_to_the_rest(frozen, sett
     for _ in range(5):
         new_event(company=company)
     newsletter_issue_build(date=TODAY)
-    text = Delivery.objects.get().text_body
+    text = Delivery.objects.get().parts()[0]
     assert text.count("* Busy Inc") == 2
     assert "And 3 more: http://" in text
 

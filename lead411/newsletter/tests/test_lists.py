@@ -29,7 +29,7 @@ def test_each_newsletter_goes_to_its_member_and_names_no_other_address():
     for delivery in deliveries:
         assert delivery.to_email == delivery.member.email
         others = {m.email for m in members} - {delivery.to_email}
-        body = delivery.text_body + delivery.html_body + str(delivery.headers)
+        body = "".join(delivery.parts()) + str(delivery.headers)
         assert not any(address in body for address in others)
 
 

@@ -121,11 +121,11 @@ def test_latest_quarter_of_the_real_data_is_todays_newsletter(tmp_path, monkeypa
     for delivery in todays:
         linked = {
             int(part.split("/")[0])
-            for part in delivery.text_body.split("/leads/")[1:]
+            for part in delivery.parts()[0].split("/leads/")[1:]
             if part.split("/")[0].isdigit()
         }
         assert linked, delivery.to_email
         assert linked.isdisjoint(old_ids)
-    usa = todays.get(member=members["usa"]).text_body
+    usa = todays.get(member=members["usa"]).parts()[0]
     expected = new_events.filter(kind="funding_round", company__country_code="USA").count()
     assert f"== US funding ({expected} new) ==" in usa
