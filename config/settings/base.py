@@ -133,6 +133,8 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 # Sign-up is a membership application (clauses P3, P9): the adapter files it.
 ACCOUNT_ADAPTER = "lead411.accounts.adapters.MembershipAccountAdapter"
+# allauth names a user by str(), which is anonymous (P8); member-facing texts use the email.
+ACCOUNT_USER_DISPLAY = "lead411.accounts.adapters.user_display"
 ACCOUNT_SIGNUP_FORM_CLASS = "lead411.accounts.forms.ApplicationSignupForm"
 ACCOUNT_SIGNUP_REDIRECT_URL = "accounts:application"
 # Links, not codes; the link opens a page whose button POSTs, so mail scanners that
@@ -335,6 +337,9 @@ NEWSLETTER_DKIM_DOMAIN = env.str("NEWSLETTER_DKIM_DOMAIN", default=NEWSLETTER_ME
 # STARTTLS (a server without STARTTLS is then an error, never a plaintext send),
 # smtp+ssl://...:465 for implicit TLS. Seconds before an unresponsive server is an error.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT_SECONDS", default=30)
+# Seconds a page waits for the SMTP server when it sends an account or contact email
+# itself; a slower or hanging server gets the email queued for the task worker instead.
+EMAIL_REQUEST_TIMEOUT_SECONDS = env.float("EMAIL_REQUEST_TIMEOUT_SECONDS", default=3.0)
 
 # One cache shared by every gunicorn worker, so rate limits (login failures) count
 # across processes: files under var/ by default, Redis when REDIS_URL is set.

@@ -20,6 +20,14 @@ def site_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
+def user_display(user: Any) -> str:
+    """Return how allauth names a user to that user ("signed in as ..."): their email.
+
+    ``User.__str__`` deliberately identifies no one, for the admin (clause P8).
+    """
+    return str(user.email)
+
+
 class MembershipAccountAdapter(DefaultAccountAdapter):
     """Open sign-up as an application (clauses P3, P10, P12)."""
 

@@ -7,14 +7,21 @@ status (clause P8). Every change view opened and every change saved is audited.
 
 from typing import Any
 
+from allauth.account.admin import EmailAddressAdmin as AllauthEmailAddressAdmin
+from allauth.account.models import EmailAddress
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import NestedObjects, quote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import router
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from django.utils.text import capfirst
 
 from lead411.core.audit import audit_record, diff, snapshot
 from lead411.core.models import AuditEvent
@@ -46,6 +53,53 @@ def _staff(request: HttpRequest) -> User:
 def is_sales_leads_team(request: HttpRequest) -> bool:
     """Return True when the staff user may see registration details (clause P8)."""
     return request.user.has_perm(REGISTRATION_DETAILS_PERMISSION)
+
+
+def confidential_deleted_objects(
+    objs: Any, request: HttpRequest, admin_site: admin.AdminSite
+) -> tuple[list[Any], dict[str, int], set[str], list[Any]]:
+    """Return what Django's ``get_deleted_objects`` returns, naming no object by str().
+
+    Deleting a member cascades to records whose str() is an email (allauth's
+    EmailAddress) or other details; staff outside the sales-leads team see each as
+    "Email address: #12", or by ``confidential_label`` where its admin has one (P8).
+    Returns ``(nested labels, {verbose_name_plural: count}, verbose names lacking the
+    delete permission, protected labels)``.
+    """
+    if not len(objs):
+        return [], {}, set(), []
+    collector = NestedObjects(using=router.db_for_write(objs[0]._meta.model), origin=objs)
+    collector.collect(objs)
+    perms_needed: set[str] = set()
+
+    def label(obj: Model) -> str:
+        opts = obj._meta
+        model_admin = (
+            admin_site.get_model_admin(type(obj)) if admin_site.is_registered(type(obj)) else None
+        )
+        name = f"#{obj.pk}"
+        if isinstance(model_admin, AuditedAdminMixin):
+            name = model_admin.confidential_label(obj)
+        if model_admin is None:
+            return f"{capfirst(opts.verbose_name)}: {name}"
+        if not model_admin.has_delete_permission(request, obj):
+            perms_needed.add(str(opts.verbose_name))
+        try:
+            url = reverse(
+                f"{admin_site.name}:{opts.app_label}_{opts.model_name}_change",
+                args=(quote(obj.pk),),
+            )
+        except NoReverseMatch:
+            return f"{capfirst(opts.verbose_name)}: {name}"
+        return format_html('{}: <a href="{}">{}</a>', capfirst(opts.verbose_name), url, name)
+
+    to_delete = collector.nested(label)
+    protected = [label(obj) for obj in collector.protected]
+    model_count: dict[str, int] = {
+        str(model._meta.verbose_name_plural): len(found)  # type: ignore[attr-defined]  # django-stubs types the keys as str
+        for model, found in collector.model_objs.items()
+    }
+    return to_delete, model_count, perms_needed, protected
 
 
 class AuditedAdminMixin:
@@ -81,6 +135,12 @@ class AuditedAdminMixin:
         if not is_sales_leads_team(request):
             raise PermissionDenied
         return super().history_view(request, object_id, extra_context)  # type: ignore[misc]  # ModelAdmin
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        """The delete confirmation names related records without details for non-team staff."""
+        if is_sales_leads_team(request):
+            return super().get_deleted_objects(objs, request)  # type: ignore[misc]  # ModelAdmin
+        return confidential_deleted_objects(objs, request, self.admin_site)  # type: ignore[attr-defined]  # ModelAdmin
 
     def delete_model(self, request: HttpRequest, obj: Model) -> None:
         """Record the deletion, then delete (clause P9)."""
@@ -264,6 +324,11 @@ class ApplicationAdmin(AuditedAdminMixin, admin.ModelAdmin):
         """Return the applicant's full name."""
         return obj.user.get_full_name()
 
+    @admin.display(description="email", ordering="user__email")
+    def applicant_email(self, obj: Application) -> str:
+        """Return the applicant's email: listed for the team only (str(user) names no one)."""
+        return obj.user.email
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Application]:
         """Join the user for the name column."""
         return super().get_queryset(request).select_related("user")
@@ -277,7 +342,7 @@ class ApplicationAdmin(AuditedAdminMixin, admin.ModelAdmin):
         if is_sales_leads_team(request):
             return (
                 "applicant_name",
-                "user",
+                "applicant_email",
                 "company",
                 "job_title",
                 "country",
@@ -295,13 +360,13 @@ class ApplicationAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         """Team: every field; other staff: name and status."""
         if is_sales_leads_team(request):
-            return ("user", *PROFILE_FIELDS, *self.readonly_fields[1:])
+            return ("user", "applicant_email", *PROFILE_FIELDS, *self.readonly_fields[1:])
         return ("applicant_name", "status", "submitted_at")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         """Statuses change only through the actions; details are editable by the team."""
         if is_sales_leads_team(request):
-            return self.readonly_fields
+            return (*self.readonly_fields, "applicant_email")
         return ("applicant_name", "status", "submitted_at")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -437,13 +502,57 @@ class AccountChangeRequestAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(StolenPasswordReport)
-class StolenPasswordReportAdmin(admin.ModelAdmin):
-    """Stolen-password reports; staff complete them by sending a reset link (clause P13)."""
+class StolenPasswordReportAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Stolen-password reports; staff complete them by sending a reset link (clause P13).
 
-    list_display = ("reported_at", "user", "sessions_ended", "completed_at", "completed_by")
+    The member is named by name for all staff, by email for the team only (clause P8).
+    """
+
     list_filter = (("completed_at", admin.EmptyFieldListFilter),)
-    readonly_fields = ("user", "reported_at", "sessions_ended", "completed_at", "completed_by")
+    readonly_fields = (
+        "user",
+        "member_name",
+        "reported_at",
+        "sessions_ended",
+        "completed_at",
+        "completed_by",
+    )
     actions = ("send_reset_link",)
+
+    def confidential_label(self, obj: Any) -> str:
+        """The report by the member's name."""
+        return f"Stolen-password report of {obj.user.get_full_name() or f'member #{obj.user_id}'}"
+
+    @admin.display(description="member")
+    def member_name(self, obj: StolenPasswordReport) -> str:
+        """Return the reporting member's full name."""
+        return obj.user.get_full_name() or f"Member #{obj.user_id}"
+
+    @admin.display(description="email", ordering="user__email")
+    def member_email(self, obj: StolenPasswordReport) -> str:
+        """Return the reporting member's email (shown to the team only)."""
+        return obj.user.email
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[StolenPasswordReport]:
+        """Join the member for the name column."""
+        return super().get_queryset(request).select_related("user")
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        """Team: name and email; other staff: name only (clause P8)."""
+        team = ("member_email",) if is_sales_leads_team(request) else ()
+        return (
+            "reported_at",
+            "member_name",
+            *team,
+            "sessions_ended",
+            "completed_at",
+            "completed_by",
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        """The team also sees the email on the report."""
+        team = ("member_email",) if is_sales_leads_team(request) else ()
+        return (*self.readonly_fields, *team)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         """Reports come from the member."""
@@ -462,6 +571,42 @@ class StolenPasswordReportAdmin(admin.ModelAdmin):
             except ValidationError as exc:
                 self.message_user(request, f"{report}: {' '.join(exc.messages)}", messages.ERROR)
         self.message_user(request, f"Sent {done} reset link(s).", messages.SUCCESS)
+
+
+admin.site.unregister(EmailAddress)
+
+
+@admin.register(EmailAddress)
+class EmailAddressAdmin(AllauthEmailAddressAdmin):
+    """allauth's list of members' addresses, for the sales-leads team only (clause P8).
+
+    Other staff with the model permissions still delete a member's addresses along with
+    the member (whose delete page names them by id), but cannot open or delete one here.
+    """
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        """Listed on the admin index for the team only."""
+        return is_sales_leads_team(request) and super().has_module_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """The team only."""
+        return is_sales_leads_team(request) and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """The team only."""
+        return is_sales_leads_team(request) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        """The team only."""
+        return is_sales_leads_team(request) and super().has_add_permission(request)
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """Its confirmation and message name the address: the team only."""
+        if not is_sales_leads_team(request):
+            raise PermissionDenied
+        return super().delete_view(request, object_id, extra_context)
 
 
 @admin.register(AuditEvent)

@@ -59,7 +59,20 @@ class User(AbstractUser):
         ordering = ["email"]
 
     def __str__(self) -> str:
-        return self.email
+        """Return a label that identifies no one: "Member #12" or "Staff user #3" (clause P8).
+
+        The admin prints str() in titles, breadcrumbs, messages, delete confirmations and
+        its LogEntry.object_repr, where staff outside the sales-leads team must not read an
+        email; views for the team show ``email`` explicitly.
+        """
+        return user_label(pk=self.pk, is_staff=self.is_staff)
+
+
+def user_label(*, pk: int | None, is_staff: bool) -> str:
+    """Return ``User.__str__`` for a user's ``pk`` and staff flag (also used by migrations)."""
+    if pk is None:
+        return "New user"
+    return f"Staff user #{pk}" if is_staff else f"Member #{pk}"
 
 
 class Application(models.Model):
@@ -168,7 +181,7 @@ class AccountChangeRequest(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} from {self.contact_email}"
+        return f"Account change request #{self.pk} ({self.get_kind_display()})"
 
 
 class StolenPasswordReport(models.Model):
@@ -196,4 +209,4 @@ class StolenPasswordReport(models.Model):
         ordering = ["-reported_at", "-id"]
 
     def __str__(self) -> str:
-        return f"Stolen password reported by {self.user.email}"
+        return f"Stolen-password report #{self.pk} (member #{self.user_id})"
