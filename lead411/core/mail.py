@@ -4,28 +4,39 @@ import logging
 import smtplib
 from typing import Any
 
-from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.conf import settings
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django_q.tasks import async_task
 
 logger = logging.getLogger(__name__)
+
+RETRY_GROUP = "email-retry"  # the task-queue group of emails waiting for another attempt
 
 
 def message_send_or_queue(message: EmailMessage) -> bool:
     """Send ``message`` now; if the SMTP server fails, queue a retry and return False.
 
-    Returns True when the server accepted the message. On ``smtplib.SMTPException``
-    or ``OSError`` (server down, refused, timed out) the message is handed to the task
-    queue (django-q2, retried up to ``Q_CLUSTER["max_attempts"]`` times) as plain data,
-    so the request that caused it still answers normally and the email is not lost.
+    Returns True when the server accepted the message. The attempt waits at most
+    ``EMAIL_REQUEST_TIMEOUT_SECONDS`` (3 s) for each answer of the server, not the
+    ``EMAIL_TIMEOUT`` (30 s) the task worker allows, because the caller is usually a page
+    someone is waiting for: a server that accepts the connection and then hangs costs
+    the page seconds, not half a minute. On ``smtplib.SMTPException`` or ``OSError``
+    (server down, refused, timed out) the message is handed to the task queue (django-q2,
+    retried up to ``Q_CLUSTER["max_attempts"]`` times) as plain data, so the request
+    still answers normally and the email is not lost. A server that took the whole
+    message but answered after the short timeout gets it twice (SMTP cannot tell; RFC
+    1047): for a reset link or an acknowledgement, better than none.
     Newsletter and other bulk mail go through the newsletter outbox instead.
     """
+    if message.connection is None:
+        message.connection = get_connection(timeout=settings.EMAIL_REQUEST_TIMEOUT_SECONDS)
     try:
         message.send()
     except (smtplib.SMTPException, OSError) as exc:
         logger.warning(
             "SMTP failed (%s); email %r queued for retry", type(exc).__name__, message.subject
         )
-        async_task("lead411.core.mail.message_send", message_as_data(message), group="email-retry")
+        async_task("lead411.core.mail.message_send", message_as_data(message), group=RETRY_GROUP)
         return False
     return True
 
