@@ -311,3 +311,65 @@ def test_staff_publish_a_policy_version_and_a_member_acknowledges_it(
     finally:
         staff.close()
         member.close()
+
+
+@pytest.mark.clause("P12")
+def test_forgot_password_by_emailed_link_then_only_the_new_password_logs_in(
+    browser: Any, e2e_server: LiveServer, smtp_sink: SmtpSink
+) -> None:
+    """The login page's "Forgot password?" link; the reset link arrives by SMTP; the member
+    sets a new password on the link's page, is not logged in by it, is told by email, and
+    the link dies; the new password logs in and the old one no longer does."""
+    email_address, old_password = "fern.forgetful@e2e.test", "an old password nobody recalls"
+    new_password = "seven orange kites over the harbour e2e"
+    e2e_server.shell(
+        "from lead411.accounts.models import User; "
+        f"User.objects.create_user({email_address!r}, {old_password!r}, first_name='Fern')"
+    )
+    context = browser.new_context(base_url=e2e_server.url)
+    try:
+        page = context.new_page()
+        page.goto("/accounts/login/")
+        page.get_by_role("link", name="Forgot password?").click()
+        page.wait_for_url("**/accounts/password/reset/")
+        page.get_by_label("Email").fill(email_address)
+        before = smtp_sink.count()
+        page.get_by_role("button", name="Reset My Password").click()
+        page.wait_for_url("**/accounts/password/reset/done/")
+
+        reset_mail = smtp_sink.wait_for(
+            to=email_address, subject_contains="Password Reset", after=before
+        )
+        [link] = [u for u in links_in(text_of(reset_mail)) if "/accounts/password/reset/key/" in u]
+        assert link.startswith(e2e_server.url + "/"), "the link is built from SITE_URL"
+        page.goto(link)
+        # allauth moves the key out of the address bar into the session, then shows the form.
+        page.wait_for_url(re.compile(r"/accounts/password/reset/key/[^/]+-set-password/$"))
+        change = page.get_by_role("button", name="Change Password", exact=True)
+        form = page.locator("form", has=change)
+        assert form.get_attribute("method") == "post"
+        assert page.url.endswith(form.get_attribute("action") or "<no action>")
+        form.locator("input[name=password1]").fill(new_password)
+        form.locator("input[name=password2]").fill(new_password)
+        before_change = smtp_sink.count()
+        change.click()
+        page.wait_for_url("**/accounts/password/reset/key/done/")
+
+        page.goto("/leads/")
+        assert "/accounts/login/" in page.url, "a reset does not log the member in"
+        # allauth's notice after a reset is titled "Password Reset" (the link's was "... Email").
+        notice = smtp_sink.wait_for(
+            to=email_address, subject_contains="Password Reset", after=before_change
+        )
+        assert "Email" not in str(notice["Subject"])
+        assert "/members/stolen-password/" in text_of(notice)
+        page.goto(link)
+        assert page.get_by_role("heading", name="Bad Token").count() == 1, "single use"
+
+        log_in(page, email_address=email_address, password=old_password)
+        assert "/accounts/login/" in page.url, "the old password no longer logs in"
+        assert page.locator(".errorlist, [role=alert], .alert").count() >= 1
+        log_in(page, email_address=email_address, password=new_password)
+        assert "/leads/" in page.url
+    finally:
+        context.close()
