@@ -1,10 +1,17 @@
 """Root fixtures: personas shared by every app's tests."""
 
 import pytest
+from django.core.cache import cache
 
 from lead411.accounts.models import User
 
 PASSWORD = "correct horse battery staple 2026"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Start each test with an empty cache: the database rolls back, the locmem cache does not."""
+    cache.clear()
 
 
 @pytest.fixture

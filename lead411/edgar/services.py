@@ -58,7 +58,7 @@ from lead411.edgar.places import place_from_edgar_code
 from lead411.edgar.selectors import company_match_find
 from lead411.leads.matching import normalize_company_name
 from lead411.leads.models import Category, Company, Contact, TriggerEvent
-from lead411.leads.services import build_search_document, format_amount
+from lead411.leads.services import build_search_document, format_amount, leads_changed
 
 logger = logging.getLogger(__name__)
 
@@ -698,6 +698,7 @@ def edgar_import(
         if data is not None:
             _import_document(importer, data=data, origin=source, accession="")
     planner_statistics_refresh()
+    leads_changed()
     return report
 
 

@@ -8,9 +8,11 @@ language raw: it is reduced to words (``search_terms``) and each word is quoted.
 """
 
 import dataclasses
+import hashlib
 import itertools
 import math
 import re
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,7 +23,7 @@ from typing import Any, Literal
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import BooleanField, F, FloatField, QuerySet
+from django.db.models import BooleanField, Count, F, FloatField, QuerySet
 from django.db.models.expressions import OrderBy, RawSQL
 
 from lead411.leads.models import Category, Company, Contact, TriggerEvent
@@ -38,10 +40,12 @@ _OPERATOR_WORDS = frozenset({"and", "or", "not", "near"})
 MAX_SEARCH_TERMS = 16
 # How many values each facet lists: the largest counts first.
 FACET_LIMIT = 12
-# The facets of the unfiltered set (the search landing page) group every event, the
-# costliest facet work, and change only with an import: cached this long (seconds),
-# keyed by the event count so an import that adds events shows at once.
-ALL_FACETS_CACHE_SECONDS = 600
+# The total and facets of a search read every matching event (1-2 s for the broadest
+# searches on the real data) and change only when leads change: cached this long
+# (seconds) under the leads data version, which every change of leads replaces
+# (``lead411.leads.services.leads_changed``), so a cached count is never stale.
+TALLY_CACHE_SECONDS = 600
+DATA_VERSION_KEY = "leads:data-version"
 
 _FTS_TABLE_FILTER = (
     '"leads_triggerevent"."id" IN '
@@ -308,13 +312,12 @@ _FACETS = (
     ("city", "City", "cities"),
 )
 # The columns read per matching event, in the order of ``_FACETS`` minus the category
-# (which hangs off the company), then the company id that the category tally needs.
+# (which hangs off the company and is counted by the database).
 _TALLY_COLUMNS = ("kind", "round_type", "company__country_code", "company__region", "company__city")
 _TALLY_CHUNK = 2000
-# Up to this many distinct companies, the category links are read with ``company_id IN
-# (...)``; beyond it, all links are read (170k rows on the real data, one index scan) and
-# filtered in Python. 900 stays under SQLite's older 999 bound-parameter limit.
-_LINKS_BY_ID_MAX = 900
+# Up to this many category ids are read with ``id IN (...)``; 900 stays under SQLite's
+# older 999 bound-parameter limit.
+_IN_LIST_MAX = 900
 
 
 @dataclass
@@ -330,46 +333,41 @@ class _Tally:
 
 
 def _tally(events: QuerySet[TriggerEvent]) -> _Tally:
-    """Count the facet values of ``events`` in one pass, plus the categories in two small reads.
+    """Count the facet values of ``events``: one pass over the events, one GROUP BY for categories.
 
-    One query reads (kind, round type, company country, region, city, company id) of each
-    matching event and ``Counter`` tallies them, instead of a COUNT and six GROUP BY
-    queries that each reran the full-text match and the company join. The categories
-    are tallied from the per-company counts and the category links, with no per-event
-    join to ``leads_category``; the names are read once at the end. Blank values are not
-    counted, as in the GROUP BY form. On the real data (130k events; bench/bench_search.py
-    and the figures in the commit) the whole search went from 1.3 s to 0.9 s for
-    ``q=software`` (28k hits) and from 3.0 s to 1.6 s for ``country=USA`` (81k) on a
-    loaded SQLite machine; small sets save the 7 round trips. Raises nothing of its own.
+    One query reads (kind, round type, company country, region, city) of each matching
+    event and ``Counter`` tallies them, instead of a COUNT and five GROUP BY queries that
+    each reran the full-text match and the company join. Categories hang off the company
+    (many per company), so the database counts them: one GROUP BY over events joined to
+    the category links, with the names read once at the end. Blank values are not
+    counted. Raises nothing of its own.
     """
     plain: list[Counter[str]] = [Counter() for _ in _TALLY_COLUMNS]
-    by_company: Counter[int] = Counter()
     total = 0
-    rows = events.order_by().values_list(*_TALLY_COLUMNS, "company_id")
+    rows = events.order_by().values_list(*_TALLY_COLUMNS)
     for chunk in _chunks(rows.iterator(chunk_size=_TALLY_CHUNK), _TALLY_CHUNK):
         total += len(chunk)
         # Counter.update counts a whole column in C, not cell by cell in Python.
-        *columns, company_ids = zip(*chunk, strict=True)
-        for counter, column in zip(plain, columns, strict=True):
+        for counter, column in zip(plain, zip(*chunk, strict=True), strict=True):
             counter.update(column)
-        by_company.update(company_ids)
     # Blank values are no facet value; the columns are NOT NULL and the company join is
     # inner, so there is no NULL to drop.
     for counter in plain:
         counter.pop("", None)
-    by_category: Counter[int] = Counter()
-    if by_company:
-        links = Company.categories.through.objects.values_list("company_id", "category_id")
-        if len(by_company) <= _LINKS_BY_ID_MAX:
-            links = links.filter(company_id__in=list(by_company))
-        for company_id, category_id in links.iterator(chunk_size=_TALLY_CHUNK):
-            if company_id in by_company:
-                by_category[category_id] += by_company[company_id]
+    by_category: dict[int, int] = {}
+    if total:
+        by_category = dict(
+            events.order_by()
+            .filter(company__categories__isnull=False)
+            .values_list("company__categories")
+            .annotate(events=Count("id"))
+            .values_list("company__categories", "events")
+        )
     names: dict[int, str] = {}
     if by_category:
         # 864 categories on the real data: past the IN-list bound, read them all.
         categories_read = Category.objects.values_list("id", "name")
-        if len(by_category) <= _LINKS_BY_ID_MAX:
+        if len(by_category) <= _IN_LIST_MAX:
             categories_read = categories_read.filter(id__in=list(by_category))
         names = dict(categories_read)
     categories: Counter[str] = Counter()
@@ -432,21 +430,13 @@ def lead_search(*, query: LeadQuery, page: int) -> SearchResult:
 
     ``page`` is 1-based and clamped to ``1 .. settings.LEADS_MAX_PAGE`` and to the last
     page of the result; the page size is ``settings.LEADS_PAGE_SIZE`` (a hard cap, clause
-    L2). A filtered search runs 1 tally query (total and facets, see ``_tally``), 2 small
-    category reads when anything matched, and 1 page query (2 for relevance on SQLite:
-    the ranked ids, then the events). The unfiltered set runs a COUNT and the page; its
-    facets come from the cache (``ALL_FACETS_CACHE_SECONDS``). Never raises on any text
-    in ``query.q``.
+    L2). The total and facets come from the cache when the same filters were counted
+    since the leads last changed (``TALLY_CACHE_SECONDS``); otherwise one tally query and
+    one category GROUP BY count them (see ``_tally``). Then 1 page query (2 for relevance
+    on SQLite: the ranked ids, then the events). Never raises on any text in ``query.q``.
     """
     page_size = settings.LEADS_PAGE_SIZE
-    events = _filtered_events(query)
-    if query != LeadQuery(sort=query.sort) or query.terms:
-        tally = _tally(events)
-        total = tally.total
-        facets = _facets(tally, query)
-    else:
-        total = events.count()
-        facets = _all_facets(events, query, total=total)
+    total, facets = _counted(query)
     num_pages = max(1, min(math.ceil(total / page_size), settings.LEADS_MAX_PAGE))
     page = min(max(1, page), num_pages)
     rows = _ordered_events(query, offset=(page - 1) * page_size, limit=page_size) if total else []
@@ -462,14 +452,31 @@ def lead_search(*, query: LeadQuery, page: int) -> SearchResult:
     )
 
 
-def _all_facets(events: QuerySet[TriggerEvent], query: LeadQuery, *, total: int) -> list[Facet]:
-    """Return the facets of the unfiltered set ``events`` (``total`` of them), from the cache."""
-    key = f"leads:all-facets:{total}"
-    facets: list[Facet] | None = cache.get(key)
-    if facets is None:
-        facets = _facets(_tally(events), query)
-        cache.set(key, facets, ALL_FACETS_CACHE_SECONDS)
-    return facets
+def leads_data_version() -> str:
+    """Return the current leads data version, an opaque string from the cache.
+
+    ``lead411.leads.services.leads_changed`` replaces it; when the cache has lost it, a
+    new one is stored, which only costs recounting.
+    """
+    version = cache.get(DATA_VERSION_KEY)
+    if version is None:
+        cache.add(DATA_VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(DATA_VERSION_KEY) or ""
+    return str(version)
+
+
+def _counted(query: LeadQuery) -> tuple[int, list[Facet]]:
+    """Return the total and facets of ``query``'s filters, from the cache or counted now."""
+    # The sort changes neither; the words count as normalised terms ("AI" == "ai").
+    filters = dataclasses.replace(query, q=" ".join(query.terms), sort="")
+    digest = hashlib.sha256(repr(filters).encode()).hexdigest()
+    key = f"leads:tally:{leads_data_version()}:{digest}"
+    cached: tuple[int, list[Facet]] | None = cache.get(key)
+    if cached is None:
+        tally = _tally(_filtered_events(query))
+        cached = (tally.total, _facets(tally, query))
+        cache.set(key, cached, TALLY_CACHE_SECONDS)
+    return cached
 
 
 def lead_export_rows(*, query: LeadQuery, chunk_size: int = 500) -> Iterator[TriggerEvent]:

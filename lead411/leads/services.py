@@ -1,7 +1,12 @@
 """Writes in the leads domain shared by every importer."""
 
+import uuid
 from collections.abc import Iterable
 from decimal import Decimal
+
+from django.core.cache import cache
+
+from lead411.leads.selectors import DATA_VERSION_KEY
 
 _SCALES = ((Decimal(1_000_000_000), "B"), (Decimal(1_000_000), "M"), (Decimal(1_000), "K"))
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
@@ -29,3 +34,13 @@ def build_search_document(*, company_name: str, categories: Iterable[str], summa
     the FTS5 table (SQLite) and the GIN index (PostgreSQL) read this column.
     """
     return "\n".join([company_name, " ".join(categories), summary])
+
+
+def leads_changed() -> None:
+    """Record that companies, events or categories changed: cached search counts expire.
+
+    Replaces the leads data version (``lead411.leads.selectors.leads_data_version``) that
+    keys the cached totals and facets. Called after every import (bulk writes send no
+    signals) and by ``lead411.leads.receivers`` on each saved or deleted row.
+    """
+    cache.set(DATA_VERSION_KEY, uuid.uuid4().hex, None)

@@ -43,6 +43,7 @@ all lower-cased, since the export gives acquisitions no key of their own and one
 may be acquired more than once.
 """
 
+import contextlib
 import datetime as dt
 import re
 import time
@@ -69,7 +70,7 @@ from lead411.leads.importers import (
 )
 from lead411.leads.matching import normalize_company_name
 from lead411.leads.models import Category, Company, TriggerEvent
-from lead411.leads.services import build_search_document, format_amount
+from lead411.leads.services import build_search_document, format_amount, leads_changed
 
 SOURCE = "crunchbase"
 SOURCE_URL = "https://www.crunchbase.com"
@@ -318,7 +319,8 @@ def crunchbase_import(
                 f"found {','.join(found)}"
             )
     report = CrunchbaseImportReport(rejects_path=rejects_path)
-    with RejectsWriter(rejects_path) as rejects:
+    # A file that fails midway leaves the earlier files committed: expire counts either way.
+    with RejectsWriter(rejects_path) as rejects, _leads_changed_at_exit():
         now = clock.now()
         run = _Run(
             now=now,
@@ -338,6 +340,15 @@ def crunchbase_import(
     planner_statistics_refresh()
     report.seconds = time.perf_counter() - started
     return report
+
+
+@contextlib.contextmanager
+def _leads_changed_at_exit() -> Iterator[None]:
+    """Call ``leads_changed`` when the block ends, however it ends."""
+    try:
+        yield
+    finally:
+        leads_changed()
 
 
 # --- reading and checking fields ---------------------------------------------------------
