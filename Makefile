@@ -10,7 +10,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 export LEAD411_DATA_DIR ?= $(abspath ../shared/data)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-sqlite test-postgres lint fmt bench clauses screens clean
+.PHONY: help install run test test-sqlite test-postgres lint fmt audit bench clauses screens clean
 
 help:  ## Print the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -48,6 +48,13 @@ lint: install  ## ruff (lint + format check) and mypy
 fmt: install  ## Format and auto-fix with ruff
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+audit: install  ## bandit (reviewed findings in docs/bandit-baseline.json) and pip-audit --strict (needs PyPI's API); not part of make test
+	@status=0; \
+	$(VENV)/bin/bandit -c pyproject.toml -r lead411 config -ll -q -b docs/bandit-baseline.json \
+		&& echo "bandit: no medium or high finding beyond the reviewed ones" || status=1; \
+	$(VENV)/bin/pip-audit --strict --skip-editable || status=1; \
+	exit $$status
 
 test-sqlite: install  ## The suite on SQLite
 	$(VENV)/bin/pytest -q
