@@ -5,6 +5,7 @@ from urllib.parse import quote
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.forms import BaseForm
 from django.http import HttpRequest
@@ -47,6 +48,16 @@ class MembershipAccountAdapter(DefaultAccountAdapter):
                 data = form.cleaned_data
                 application_submit(user=user, **{k: data[k] for k in PROFILE_FIELDS})
         return user
+
+    def send_account_already_exists_mail(self, email: str) -> None:
+        """Tell the owner of a taken address, after as much hashing as a new account costs.
+
+        A new application hashes its password once (Argon2id, a measurable fraction of a
+        second); allauth skips that for a taken address, so the answer's timing told
+        which addresses have accounts. One throw-away hash evens it (clause P10).
+        """
+        make_password("an application for an address that has an account")
+        super().send_account_already_exists_mail(email)
 
     def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
         """Key failed logins on the lower-cased email alone.
