@@ -122,11 +122,12 @@ def test_a_member_is_not_let_into_the_admin(page: Any, e2e_server: LiveServer) -
     assert "Site administration" not in page.content()
 
 
-@pytest.mark.clause("P3", "P9")
+@pytest.mark.clause("P3", "P4", "P9")
 def test_apply_verify_by_email_staff_approval_then_member_login(
     browser: Any, e2e_server: LiveServer, smtp_sink: SmtpSink
 ) -> None:
-    """Apply; confirm the address from the email; staff approve in the admin; log in and search."""
+    """Apply; confirm the address from the email; staff approve in the admin; search; log out;
+    log in with "Remember me" (a 30-day cookie); log out, after which that cookie is dead."""
     email_address, password = "nora.newcomer@e2e.test", "plum tractor seventeen lanterns e2e"
     applicant = browser.new_context(base_url=e2e_server.url)
     staff = browser.new_context(base_url=e2e_server.url)
@@ -175,6 +176,29 @@ def test_apply_verify_by_email_staff_approval_then_member_login(
         page.goto("/leads/?q=software")
         assert "/leads/" in page.url
         assert page.locator(".results-count strong").inner_text() != "0"
+
+        # Log out (a POST from the header), then back in with "Remember me", then out again.
+        page.get_by_role("button", name="Log out").click()
+        page.wait_for_load_state()
+        page.goto("/leads/")
+        assert "/accounts/login/" in page.url, "logged out"
+        log_in(page, email_address=email_address, password=password, remember=True)
+        assert "/leads/" in page.url
+        cookie = next(c for c in applicant.cookies() if c["name"] == "sessionid")
+        assert 29 < (cookie["expires"] - time.time()) / 86400 <= 30
+        page.get_by_role("button", name="Log out").click()
+        page.wait_for_load_state()
+        # The server ended the session: replaying the old cookie lets no one in.
+        replay = browser.new_context(base_url=e2e_server.url)
+        try:
+            replay.add_cookies(
+                [{"name": "sessionid", "value": cookie["value"], "url": e2e_server.url}]
+            )
+            stale = replay.new_page()
+            stale.goto("/leads/")
+            assert "/accounts/login/" in stale.url
+        finally:
+            replay.close()
     finally:
         applicant.close()
         staff.close()
