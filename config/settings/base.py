@@ -349,7 +349,8 @@ CACHES = {
         if REDIS_URL
         else {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(VAR_DIR / "cache"),
+            # CACHE_DIR: a site of its own (the browser tests' servers) keeps its own cache.
+            "LOCATION": env.str("CACHE_DIR", default=str(VAR_DIR / "cache")),
         }
     )
 }

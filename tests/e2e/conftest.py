@@ -203,6 +203,8 @@ def server_env(
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.local",
         DATABASE_URL=database_url or f"sqlite:///{workdir / 'e2e.sqlite3'}",
+        # Not the checkout's var/cache: rate limits and cached counts stay with this server.
+        CACHE_DIR=str(workdir / "cache"),
         EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
         SITE_URL=f"http://127.0.0.1:{port}",
         ALLOWED_HOSTS="127.0.0.1,localhost",
