@@ -278,10 +278,13 @@ class EventBatch:
         return mask
 
 
-def mask_indices(mask: int) -> list[int]:
-    """Return the set bits of ``mask``, highest first (newest imported event first)."""
-    found = []
-    while mask:
+def mask_indices(mask: int, *, limit: int | None = None) -> list[int]:
+    """Return the set bits of ``mask``, highest first (newest imported event first).
+
+    With ``limit``, only the first ``limit`` of them (a newsletter shows a capped number).
+    """
+    found: list[int] = []
+    while mask and (limit is None or len(found) < limit):
         top = mask.bit_length() - 1
         found.append(top)
         mask ^= 1 << top

@@ -19,15 +19,17 @@ member never mailed before) up to this issue's cutoff. No match: no email.
 
 import datetime as dt
 import html
+import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import css_inline
 from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Max, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -61,6 +63,8 @@ from .services import email_css, list_headers, message_id_for, unsubscribe_url_m
 from .tokens import ALL_STREAMS
 
 MEMBER_CHUNK = 2000
+# A saved search in the newsletter: (name, criteria, criteria_key(criteria)).
+Search = tuple[str, dict[str, list[str]], str]
 # Application statuses that are not (yet) membership (see lead411.accounts.selectors).
 _NOT_MEMBER_STATUSES = ("pending", "info_requested", "refused")
 
@@ -102,7 +106,6 @@ class Newsletter:
     text: str
     html: str
     lead_count: int
-    groups: list[tuple[str, list[int]]] = field(default_factory=list)
 
 
 @dataclass
@@ -208,6 +211,9 @@ class IssueRenderer:
         self._inliner = css_inline.CSSInliner(keep_style_tags=False)
         self._lead_html: dict[int, str] = {}
         self._lead_text: dict[int, str] = {}
+        self._lead_parts: dict[int, tuple[str, str, str, str]] = {}
+        # Saved-search criteria by stored JSON text: (criteria, criteria_key).
+        self.parsed_criteria: dict[str, tuple[dict[str, list[str]], str]] = {}
         self._matched_cache: dict[tuple[str, int], tuple[str, str]] = {}
         self._subjects: dict[int, str] = {}
         self._search_texts: dict[str, tuple[str, str, str, str]] = {}
@@ -275,6 +281,20 @@ class IssueRenderer:
             self._lead_text[index] = block
         return block
 
+    def lead_parts(self, index: int) -> tuple[str, str, str, str]:
+        """Return the HTML and text blocks of event ``index`` cut at their "matched" slot.
+
+        ``(html before, html after, text before, text after)``: a member's block is
+        ``before + label + after``, joined with the rest of the newsletter at once.
+        """
+        parts = self._lead_parts.get(index)
+        if parts is None:
+            html_before, _, html_after = self.lead_html(index).partition("@@MATCHED@@")
+            text_before, _, text_after = self.lead_text(index).partition("@@MATCHED@@")
+            parts = (html_before, html_after, text_before, text_after)
+            self._lead_parts[index] = parts
+        return parts
+
     def _matched(self, key: str, criteria: dict[str, list[str]], index: int) -> tuple[str, str]:
         found = self._matched_cache.get((key, index))
         if found is None:
@@ -308,24 +328,23 @@ class IssueRenderer:
         self,
         *,
         member_name: str,
-        searches: Iterable[tuple[str, dict[str, list[str]]]],
+        searches: Iterable[Search],
         window_mask: int,
         unsubscribe: str,
         unsubscribe_all: str,
     ) -> Newsletter | None:
         """Return one member's newsletter, or None when no new event matches a saved search.
 
-        ``searches`` are ``(name, criteria)`` pairs in display order; ``window_mask`` the
+        ``searches`` are ``(name, criteria, criteria_key)`` in display order; ``window_mask`` the
         batch mask of events new to this member (``EventBatch.window_mask``).
         """
-        groups: list[tuple[str, dict[str, list[str]], str, list[int]]] = []
+        groups: list[tuple[str, dict[str, list[str]], str, int]] = []
         distinct = 0
-        for name, criteria in searches:
-            key = criteria_key(criteria)
+        for name, criteria, key in searches:
             mask = self.batch.criteria_mask(criteria, key) & window_mask
             if mask:
                 distinct |= mask
-                groups.append((name, criteria, key, mask_indices(mask)))
+                groups.append((name, criteria, key, mask))
         if not groups:
             return None
         count = distinct.bit_count()
@@ -336,21 +355,24 @@ class IssueRenderer:
         esc_unsub, esc_unsub_all = html.escape(unsubscribe), html.escape(unsubscribe_all)
         html_out = [_fill(html_prefix, esc_name, esc_unsub, esc_unsub_all)]
         text_out = [_fill(text_prefix, member_name, unsubscribe, unsubscribe_all)]
-        for raw_name, criteria, key, indices in groups:
+        for raw_name, criteria, key, mask in groups:
             name = _unmark(raw_name)
-            shown, more = indices[: self.max_leads], max(len(indices) - self.max_leads, 0)
+            total = mask.bit_count()
+            more = max(total - self.max_leads, 0)
             url, described, esc_url, esc_described = self._search_text(key, criteria)
-            leads_html, leads_text = [], []
-            for index in shown:
+            leads_html: list[str] = []
+            leads_text: list[str] = []
+            for index in mask_indices(mask, limit=self.max_leads):
                 text_label, html_label = self._matched(key, criteria, index)
-                leads_html.append(self.lead_html(index).replace("@@MATCHED@@", html_label))
-                leads_text.append(self.lead_text(index).replace("@@MATCHED@@", text_label))
+                html_before, html_after, text_before, text_after = self.lead_parts(index)
+                leads_html += (html_before, html_label, html_after)
+                leads_text += (text_before, text_label, text_after)
             html_out.append(
                 _group(html_group, html.escape(name), esc_url, esc_described,
-                       len(indices), more, "".join(leads_html), "<!--more-->", "<!--/more-->")
+                       total, more, "".join(leads_html), "<!--more-->", "<!--/more-->")
             )  # fmt: skip
             text_out.append(
-                _group(text_group, name, url, described, len(indices), more, "".join(leads_text),
+                _group(text_group, name, url, described, total, more, "".join(leads_text),
                        "[[more]]", "[[/more]]")
             )  # fmt: skip
         html_out.append(_fill(html_suffix, esc_name, esc_unsub, esc_unsub_all))
@@ -360,7 +382,6 @@ class IssueRenderer:
             text="".join(text_out),
             html="".join(html_out),
             lead_count=count,
-            groups=[(name, [self.batch.events[i].id for i in idx]) for name, _, _, idx in groups],
         )
 
 
@@ -466,15 +487,27 @@ def _previous_cutoffs(*, member_ids: list[int], date: dt.date) -> dict[int, dt.d
     return {row["member_id"]: row["last"] for row in rows}
 
 
-def _searches_by_member(member_ids: list[int]) -> dict[int, list[tuple[str, dict[str, list[str]]]]]:
-    found: dict[int, list[tuple[str, dict[str, list[str]]]]] = {}
+def _searches_by_member(
+    member_ids: list[int], parsed: dict[str, tuple[dict[str, list[str]], str]] | None = None
+) -> dict[int, list[Search]]:
+    """Return ``{member id: [(name, criteria, criteria_key), ...]}`` of their newsletter searches.
+
+    ``parsed`` caches the decoded criteria and key by their stored JSON text: most saved
+    searches repeat a few popular criteria, so each is decoded and keyed once per issue.
+    """
+    cache = {} if parsed is None else parsed
+    found: dict[int, list[Search]] = {}
     rows = (
         SavedSearch.objects.filter(member_id__in=member_ids, include_in_newsletter=True)
         .order_by("member_id", "name", "id")
-        .values_list("member_id", "name", "criteria")
+        .values_list("member_id", "name", Cast("criteria", TextField()))
     )
-    for member_id, name, criteria in rows:
-        found.setdefault(member_id, []).append((name, criteria))
+    for member_id, name, raw in rows:
+        entry = cache.get(raw)
+        if entry is None:
+            criteria = json.loads(raw)
+            entry = cache[raw] = (criteria, criteria_key(criteria))
+        found.setdefault(member_id, []).append((name, *entry))
     return found
 
 
@@ -639,7 +672,7 @@ def _build_chunk(
 ) -> Iterator[_Queued]:
     """Yield the newsletters of one chunk of members; a dry run creates no preference rows."""
     members = User.objects.filter(id__in=member_ids).values_list("id", "email", "first_name")
-    searches = _searches_by_member(member_ids)
+    searches = _searches_by_member(member_ids, renderer.parsed_criteria)
     previous = _previous_cutoffs(member_ids=member_ids, date=date)
     keys = {} if dry_run else _unsubscribe_keys(member_ids)
     make_url = unsubscribe_url_maker()
