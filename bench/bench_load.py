@@ -7,7 +7,9 @@ The server runs ``config.settings.local`` with 3 gunicorn workers on 127.0.0.1 o
 fresh database: a temporary SQLite file, or BENCH_DATABASE_URL (e.g. a PostgreSQL
 database of your own; its tables are created by ``migrate`` and filled when empty). The
 real CrunchBase 2015 export is imported from LEAD411_DATA_DIR first; without it the
-script exits with a message. Traffic: half anonymous visitors reading public pages,
+script exits with a message. After SQLite it runs again on PostgreSQL when a server
+answers (BENCH_LOAD_POSTGRES_URL, default database ``lead411_load`` on 127.0.0.1; it is
+created if missing and filled once). Traffic: half anonymous visitors reading public pages,
 half members who log in once and search (words, facets, a lead's page). Bounded: 60 s
 (BENCH_LOAD_SECONDS), 20 users (BENCH_LOAD_USERS), loopback only.
 """
@@ -21,7 +23,11 @@ import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "60"))
@@ -126,22 +132,56 @@ def stats_rows(prefix: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def main() -> None:
-    """Set up the database and server, run locust, print the Markdown section."""
-    data_dir = Path(os.environ.get("LEAD411_DATA_DIR", ROOT.parent / "shared" / "data"))
-    export = data_dir / "crunchbase_2015"
-    if not (export / "companies.csv").is_file():
-        raise SystemExit(f"No CrunchBase export at {export}: set LEAD411_DATA_DIR.")
-    work = Path(tempfile.mkdtemp(prefix="lead411-load-"))
+@dataclass
+class LoadRun:
+    """One load run: the database, its size and set-up time, locust's rows, machine load."""
+
+    vendor: str
+    events: int
+    setup_seconds: float
+    rows: list[dict[str, str]]
+    load_before: float
+    load_after: float
+
+
+def postgres_url() -> str | None:
+    """Return a PostgreSQL URL for the load run, creating its database; None without a server.
+
+    BENCH_LOAD_POSTGRES_URL chooses it (default: database ``lead411_load`` on
+    127.0.0.1:5432, trust auth, as on the development machines); ``-`` skips PostgreSQL.
+    """
+    url = os.environ.get(
+        "BENCH_LOAD_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/lead411_load"
+    )
+    if url == "-":
+        return None
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+    try:
+        with psycopg.connect(admin, connect_timeout=3, autocommit=True) as conn:
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.OperationalError as exc:
+        print(f"No PostgreSQL at {parts.hostname}:{parts.port}: {exc}", file=sys.stderr)
+        return None
+    return url
+
+
+def load_run(database_url: str, export: Path, work: Path) -> LoadRun:
+    """Migrate and fill ``database_url`` (when empty), serve it with gunicorn, load it with locust."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    database_url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{work / 'load.sqlite3'}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.local",
         DATABASE_URL=database_url,
         SITE_URL=url,
         LOG_LEVEL="WARNING",
+        # Its own cache, empty at the start: no counts cached by an earlier run.
+        CACHE_DIR=str(work / f"cache-{port}"),
         # No mail is sent by these pages; a dummy backend keeps a stray send off the network.
         EMAIL_URL="dummymail://",
     )
@@ -160,10 +200,10 @@ def main() -> None:
         "print(TriggerEvent.objects.count())\n"
     )
     events = run([py, "manage.py", "shell", "-c", setup], env).strip().splitlines()[-1]
-    import_seconds = time.perf_counter() - started
+    setup_seconds = time.perf_counter() - started
     locustfile = work / "locustfile.py"
     locustfile.write_text(LOCUSTFILE % {"email": MEMBER_EMAIL, "password": MEMBER_PASSWORD})
-    log = (work / "gunicorn.log").open("wb")
+    log = (work / f"gunicorn-{port}.log").open("wb")
     server = subprocess.Popen(  # noqa: S603  # the venv's gunicorn with fixed arguments
         [str(Path(py).with_name("gunicorn")), "config.wsgi:application", "--bind",
          f"127.0.0.1:{port}", "--workers", str(WORKERS), "--timeout", "60"],
@@ -172,7 +212,7 @@ def main() -> None:
     try:
         wait_up(url, server)
         load_before = os.getloadavg()[0]
-        prefix = work / "locust"
+        prefix = work / f"locust-{port}"
         run(
             [str(Path(py).with_name("locust")), "-f", str(locustfile), "--headless",
              "--host", url, "--users", str(USERS), "--spawn-rate", str(max(1, USERS // 5)),
@@ -187,24 +227,47 @@ def main() -> None:
         server.wait(timeout=30)
         log.close()
     vendor = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
+    return LoadRun(vendor, int(events), setup_seconds, rows, load_before, load_after)
+
+
+def main() -> None:
+    """Load SQLite, then PostgreSQL when a server answers; print the Markdown section."""
+    data_dir = Path(os.environ.get("LEAD411_DATA_DIR", ROOT.parent / "shared" / "data"))
+    export = data_dir / "crunchbase_2015"
+    if not (export / "companies.csv").is_file():
+        raise SystemExit(f"No CrunchBase export at {export}: set LEAD411_DATA_DIR.")
+    work = Path(tempfile.mkdtemp(prefix="lead411-load-"))
+    urls = [os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{work / 'load.sqlite3'}"]
+    pg = None if os.environ.get("BENCH_DATABASE_URL") else postgres_url()
+    if pg:
+        urls.append(pg)
+    runs = [load_run(url, export, work) for url in urls]
     print("## Load\n")
     print(
-        f"gunicorn ({WORKERS} workers, config.settings.local) on 127.0.0.1 over {vendor} with the "
-        f"CrunchBase 2015 export ({int(events):,} trigger events; set up in {import_seconds:.0f} s). "
-        f"locust, headless: {USERS} users ({USERS // 2} anonymous visitors reading public pages, "
-        f"{USERS - USERS // 2} logged-in members searching with words and facets and opening "
-        f"leads), 0.2-1 s think time, {SECONDS} s, loopback. Latencies in ms. "
-        f"Machine load average (1 min) {load_before:.1f} before and {load_after:.1f} after the run "
-        f"on {os.cpu_count()} cores: other work on the machine competes with the server.\n"
+        f"gunicorn ({WORKERS} workers, config.settings.local, as `make run`) on 127.0.0.1 with "
+        f"the CrunchBase 2015 export. locust, headless: {USERS} users ({USERS // 2} anonymous "
+        f"visitors reading public pages, {USERS - USERS // 2} logged-in members searching with "
+        f"words and facets and opening leads), 0.2-1 s think time, {SECONDS} s per database, "
+        "loopback; each server starts with an empty cache, so the first search of each filter "
+        "is counted and later ones reuse the cached total and facets (as in production). "
+        f"Latencies in ms; {os.cpu_count()} cores shared by server, database and locust.\n"
     )
-    print("| request | req/s | p50 | p95 | p99 | max | errors |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for row in rows:
-        name = "**all**" if row["Name"] == "Aggregated" else f"{row['Type']} {row['Name']}"
+    print("| database | request | req/s | p50 | p95 | p99 | max | errors |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for result in runs:
+        for row in result.rows:
+            name = "**all**" if row["Name"] == "Aggregated" else f"{row['Type']} {row['Name']}"
+            print(
+                f"| {result.vendor} | {name} | {float(row['Requests/s']):.1f} | {row['50%']} | "
+                f"{row['95%']} | {row['99%']} | {float(row['Max Response Time']):.0f} | "
+                f"{row['Failure Count']} of {row['Request Count']} |"
+            )
+    print()
+    for result in runs:
         print(
-            f"| {name} | {float(row['Requests/s']):.1f} | {row['50%']} | {row['95%']} | "
-            f"{row['99%']} | {float(row['Max Response Time']):.0f} | "
-            f"{row['Failure Count']} of {row['Request Count']} |"
+            f"- {result.vendor}: {result.events:,} trigger events (set up in "
+            f"{result.setup_seconds:.0f} s); load average (1 min) {result.load_before:.1f} "
+            f"before and {result.load_after:.1f} after the run."
         )
     shutil.rmtree(work, ignore_errors=True)
 
