@@ -9,8 +9,11 @@ The cost model, for 100,000 members with 3 saved searches each and 2,000 new eve
 3. The page around the blocks is the same template, ``daily_message.html``, rendered and
    inlined once with markers in place of the member's values, then cut at its
    ``<!--group-->`` comments into a prefix, a per-saved-search piece and a suffix.
-4. Per member only string replacement and joining remain, and the rows are written with
-   ``bulk_create`` in chunks of members, so memory does not grow with the member count.
+4. Per member only string replacement and joining remain (the saved searches' criteria
+   are decoded and keyed once per distinct JSON text).
+5. The rows are written in one transaction with ``executemany`` in batches of 500, the
+   bodies zlib-compressed (``Delivery.packed_body``); members are read in chunks of
+   ``MEMBER_CHUNK``, so memory does not grow with the member count.
 
 A member's newsletter holds the events imported after the cutoff of that member's
 previous newsletter (at most ``NEWSLETTER_MAX_WINDOW_DAYS`` back, the window of a
