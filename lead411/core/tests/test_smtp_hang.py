@@ -243,4 +243,5 @@ def test_the_admin_index_shows_staff_the_mail_backlog(admin_client, member, hang
     ) == (2, 1, 0, 1, 1, 1)
     page = admin_client.get(reverse("admin:index")).content.decode()
     assert "Mail backlog: 4 waiting" in page
-    assert "<td>2</td>\n        <td>1</td>\n        <td>0</td>\n        <td>1</td>" in page
+    assert "2 waiting, 1 retrying, 0 sending now, 1 failed" in page
+    assert "1 waiting or retrying, 1 failed at the last attempt" in page
