@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.backends.postgresql.client import DatabaseClient as PostgresClient
 
 SQLITE_MAGIC = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite 3 file
@@ -83,6 +83,7 @@ def database_backup(*, path: Path | None = None, using: str = "default") -> Back
     """
     connection = connections[using]
     vendor = connection.vendor
+    _database_check(using=using)
     target = Path(path) if path is not None else backup_path_default(vendor=vendor)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary_name = tempfile.mkstemp(
@@ -118,6 +119,7 @@ def database_restore(*, path: Path, using: str = "default") -> BackupResult:
         raise BackupError(f"no backup file at {source}")
     connection = connections[using]
     vendor = connection.vendor
+    _database_check(using=using)
     with source.open("rb") as file:
         head = file.read(len(SQLITE_MAGIC))
     if vendor == "sqlite":
@@ -131,6 +133,23 @@ def database_restore(*, path: Path, using: str = "default") -> BackupResult:
     else:
         raise BackupError(f"restore supports SQLite and PostgreSQL, not {vendor}")
     return BackupResult(path=source, vendor=vendor, size_bytes=source.stat().st_size)
+
+
+def _database_check(*, using: str) -> None:
+    """Raise ``BackupError`` unless the database ``using`` exists and answers.
+
+    An SQLite file that does not exist would otherwise be created empty by the connection
+    and backed up (or restored into) as if it were the site's database.
+    """
+    connection = connections[using]
+    if connection.vendor == "sqlite" and not connection.is_in_memory_db():  # type: ignore[attr-defined]  # SQLite wrapper
+        name = Path(str(connection.settings_dict["NAME"]))
+        if not name.is_file():
+            raise BackupError(f"no SQLite database at {name} (check DATABASE_URL)")
+    try:
+        connection.ensure_connection()
+    except DatabaseError as exc:
+        raise BackupError(f"cannot connect to the database: {exc}") from exc
 
 
 def _sqlite_backup(*, using: str, target: Path) -> None:

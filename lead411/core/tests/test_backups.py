@@ -142,6 +142,7 @@ def test_sqlite_backup_then_restore_brings_back_every_row(tmp_path: Path) -> Non
     worker.close()
 
 
+@pytest.mark.django_db
 def test_restore_refuses_a_file_that_is_not_a_backup(tmp_path: Path) -> None:
     """A wrong file is refused before anything is touched, with the reason."""
     junk = tmp_path / "notes.txt"
@@ -196,3 +197,17 @@ def test_postgres_backup_then_restore_brings_back_every_row(tmp_path: Path) -> N
     # The sequences came back too: the next row takes an id after the backed-up ones.
     again = User.objects.create_user("after@example.com", "pw")
     assert again.pk > max(User.objects.exclude(pk=again.pk).values_list("pk", flat=True))
+
+
+def test_backup_refuses_an_sqlite_file_that_does_not_exist(tmp_path: Path) -> None:
+    """A wrong DATABASE_URL is an error, not a backup of a freshly created empty file."""
+    missing = tmp_path / "typo.sqlite3"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": f"sqlite:///{missing}",
+    }
+    done = _manage(env, "backup", str(tmp_path / "copy.sqlite3"))
+    assert done.returncode == 1
+    assert f"no SQLite database at {missing}" in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
