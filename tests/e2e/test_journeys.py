@@ -215,11 +215,12 @@ def _tomorrow_in_site_time_zone() -> str:
 
 
 @pytest.mark.clause("L3", "L4", "P7")
-def test_save_a_search_receive_the_newsletter_follow_its_link_and_unsubscribe_in_one_click(
+def test_newsletter_from_a_saved_search_then_unsubscribe_in_one_click_and_by_confirmation(
     browser: Any, e2e_server: LiveServer, smtp_sink: SmtpSink
 ) -> None:
     """Save a search; the daily newsletter arrives by SMTP with its leads; a lead link opens;
-    the List-Unsubscribe one-click POST (no cookie, no CSRF token) stops the newsletter."""
+    the List-Unsubscribe one-click POST (no cookie, no CSRF token) stops the newsletter; the
+    email's visible "unsubscribe from all" link asks for confirmation, then stops all three."""
     context = browser.new_context(base_url=e2e_server.url)
     try:
         page = context.new_page()
@@ -258,6 +259,30 @@ def test_save_a_search_receive_the_newsletter_follow_its_link_and_unsubscribe_in
         page.goto("/newsletter/preferences/")
         daily = page.locator("input[type=checkbox]").first
         assert not daily.is_checked()
+
+        # Subscribed again, the member uses the email's visible "unsubscribe from all" link:
+        # its page changes nothing until its button is pressed.
+        daily.check()
+        page.get_by_role("button", name="Save preferences").click()
+        page.wait_for_load_state()
+        all_link = re.search(r"Unsubscribe from all Lead411 email: (\S+)", body)
+        assert all_link is not None
+        scanner = browser.new_context()
+        try:
+            confirm = scanner.new_page()
+            confirm.goto(all_link.group(1))
+            assert "Nothing changes until you do" in confirm.content()
+            page.goto("/newsletter/preferences/")
+            assert page.locator("input[type=checkbox]").first.is_checked()
+            confirm.get_by_role("button", name="Unsubscribe").click()
+            confirm.wait_for_load_state()
+            assert "You are unsubscribed" in confirm.content()
+        finally:
+            scanner.close()
+        page.goto("/newsletter/preferences/")
+        boxes = page.locator("input[type=checkbox]")
+        assert boxes.count() == 3
+        assert not any(boxes.nth(i).is_checked() for i in range(3))
     finally:
         context.close()
 
