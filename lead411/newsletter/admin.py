@@ -1,10 +1,14 @@
 """Admin of the newsletter app: read-mostly views of the outbox; product updates (P5)."""
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
+
+from lead411.accounts.admin import is_sales_leads_team
 
 from .models import (
     Delivery,
@@ -24,6 +28,10 @@ class SavedSearchAdmin(admin.ModelAdmin):
     search_fields = ["name", "member__email"]
     raw_id_fields = ["member"]
 
+    def get_search_fields(self, request: HttpRequest) -> Any:
+        """A search by address would tell staff outside the sales-leads team who is a member (P8)."""
+        return self.search_fields if is_sales_leads_team(request) else ["name"]
+
 
 @admin.register(MailPreferences)
 class MailPreferencesAdmin(admin.ModelAdmin):
@@ -33,11 +41,32 @@ class MailPreferencesAdmin(admin.ModelAdmin):
     raw_id_fields = ["member"]
     exclude = ["unsubscribe_key"]  # a bearer secret of the member's unsubscribe links
 
+    def get_search_fields(self, request: HttpRequest) -> Any:
+        """Search by address for the sales-leads team only (P8)."""
+        return self.search_fields if is_sales_leads_team(request) else []
+
 
 @admin.register(Suppression)
 class SuppressionAdmin(admin.ModelAdmin):
+    """Suppressed addresses, many of them members': the sales-leads team's only (P8)."""
+
     list_display = ["email", "smtp_code", "reason", "created_at"]
     search_fields = ["email"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_sales_leads_team(request) and super().has_module_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_sales_leads_team(request) and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_sales_leads_team(request) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_sales_leads_team(request) and super().has_add_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_sales_leads_team(request) and super().has_delete_permission(request, obj)
 
 
 @admin.register(NewsletterIssue)
@@ -81,6 +110,21 @@ class DeliveryAdmin(admin.ModelAdmin):
     ]
     list_select_related = False
     show_full_result_count = False
+    # The recipient's address, in its own field, the headers and SMTP errors (P8).
+    team_only_fields = ("to_email", "headers", "last_error")
+
+    def get_search_fields(self, request: HttpRequest) -> Any:
+        """Search by address for the sales-leads team only (P8)."""
+        if is_sales_leads_team(request):
+            return self.search_fields
+        return [f for f in self.search_fields if f not in self.team_only_fields]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        """Staff outside the sales-leads team see the message without its address (P8)."""
+        fields = super().get_fields(request, obj)
+        if is_sales_leads_team(request):
+            return fields
+        return [f for f in fields if f not in self.team_only_fields]
 
     @admin.display(description="text part")
     def text_part(self, obj: Delivery) -> str:

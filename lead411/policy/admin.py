@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html_join, linebreaks
 from django.utils.safestring import mark_safe
 
+from lead411.accounts.admin import is_sales_leads_team
 from lead411.policy import services
 from lead411.policy.models import Conversation, PolicyAcknowledgement, PolicyVersion
 
@@ -96,6 +97,10 @@ class PolicyAcknowledgementAdmin(admin.ModelAdmin):
     list_display = ("user", "version", "acknowledged_at")
     list_filter = ("version",)
     search_fields = ("user__email",)
+
+    def get_search_fields(self, request: HttpRequest) -> Any:
+        """A search by address would tell staff outside the sales-leads team who is a member (P8)."""
+        return self.search_fields if is_sales_leads_team(request) else ()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -7,15 +7,20 @@ from types import SimpleNamespace
 import pytest
 from allauth.account.models import EmailAddress
 from django.apps import apps as django_apps
+from django.contrib import admin
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.db import connection
+from django.urls import NoReverseMatch, reverse
 
 from lead411.accounts.models import AccountChangeRequest, User
 from lead411.accounts.services import account_change_request_create, stolen_password_report
+from lead411.core import clock
 from lead411.core.models import AuditEvent
+from lead411.newsletter.models import SavedSearch, Suppression
+from lead411.newsletter.services import delivery_enqueue
 
 
 def _grant(user, *codenames: str) -> None:
@@ -299,3 +304,47 @@ def test_the_migration_renames_old_admin_log_entries(member_records, staff):
     assert sorted(LogEntry.objects.values_list("object_repr", flat=True)) == sorted(
         [str(user), str(report), f"Account change request #{change_request.pk}"]
     )
+
+
+@pytest.mark.clause("P8")
+@pytest.mark.django_db
+def test_no_admin_page_of_any_app_shows_non_team_staff_a_member_email(
+    client, member_records, broad_staff
+):
+    """Every registered admin's list, search by the address, and change pages of the first rows:
+    the member's mail (outbox, preferences, saved search, suppression) included."""
+    user, _, _ = member_records
+    now = clock.now()
+    SavedSearch.objects.create(
+        member=user,
+        name="Canadian software",
+        criteria={"q": "software"},
+        created_at=now,
+        updated_at=now,
+    )
+    delivery_enqueue(
+        member=user, stream="replies", key="reply:p8", subject="Re: your question", text_body="Hi"
+    )
+    Suppression.objects.create(
+        email=MEMBER_EMAIL, reason="550 5.1.1 <applicant@example.com>", created_at=now
+    )
+    client.force_login(broad_staff)
+    walked = 0
+    for model in list(admin.site._registry):
+        opts = model._meta
+        changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        listing = client.get(changelist)
+        _assert_no_email(listing, changelist)
+        searched = client.get(changelist, {"q": MEMBER_EMAIL})
+        if searched.status_code == 200 and "cl" in searched.context:
+            assert (
+                searched.context["cl"].result_count == 0 or not searched.context["cl"].search_fields
+            ), f"{changelist} finds members by email"
+        for pk in model.objects.values_list("pk", flat=True)[:20]:
+            try:
+                url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[pk])
+            except NoReverseMatch:
+                continue
+            _assert_no_email(client.get(url), url)
+            walked += 1
+    assert walked >= 8, "the walk opened the member's records"
