@@ -1,15 +1,17 @@
 """The lead lists' sorts are served by an index, not by sorting every event (L2)."""
 
+from typing import Any
+
 import pytest
 from django.db import connection
 
 from lead411.leads.models import TriggerEvent
-from lead411.leads.selectors import _ordering
+from lead411.leads.selectors import Sort, _ordering
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clause("L2")]
 
 
-def _plan(sql: str, params: tuple[object, ...]) -> str:
+def _plan(sql: str, params: tuple[Any, ...]) -> str:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Tiny test tables make a sequential scan cheapest; forbid it to see whether an
@@ -21,7 +23,7 @@ def _plan(sql: str, params: tuple[object, ...]) -> str:
         return "\n".join(str(row) for row in cursor.fetchall())
 
 
-def _first_page_sql(*, sort: str, kind: str | None = None) -> tuple[str, tuple[object, ...]]:
+def _first_page_sql(*, sort: Sort, kind: str | None = None) -> tuple[str, tuple[Any, ...]]:
     events = TriggerEvent.objects.all()
     if kind:
         events = events.filter(kind=kind)
