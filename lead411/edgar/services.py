@@ -58,7 +58,7 @@ from lead411.edgar.places import place_from_edgar_code
 from lead411.edgar.selectors import company_match_find
 from lead411.leads.matching import normalize_company_name
 from lead411.leads.models import Category, Company, Contact, TriggerEvent
-from lead411.leads.services import build_search_document, format_amount, leads_changed
+from lead411.leads.services import build_search_document, format_amount
 
 logger = logging.getLogger(__name__)
 
@@ -674,7 +674,7 @@ def edgar_import(
     ``feeds`` and ``form_ds`` may name directories (their ``*.atom``, resp. ``*.xml``
     and ``*.nc`` files). Feed and index entries are imported first, then the Form D
     documents, which complete the offerings (amount, address, related persons).
-    The planner statistics are refreshed at the end (``planner_statistics_refresh``).
+    The planner statistics are refreshed at the end when anything changed.
     Returns the report; bad input is a line in ``report.problems``, never an exception.
     """
     report = EdgarImportReport()
@@ -697,8 +697,10 @@ def edgar_import(
         data = _read_input(source, fetch=fetch, report=report)
         if data is not None:
             _import_document(importer, data=data, origin=source, accession="")
-    planner_statistics_refresh()
-    leads_changed()
+    # Rows are saved one by one, so the leads app's receivers have already expired the
+    # cached search counts; a poll that found nothing new leaves them and the statistics.
+    if report.changed or report.companies_created:
+        planner_statistics_refresh()
     return report
 
 

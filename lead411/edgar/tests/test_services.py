@@ -20,6 +20,7 @@ from lead411.edgar.tests.fixtures import (
 )
 from lead411.leads.matching import normalize_company_name
 from lead411.leads.models import Company, Contact, TriggerEvent
+from lead411.leads.selectors import leads_data_version
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +62,9 @@ def _write(tmp_path, name: str, data: bytes) -> str:
 def test_shared_files_import_once_and_a_second_import_changes_nothing():
     feed = data_dir("sec_edgar_current_atom")
     formd = data_dir("sec_formd")
+    empty = leads_data_version()
     first = edgar_import(feeds=[str(feed)], form_ds=[str(formd)])
+    assert leads_data_version() != empty  # the new leads expire cached search counts
     assert first.problems == []
     assert first.entries_read == 3000
     assert first.duplicate_entries == 3000 - 1939
@@ -75,9 +78,11 @@ def test_shared_files_import_once_and_a_second_import_changes_nothing():
     assert first.skipped["8-K (no item 2.01 or 5.02)"] == 103
     assert Contact.objects.count() == first.contacts_created == 30
     before = _snapshot()
+    version = leads_data_version()
 
     second = edgar_import(feeds=[str(feed)], form_ds=[str(formd)])
     assert second.changed == 0
+    assert leads_data_version() == version  # cached search counts stay valid
     assert second.problems == []
     assert sum(second.created.values()) == sum(second.updated.values()) == 0
     assert _snapshot() == before
