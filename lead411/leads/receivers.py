@@ -15,7 +15,18 @@ from lead411.leads.services import leads_changed
 @receiver(post_delete, sender=Company)
 @receiver(post_save, sender=Category)
 @receiver(post_delete, sender=Category)
-@receiver(m2m_changed, sender=Company.categories.through)
 def leads_row_changed(**kwargs: Any) -> None:
-    """Expire cached search counts when one row (or a company's categories) changes."""
+    """Expire cached search counts when one row is saved or deleted."""
     leads_changed()
+
+
+@receiver(m2m_changed, sender=Company.categories.through)
+def company_categories_changed(*, action: str, pk_set: set[int] | None, **kwargs: Any) -> None:
+    """Expire cached search counts when a company's categories really change.
+
+    ``add()`` of categories a company already has still sends ``post_add``, with an
+    empty ``pk_set`` (Django's m2m_changed docs); that changes nothing. ``post_clear``
+    sends ``pk_set=None``.
+    """
+    if action == "post_clear" or (action in ("post_add", "post_remove") and pk_set):
+        leads_changed()
