@@ -212,6 +212,14 @@ class EventBatch:
     def __len__(self) -> int:
         return len(self.events)
 
+    def criteria_cached(self) -> int:
+        """Return how many criteria masks are cached (one per distinct criteria seen)."""
+        return len(self._criteria_cache)
+
+    def criteria_forget(self) -> None:
+        """Empty the cache of criteria masks; the caller bounds its memory this way."""
+        self._criteria_cache.clear()
+
     def window_mask(self, after: dt.datetime | None) -> int:
         """Return the mask of events imported strictly after ``after`` (all when None)."""
         if after not in self._window_cache:

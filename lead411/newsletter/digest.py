@@ -66,6 +66,8 @@ from .services import email_css, list_headers, message_id_for, unsubscribe_url_m
 from .tokens import ALL_STREAMS
 
 MEMBER_CHUNK = 2000
+# Most entries a per-criteria cache of a build holds before it is emptied (see bound_caches).
+CRITERIA_CACHE_ENTRIES = 20_000
 # A saved search in the newsletter: (name, criteria, criteria_key(criteria)).
 Search = tuple[str, dict[str, list[str]], str]
 # Application statuses that are not (yet) membership (see lead411.accounts.selectors).
@@ -324,6 +326,23 @@ class IssueRenderer:
             )
             self._subjects[count] = " ".join(text.split())
         return self._subjects[count]
+
+    def bound_caches(self) -> None:
+        """Empty the per-criteria caches when one holds over ``CRITERIA_CACHE_ENTRIES`` entries.
+
+        Criteria masks, "matched" labels, search links and parsed criteria are cached by
+        distinct saved search, and distinct saved searches grow with the members; emptying
+        them between chunks of members keeps the build's memory bounded by a constant. The
+        lead blocks stay: they are bounded by the number of events.
+        """
+        caches: tuple[dict[Any, Any], ...] = (
+            self._matched_cache, self._search_texts, self.parsed_criteria,
+        )  # fmt: skip
+        biggest = max(self.batch.criteria_cached(), *(len(c) for c in caches))
+        if biggest > CRITERIA_CACHE_ENTRIES:
+            for cache in caches:
+                cache.clear()
+            self.batch.criteria_forget()
 
     # -- once per member --
 
@@ -646,6 +665,7 @@ def newsletter_issue_build(*, date: dt.date, dry_run: bool = False) -> IssueRepo
             report.deliveries += sum(
                 1 for _ in _build_chunk(renderer, chunk, date, cutoff, earliest, dry_run=True)
             )
+            renderer.bound_caches()
         return report
     with transaction.atomic():
         issue = NewsletterIssue.objects.create(
@@ -659,6 +679,7 @@ def newsletter_issue_build(*, date: dt.date, dry_run: bool = False) -> IssueRepo
                 report.deliveries += writer.write(
                     _build_chunk(renderer, chunk, date, cutoff, earliest, dry_run=False)
                 )
+                renderer.bound_caches()
         issue.deliveries_created = report.deliveries
         issue.save(update_fields=["deliveries_created"])
     return report
