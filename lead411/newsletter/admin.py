@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -9,6 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from lead411.accounts.admin import is_sales_leads_team
+from lead411.core import clock
 
 from .models import (
     Delivery,
@@ -19,6 +21,7 @@ from .models import (
     Suppression,
 )
 from .services import product_update_send
+from .suppression import email_hash, is_suppressed, suppression_hashes
 
 
 @admin.register(SavedSearch)
@@ -46,12 +49,61 @@ class MailPreferencesAdmin(admin.ModelAdmin):
         return self.search_fields if is_sales_leads_team(request) else []
 
 
+class SuppressionAddForm(forms.ModelForm):
+    """Suppress an address by hand: the address is hashed, never stored (issue 3)."""
+
+    address = forms.EmailField(help_text="Stored only as its keyed hash.")
+
+    class Meta:
+        model = Suppression
+        fields = ["reason", "smtp_code"]
+
+    def save(self, commit: bool = True) -> Suppression:
+        """Fill the hash and the time from the typed address, then save as usual."""
+        self.instance.email_hash = email_hash(self.cleaned_data["address"])
+        self.instance.created_at = clock.now()
+        return super().save(commit=commit)
+
+    def clean_address(self) -> str:
+        """Refuse an address already on the list (its hash is unique)."""
+        address: str = self.cleaned_data["address"]
+        if is_suppressed(email=address):
+            raise forms.ValidationError("This address is already suppressed.")
+        return address
+
+
 @admin.register(Suppression)
 class SuppressionAdmin(admin.ModelAdmin):
-    """Suppressed addresses, many of them members': the sales-leads team's only (P8)."""
+    """Suppressed addresses, many of them members': the sales-leads team's only (P8).
 
-    list_display = ["email", "smtp_code", "reason", "created_at"]
-    search_fields = ["email"]
+    Rows hold a keyed hash, not the address (issue 3): searching for an address hashes
+    the search term and finds its row; entries are added by the outbox and by erasures.
+    """
+
+    list_display = ["__str__", "smtp_code", "reason", "created_at"]
+    search_fields = ["email_hash"]
+    readonly_fields = ["email_hash", "created_at"]
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        """Adding asks for the address (hashed on save); a change shows the hash only."""
+        if obj is None:
+            kwargs["form"] = SuppressionAddForm
+            kwargs["fields"] = ["address", "reason", "smtp_code"]
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        """Nothing is read-only on the add page, which has no hash yet."""
+        return self.readonly_fields if obj is not None else []
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
+        """Find the row of the address typed in the search box (compared by its hash)."""
+        if not search_term.strip():
+            return queryset, False
+        return queryset.filter(email_hash__in=suppression_hashes(search_term)), False
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return is_sales_leads_team(request) and super().has_module_permission(request)

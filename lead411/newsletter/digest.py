@@ -59,10 +59,10 @@ from .models import (
     NewsletterIssue,
     SavedSearch,
     Stream,
-    Suppression,
     bodies_pack,
 )
 from .services import email_css, list_headers, message_id_for, unsubscribe_url_maker
+from .suppression import users_exclude_suppressed
 from .tokens import ALL_STREAMS
 
 MEMBER_CHUNK = 2000
@@ -457,8 +457,7 @@ def recipients_queryset() -> QuerySet[User]:
     ).exclude(mail_preferences__daily=False)
     if _has_applications():
         members = members.exclude(application__status__in=_NOT_MEMBER_STATUSES)
-    suppressed = Suppression.objects.values("email")
-    return members.exclude(email__in=suppressed).distinct()
+    return users_exclude_suppressed(members).distinct()
 
 
 def recipients_queryset_for_stream(*, stream: str) -> QuerySet[User]:
@@ -477,7 +476,7 @@ def recipients_queryset_for_stream(*, stream: str) -> QuerySet[User]:
         members = members.filter(**{f"mail_preferences__{stream.value}": True})
     if _has_applications():
         members = members.exclude(application__status__in=_NOT_MEMBER_STATUSES)
-    return members.exclude(email__in=Suppression.objects.values("email")).order_by("id")
+    return users_exclude_suppressed(members).order_by("id")
 
 
 def _has_applications() -> bool:

@@ -90,9 +90,16 @@ STREAM_DEFAULTS = {Stream.DAILY: True, Stream.REPLIES: True, Stream.UPDATES: Fal
 
 
 class Suppression(models.Model):
-    """An address the outbox never mails again, after permanent SMTP failures (see outbox)."""
+    """An address the outbox never mails again: after permanent SMTP failures or an erasure.
 
-    email = models.EmailField(unique=True)
+    Only a keyed hash of the address is stored (``suppression.email_hash``), so an
+    erased member's unsubscribe keeps working without the list naming them (issue 3).
+    Add and check entries through ``lead411.newsletter.suppression`` only.
+    """
+
+    email_hash = models.CharField(
+        max_length=64, unique=True, help_text="HMAC-SHA256 of the lower-cased address."
+    )
     reason = models.CharField(max_length=300)
     smtp_code = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField()
@@ -101,7 +108,7 @@ class Suppression(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return self.email
+        return f"Suppressed address #{self.pk}"
 
 
 class NewsletterIssue(models.Model):

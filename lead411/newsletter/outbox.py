@@ -65,8 +65,9 @@ from django.db.models import F, Q
 
 from lead411.core import clock
 
-from .models import Delivery, MailPreferences, Suppression
+from .models import Delivery, MailPreferences
 from .services import envelope_sender
+from .suppression import email_normalise, suppressed_among, suppression_add
 
 log = logging.getLogger(__name__)
 
@@ -222,9 +223,7 @@ def _suppress_if_due(*, email: str, code: int, reason: str) -> bool:
         ).count()
         if failures < settings.NEWSLETTER_SUPPRESS_AFTER_FAILURES:
             return False
-    Suppression.objects.get_or_create(
-        email=email, defaults={"reason": reason[:300], "smtp_code": code, "created_at": clock.now()}
-    )
+    suppression_add(email=email, reason=reason, smtp_code=code)
     return True
 
 
@@ -408,8 +407,7 @@ def _skip_without_consent(rows: list[Delivery], token: str, report: SendReport) 
         p.member_id: p
         for p in MailPreferences.objects.filter(member_id__in={r.member_id for r in rows})
     }
-    emails = {r.to_email.lower() for r in rows}
-    suppressed = set(Suppression.objects.filter(email__in=emails).values_list("email", flat=True))
+    suppressed = suppressed_among({r.to_email for r in rows})
     keep = []
     for row in rows:
         member_prefs = prefs.get(row.member_id)
@@ -421,7 +419,7 @@ def _skip_without_consent(rows: list[Delivery], token: str, report: SendReport) 
                 last_error=f"unsubscribed from {row.stream} before sending",
             ):
                 report.cancelled += 1
-        elif row.to_email.lower() in suppressed:
+        elif email_normalise(row.to_email) in suppressed:
             if _move(
                 row, token, status=Delivery.Status.SUPPRESSED, last_error="address suppressed"
             ):

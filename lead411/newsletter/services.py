@@ -26,8 +26,8 @@ from .models import (
     MemberExportRecord,
     SavedSearch,
     Stream,
-    Suppression,
 )
+from .suppression import is_suppressed
 from .tokens import (
     ALL_STREAMS,
     unsubscribe_token_make,
@@ -284,8 +284,8 @@ def delivery_enqueue(
     reason = ""
     if not prefs.allows(stream):
         status, reason = Delivery.Status.CANCELLED, f"no consent to the {stream} stream"
-    elif Suppression.objects.filter(email__iexact=member.email).exists():
-        status, reason = Delivery.Status.SUPPRESSED, "address suppressed after permanent failures"
+    elif is_suppressed(email=member.email):
+        status, reason = Delivery.Status.SUPPRESSED, "address suppressed"
     delivery = Delivery(
         key=key,
         member=member,

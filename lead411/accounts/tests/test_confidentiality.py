@@ -19,8 +19,9 @@ from lead411.accounts.models import AccountChangeRequest, User
 from lead411.accounts.services import account_change_request_create, stolen_password_report
 from lead411.core import clock
 from lead411.core.models import AuditEvent
-from lead411.newsletter.models import SavedSearch, Suppression
+from lead411.newsletter.models import SavedSearch
 from lead411.newsletter.services import delivery_enqueue
+from lead411.newsletter.suppression import suppression_add
 
 
 def _grant(user, *codenames: str) -> None:
@@ -325,9 +326,7 @@ def test_no_admin_page_of_any_app_shows_non_team_staff_a_member_email(
     delivery_enqueue(
         member=user, stream="replies", key="reply:p8", subject="Re: your question", text_body="Hi"
     )
-    Suppression.objects.create(
-        email=MEMBER_EMAIL, reason="550 5.1.1 <applicant@example.com>", created_at=now
-    )
+    suppression_add(email=MEMBER_EMAIL, reason="550 5.1.1 <applicant@example.com>")
     client.force_login(broad_staff)
     walked = 0
     for model in list(admin.site._registry):

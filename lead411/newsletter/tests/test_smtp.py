@@ -21,6 +21,7 @@ from lead411.newsletter import services
 from lead411.newsletter.digest import newsletter_issue_build
 from lead411.newsletter.models import Delivery, MailPreferences, Suppression
 from lead411.newsletter.outbox import outbox_send
+from lead411.newsletter.suppression import email_hash
 
 from .conftest import make_member, new_event
 from .smtp_sink import Sink
@@ -118,7 +119,9 @@ def test_temporary_and_permanent_refusals(settings, monkeypatch):
     assert set(deliverable.values_list("status", flat=True)) == {Delivery.Status.SENT}
     bounced = Delivery.objects.filter(to_email__in=refused)
     assert set(bounced.values_list("status", "smtp_code")) == {(Delivery.Status.FAILED, 550)}
-    assert set(Suppression.objects.values_list("email", flat=True)) == refused
+    assert set(Suppression.objects.values_list("email_hash", flat=True)) == {
+        email_hash(email) for email in refused
+    }
     # A suppressed address is not mailed again.
     again = services.delivery_enqueue(
         member=bounced[0].member, stream="daily", key="later", subject="s", text_body="t"
