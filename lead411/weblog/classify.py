@@ -87,3 +87,21 @@ def classify_user_agent(user_agent: str) -> UserAgentInfo:
         device_class=str(device_class),
         is_bot=is_bot,
     )
+
+
+def agent_columns(user_agent: str) -> tuple[str, str, str, str, str, bool]:
+    """Return the stored columns of ``user_agent``, cut to their sizes.
+
+    ``(browser_family, browser_version, os_family, os_version, device_class, is_bot)``,
+    the order of ``services.IMPORT_COLUMNS``; the string is classified from its first
+    1,000 characters. Never raises.
+    """
+    agent = classify_user_agent(user_agent[:1000])
+    return (
+        agent.browser_family[:80],
+        agent.browser_version[:20],
+        agent.os_family[:80],
+        agent.os_version[:20],
+        agent.device_class,
+        agent.is_bot,
+    )

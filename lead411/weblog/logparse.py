@@ -14,13 +14,6 @@ _COMMON = re.compile(
     r"(?P<status>\d{3}) (?P<bytes>\d+|-)"
 )
 _COMBINED = re.compile(_COMMON.pattern + rf' "(?P<referrer>{_QUOTED})" "(?P<agent>{_QUOTED})"')
-# The same formats without escapes: five times faster, tried first.
-_FAST = {
-    "common": re.compile(r'(\S+) \S+ \S+ \[([^\]]+)\] "([^"\\]*)" (\d{3}) (\d+|-)'),
-    "combined": re.compile(
-        r'(\S+) \S+ \S+ \[([^\]]+)\] "([^"\\]*)" (\d{3}) (\d+|-) "([^"\\]*)" "([^"\\]*)"'
-    ),
-}
 _MONTHS = {
     m: i
     for i, m in enumerate(
@@ -65,6 +58,57 @@ def parse_time(value: str) -> dt.datetime:
     return local - offset
 
 
+def split_line(line: str, *, log_format: str = "combined") -> tuple[str, ...]:
+    """Return ``(host, time, method, path, status, bytes, referrer, user_agent)`` as text.
+
+    ``time`` is the bracketed timestamp unparsed (see ``parse_time``); ``bytes`` may be
+    ``"-"``; referrer and user agent are ``""`` in the common format. Lines whose quoted
+    fields hold no backslash are cut with ``str.split`` (the importer's hot path, several
+    times faster than a regular expression); the rest go through the strict pattern.
+    Raises BadLine ("not a combined log line", "bad request line") without the line.
+    """
+    combined = log_format == "combined"
+    parts = line.split('"')
+    fields: tuple[str, ...] | None = None
+    if "\\" not in line and len(parts) == (7 if combined else 3):
+        head = parts[0].split(" ")
+        # Combined: ' 200 512 ' between the request and the referrer; common: ' 200 512'.
+        tail = (parts[2] if combined else parts[2].rstrip()).split(" ")
+        if (
+            len(head) == 6
+            and head[5] == ""
+            and head[3][:1] == "["
+            and head[4][-1:] == "]"
+            and len(tail) == (4 if combined else 3)
+            and tail[0] == ""
+            and len(tail[1]) == 3
+            and tail[1].isdecimal()
+            and (tail[2].isdecimal() or tail[2] == "-")
+            and (not combined or (tail[3] == "" and parts[4] == " " and not parts[6].strip()))
+        ):
+            fields = (head[0], f"{head[3][1:]} {head[4][:-1]}", parts[1], tail[1], tail[2])
+            if combined:
+                fields += (parts[3], parts[5])
+    if fields is None:
+        match = (_COMBINED if log_format == "combined" else _COMMON).match(line)
+        if match is None:
+            raise BadLine(f"not a {log_format} log line")
+        fields = match.groups()
+    request = fields[2].split(" ")
+    if len(request) < 2 or not request[0].isalpha() or not request[1]:
+        raise BadLine("bad request line")
+    return (
+        fields[0],
+        fields[1],
+        request[0][:10],
+        request[1],
+        fields[3],
+        fields[4],
+        fields[5] if len(fields) > 5 else "",
+        fields[6] if len(fields) > 6 else "",
+    )
+
+
 def parse_line(line: str, *, log_format: str = "combined") -> LogLine:
     """Return the fields of one access-log line.
 
@@ -72,25 +116,16 @@ def parse_line(line: str, *, log_format: str = "combined") -> LogLine:
     Raises BadLine with a short reason ("not a combined log line", "bad request line",
     "bad timestamp") that never quotes the line, since it holds an IP address.
     """
-    fast = _FAST[log_format].match(line)
-    if fast is not None:
-        fields = fast.groups()
-    else:
-        match = (_COMBINED if log_format == "combined" else _COMMON).match(line)
-        if match is None:
-            raise BadLine(f"not a {log_format} log line")
-        fields = match.groups()
-    host, time, request_line, status, size = fields[:5]
-    request = request_line.split(" ")
-    if len(request) < 2 or not request[0].isalpha() or not request[1]:
-        raise BadLine("bad request line")
+    host, time, method, path, status, size, referrer, agent = split_line(
+        line, log_format=log_format
+    )
     return LogLine(
         host=host,
         time=parse_time(time),
-        method=request[0][:10],
-        path=request[1],
+        method=method,
+        path=path,
         status=int(status),
         response_bytes=0 if size == "-" else int(size),
-        referrer=fields[5] if len(fields) > 5 else "",
-        user_agent=fields[6] if len(fields) > 6 else "",
+        referrer=referrer,
+        user_agent=agent,
     )

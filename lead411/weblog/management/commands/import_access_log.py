@@ -19,6 +19,15 @@ class Command(BaseCommand):
         parser.add_argument("files", nargs="+", type=Path, help="Log files, plain or .gz")
         parser.add_argument("--format", choices=["combined", "common"], default="combined")
         parser.add_argument("--no-progress", action="store_true", help="Hide the progress bar")
+        parser.add_argument(
+            "--bulk",
+            choices=["auto", "always", "never"],
+            default="auto",
+            help=(
+                "Load a file in one transaction with the pageview index rebuilt at the end "
+                "(auto: a big file into a smaller SQLite table); never: commit every batch"
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         for path in options["files"]:
@@ -34,7 +43,10 @@ class Command(BaseCommand):
                 file=self.stderr._out,
             ) as bar:
                 result = access_log_import(
-                    path=path, log_format=options["format"], progress=bar.update
+                    path=path,
+                    log_format=options["format"],
+                    progress=bar.update,
+                    bulk={"auto": None, "always": True, "never": False}[options["bulk"]],
                 )
             self.stdout.write(f"{path.name}: {result.summary()}")
             # Samples name the line and the reason only: lines hold real IP addresses.
