@@ -17,7 +17,6 @@ from lead411.core import clock
 
 from .classify import classify_user_agent
 from .recorder import buffer
-from .services import pageview_build, query_allowlist
 
 
 def _authenticated(request: HttpRequest) -> bool:
@@ -35,7 +34,7 @@ def _response_bytes(response: HttpResponse) -> int:
 
 
 class PageViewRecorderMiddleware:
-    """Buffers one minimised PageView per public request; writing happens elsewhere."""
+    """Queues the values of each public request; the buffer's thread minimises and writes."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -62,21 +61,20 @@ class PageViewRecorderMiddleware:
 
     @staticmethod
     def _record(request: HttpRequest, response: HttpResponse, duration_ms: int) -> None:
-        now = clock.now().astimezone(dt.UTC)
-        ip = request.META.get("REMOTE_ADDR", "")
-        user_agent = request.META.get("HTTP_USER_AGENT", "")
+        # Only raw values are queued here; the writer thread minimises them off the request.
+        now = clock.now()
+        meta = request.META
         buffer.add(
-            pageview_build(
-                time=now,
-                ip=ip,
-                user_agent=user_agent,
-                method=request.method or "GET",
-                path=request.get_full_path(),
-                status=response.status_code,
-                response_bytes=_response_bytes(response),
-                referrer=request.META.get("HTTP_REFERER", ""),
-                day_salt=buffer.salt(now.date()),
-                duration_ms=duration_ms,
-                allowlist=query_allowlist(),
+            (
+                now,
+                buffer.salt(now.astimezone(dt.UTC).date()),
+                meta.get("REMOTE_ADDR", ""),
+                meta.get("HTTP_USER_AGENT", ""),
+                request.method or "GET",
+                request.get_full_path(),
+                response.status_code,
+                _response_bytes(response),
+                meta.get("HTTP_REFERER", ""),
+                duration_ms,
             )
         )

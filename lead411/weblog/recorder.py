@@ -1,9 +1,11 @@
 """The in-process buffer that keeps recording off the request's critical path.
 
-A request only builds one minimised PageView in memory. A daemon thread per process
-writes the buffer in one bulk insert every ``WEBLOG_FLUSH_INTERVAL_SECONDS`` or as soon
-as ``WEBLOG_BUFFER_ROWS`` rows wait, and once more at interpreter exit. With an interval
-of 0 (tests) the request that fills the buffer writes it itself.
+A request only appends one tuple of raw values to a list (a few microseconds). A daemon
+thread per process minimises them (network prefix, visitor hash, user-agent class) and
+writes them in one bulk insert every ``WEBLOG_FLUSH_INTERVAL_SECONDS`` or as soon as
+``WEBLOG_BUFFER_ROWS`` requests wait, and once more at interpreter exit. The full IP
+stays in this process's memory until then and is never written (clause P2). With an
+interval of 0 (tests) the request that fills the buffer writes it itself.
 """
 
 import atexit
@@ -15,18 +17,17 @@ import threading
 from django.conf import settings
 from django.db import close_old_connections, connection
 
-from .models import PageView
-from .services import day_salt_get, pageviews_write
+from .services import day_salt_get, live_requests_write
 
 logger = logging.getLogger(__name__)
 
 
 class PageViewBuffer:
-    """Thread-safe list of unsaved PageViews and the thread that writes them."""
+    """Thread-safe list of queued requests (see ``live_requests_write``) and their writer."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._rows: list[PageView] = []
+        self._rows: list[tuple] = []
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._pid = 0
@@ -40,8 +41,8 @@ class PageViewBuffer:
             self._salt = cached
         return cached[1]
 
-    def add(self, row: PageView) -> None:
-        """Queue ``row``; write now, or wake the writer, when the buffer is full."""
+    def add(self, row: tuple) -> None:
+        """Queue one request's values; write now, or wake the writer, when the buffer is full."""
         limit = int(getattr(settings, "WEBLOG_BUFFER_ROWS", 200))
         interval = float(getattr(settings, "WEBLOG_FLUSH_INTERVAL_SECONDS", 5.0))
         with self._lock:
@@ -56,13 +57,15 @@ class PageViewBuffer:
             self._wake.set()
 
     def flush(self) -> int:
-        """Write every queued row in one bulk insert; return how many. Never raises."""
+        """Minimise and write every queued request in one bulk insert; return how many.
+
+        Never raises."""
         with self._lock:
             rows, self._rows = self._rows, []
         if not rows:
             return 0
         try:
-            return pageviews_write(rows=rows)
+            return live_requests_write(requests=rows)
         except Exception:
             # A lost batch of marketing statistics must never break a page.
             logger.exception("weblog: could not write %d buffered rows", len(rows))

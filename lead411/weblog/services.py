@@ -113,12 +113,6 @@ def pageview_build(**kwargs: Any) -> PageView:
     return PageView(**dict(zip(PAGEVIEW_COLUMNS, pageview_values(**kwargs), strict=True)))
 
 
-def pageviews_write(*, rows: list[PageView]) -> int:
-    """Insert ``rows`` in batches of 1,000; return how many were written."""
-    PageView.objects.bulk_create(rows, batch_size=1000)
-    return len(rows)
-
-
 # --- Import of server logs -------------------------------------------------------------
 
 
@@ -192,35 +186,44 @@ IMPORT_COLUMNS = (
     "browser_family", "browser_version", "os_family", "os_version", "device_class", "is_bot",
     "network_prefix", "visitor_hash",
 )  # fmt: skip
-# Constant on every imported row: written as SQL literals rather than bound per row.
-_IMPORT_CONSTANTS = {"duration_ms": "NULL", "source": f"'{PageView.Source.IMPORT}'"}
 _CACHE_LIMIT = 100_000  # entries per import cache; a cache that fills is emptied
 _BULK_MIN_LINES = 100_000
 
 
-def _rows_insert(rows: list[tuple]) -> None:
-    """Insert importer rows (``IMPORT_COLUMNS`` order, time and day as text) on ``connection``.
+def _rows_insert(
+    rows: list[tuple],
+    *,
+    columns: tuple[str, ...] = IMPORT_COLUMNS,
+    constants: dict[str, str | None] | None = None,
+) -> None:
+    """Insert ``rows`` (values of ``columns``, time and day as text) on ``connection``.
 
-    PostgreSQL gets one COPY. SQLite gets multi-row INSERTs as long as its bound-variable
-    limit allows (about 1,800 rows each), run on the driver's connection: a third cheaper
-    than executemany, which steps once per row. No model instances either way.
+    ``constants`` are the same on every row (default: an import's NULL duration and
+    source): SQL literals on SQLite, appended to each row for COPY. PostgreSQL gets one
+    COPY. SQLite gets multi-row INSERTs as long as its bound-variable limit allows (about
+    1,800 rows each), run on the driver's connection: a third cheaper than executemany,
+    which steps once per row. No model instances either way.
     """
+    if constants is None:
+        constants = {"duration_ms": None, "source": str(PageView.Source.IMPORT)}
     quote = connection.ops.quote_name
     table = quote(PageView._meta.db_table)
-    columns = ", ".join(quote(c) for c in (*IMPORT_COLUMNS, *_IMPORT_CONSTANTS))
+    names = ", ".join(quote(c) for c in (*columns, *constants))
     if connection.vendor == "postgresql":
-        tail = (None, str(PageView.Source.IMPORT))
+        tail = tuple(constants.values())
         with (
             connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+            cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
         ):
             for row in rows:
                 copy.write_row(row + tail)
         return
     connection.ensure_connection()
     raw = connection.connection
-    values = "(" + ", ".join(["?"] * len(IMPORT_COLUMNS) + list(_IMPORT_CONSTANTS.values())) + ")"
-    per_statement = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(IMPORT_COLUMNS)
+    # Our own constants ("import", "live", None), never input: safe as literals.
+    literals = ["NULL" if v is None else f"'{v}'" for v in constants.values()]
+    values = "(" + ", ".join(["?"] * len(columns) + literals) + ")"
+    per_statement = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(columns)
     statements: dict[int, str] = {}
     with connection.wrap_database_errors:
         for start in range(0, len(rows), per_statement):
@@ -228,9 +231,46 @@ def _rows_insert(rows: list[tuple]) -> None:
             sql = statements.get(len(chunk))
             if sql is None:
                 sql = statements[len(chunk)] = (
-                    f"INSERT INTO {table} ({columns}) VALUES {', '.join([values] * len(chunk))}"  # noqa: S608 - names from the model
+                    f"INSERT INTO {table} ({names}) VALUES {', '.join([values] * len(chunk))}"  # noqa: S608 - names from the model
                 )
             raw.execute(sql, list(chain.from_iterable(chunk)))
+
+
+LIVE_COLUMNS = (*IMPORT_COLUMNS, "duration_ms")
+
+
+def live_requests_write(*, requests: list[tuple]) -> int:
+    """Minimise and insert the requests the middleware queued; return how many rows.
+
+    Each item is ``(time, day_salt, ip, user_agent, method, full_path, status,
+    response_bytes, referrer, duration_ms)``: ``time`` aware, ``day_salt`` the 32-byte
+    salt of its UTC day (taken when the request was queued, since the salt may have
+    rotated since), ``ip`` the full address, which is only minimised and hashed here and
+    never stored (clause P2). Runs off the request path (``recorder.PageViewBuffer``).
+    """
+    allowlist = query_allowlist()
+    sqlite = connection.vendor == "sqlite"
+    rows = []
+    for time, salt, ip, agent, method, url, status, size, referrer, duration in requests:
+        utc = time.astimezone(dt.UTC)
+        rows.append(
+            (
+                str(utc.replace(tzinfo=None)) if sqlite else str(utc),
+                str(utc.date()),
+                method[:10],
+                status,
+                max(size, 0),
+                clean_path(url, allowlist=allowlist),
+                is_page_path(url),
+                *clean_referrer(referrer),
+                *agent_columns(agent),
+                minimise_ip(ip),
+                visitor_hash(ip=ip, user_agent=agent, day_salt=salt),
+                duration,
+            )
+        )
+    _rows_insert(rows, columns=LIVE_COLUMNS, constants={"source": str(PageView.Source.LIVE)})
+    return len(rows)
 
 
 def _estimated_lines(path: Path) -> int:
