@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from .models import Application, StolenPasswordReport
+from .models import AccountChangeRequest, Application, StolenPasswordReport
 
 
 def member_has_access(*, user: Any) -> bool:
@@ -33,14 +33,23 @@ def member_data_export(*, user: Any) -> dict[str, Any]:
     """Return everything the accounts app stores about ``user`` as JSON-ready data.
 
     Shape: ``{"account": {...}, "email_addresses": [...], "application": {...} | None,
-    "account_change_requests": [...], "stolen_password_reports": [...]}``. The password
-    hash is left out: it is a secret, not information about the member.
+    "account_change_requests": [...], "stolen_password_reports": [...],
+    "audit_events": [...], ...}`` plus what ``_other_apps_data`` adds. Account change
+    requests and conversations sent logged out from one of the account's addresses are
+    included. The password hash is left out: it is a secret, not information about the
+    member. The tables listed here are the ones ``services.member_erase`` erases.
     """
     from allauth.account.models import EmailAddress
+    from django.db.models import Q
 
     from lead411.core.audit import snapshot
+    from lead411.core.models import AuditEvent
 
     application = Application.objects.filter(user=user).first()
+    emails = {user.email, *EmailAddress.objects.filter(user=user).values_list("email", flat=True)}
+    by_address = Q()
+    for email in emails:
+        by_address |= Q(contact_email__iexact=email)
     return {
         "account": snapshot(
             obj=user, fields=("email", "first_name", "last_name", "date_joined", "last_login")
@@ -69,27 +78,43 @@ def member_data_export(*, user: Any) -> dict[str, Any]:
         else None,
         "account_change_requests": [
             snapshot(obj=r, fields=("created_at", "kind", "details", "status", "staff_note"))
-            for r in user.account_change_requests.all()
+            for r in AccountChangeRequest.objects.filter(Q(user=user) | by_address)
         ],
         "stolen_password_reports": [
             snapshot(obj=r, fields=("reported_at", "completed_at"))
             for r in user.stolen_password_reports.all()
         ],
-        **_other_apps_data(user=user),
+        "audit_events": list(
+            AuditEvent.objects.filter(
+                Q(actor=user) | Q(object_type="accounts.user", object_id=str(user.pk))
+            )
+            .order_by("occurred_at", "id")
+            .values("occurred_at", "action", "verb", "object_type", "changes")
+        ),
+        **_other_apps_data(user=user, emails=emails),
     }
 
 
-def _other_apps_data(*, user: Any) -> dict[str, Any]:
+def _other_apps_data(*, user: Any, emails: set[str]) -> dict[str, Any]:
     """Return what the newsletter, policy and activity apps keep about ``user``.
 
-    Shape: ``{"saved_searches": [...], "mail_preferences": {...} | None,
+    ``emails`` are the account's addresses. Shape: ``{"saved_searches": [...],
+    "mail_preferences": {...} | None, "emails_sent": [...], "suppressed": bool,
     "conversations": [{..., "messages": [...]}], "policy_acknowledgements": [...],
-    "activity": [...]}``. Imported here so the accounts app does not load them at start.
+    "activity": [...]}``; ``emails_sent`` lists the outbox rows (stream, subject, status,
+    times; not the bodies, which are the newsletters themselves). Imported here so the
+    accounts app does not load them at start.
     """
+    from django.db.models import Q
+
     from lead411.activity.selectors import member_activity_export
-    from lead411.newsletter.models import MailPreferences, SavedSearch
+    from lead411.newsletter.models import Delivery, MailPreferences, SavedSearch
+    from lead411.newsletter.suppression import suppressed_among
     from lead411.policy.models import Conversation, PolicyAcknowledgement
 
+    by_address = Q()
+    for email in emails:
+        by_address |= Q(user__isnull=True, email__iexact=email)
     preferences = (
         MailPreferences.objects.filter(member=user).values("daily", "replies", "updates").first()
     )
@@ -100,6 +125,12 @@ def _other_apps_data(*, user: Any) -> dict[str, Any]:
             )
         ),
         "mail_preferences": preferences,
+        "emails_sent": list(
+            Delivery.objects.filter(member=user)
+            .order_by("created_at", "id")
+            .values("stream", "to_email", "subject", "status", "created_at", "sent_at")
+        ),
+        "suppressed": bool(suppressed_among(emails)),
         "conversations": [
             {
                 "category": c.category,
@@ -107,7 +138,9 @@ def _other_apps_data(*, user: Any) -> dict[str, Any]:
                 "created_at": c.created_at,
                 "messages": list(c.messages.values("author_kind", "body", "created_at")),
             }
-            for c in Conversation.objects.filter(user=user).prefetch_related("messages")
+            for c in Conversation.objects.filter(Q(user=user) | by_address).prefetch_related(
+                "messages"
+            )
         ],
         "policy_acknowledgements": list(
             PolicyAcknowledgement.objects.filter(user=user).values(

@@ -159,7 +159,7 @@ class Conversation(models.Model):
         ordering = ["-is_breach_report", "-last_message_at", "-id"]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.get_category_display()} from {self.email}"
+        return f"#{self.pk} {self.get_category_display()} from {self.email or 'an erased member'}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Keep ``is_breach_report`` equal to the category, so ordering can use an index."""

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import logging
+from collections.abc import Callable, Collection
 
 from django.apps import apps
 from django.conf import settings
@@ -183,9 +184,12 @@ def _email_to_sender(
     """Send one email of ``conversation`` to the person who wrote in.
 
     A member's goes through the outbox on the replies stream (clause P5b); someone
-    without an account gets it directly, after commit.
+    without an account gets it directly, after commit. A breach report kept after its
+    sender's erasure has no address, so nothing is sent (``conversations_erase``).
     """
     subject = f"Re: {conversation.subject}"
+    if conversation.user is None and not conversation.email:
+        return
     if conversation.user is not None:
         outbox.member_email_enqueue(
             member=conversation.user,
@@ -452,3 +456,40 @@ def policy_seed(*, actor: User | None = None) -> PolicyVersion | None:
     version.full_clean()
     version.save()
     return policy_version_publish(actor=actor, version=version, notify_by_email=False)
+
+
+ERASED_SENDER = "(erased)"
+
+
+def conversations_erase(
+    *, user: User, emails: Collection[str], redact: Callable[[str], str]
+) -> tuple[int, int]:
+    """Erase the contact conversations of a member who deletes their account (issue 3).
+
+    The member's conversations are those linked to ``user`` and those written logged
+    out from one of ``emails`` (lower-cased addresses of the account). Breach reports
+    (clause P1) are kept for accountability, the operator's record that a breach was
+    reported and how it was handled, but anonymised: no user, name "(erased)", no
+    address, closed, and every message passed through ``redact`` (which removes the
+    member's name, addresses, telephone and company). All other conversations are
+    deleted with their messages. Returns ``(kept, deleted)``.
+    """
+    mine = Conversation.objects.filter(user=user)
+    for email in emails:
+        mine = mine | Conversation.objects.filter(user__isnull=True, email__iexact=email)
+    kept = deleted = 0
+    for conversation in mine.select_for_update():
+        if not conversation.is_breach_report:
+            conversation.delete()
+            deleted += 1
+            continue
+        for message in conversation.messages.all():
+            Message.objects.filter(pk=message.pk).update(
+                body=redact(message.body),
+                author=None if message.author_id == user.pk else message.author_id,
+            )
+        Conversation.objects.filter(pk=conversation.pk).update(
+            user=None, name=ERASED_SENDER, email="", status=Conversation.Status.CLOSED
+        )
+        kept += 1
+    return kept, deleted
