@@ -34,6 +34,10 @@ def hash_addresses(apps: Any, schema_editor: Any) -> None:
         row.save(update_fields=["email_hash"])
 
 
+def empty_list(apps: Any, schema_editor: Any) -> None:
+    apps.get_model("newsletter", "Suppression").objects.all().delete()
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("newsletter", "0002_delivery_packed_body"),
@@ -45,7 +49,7 @@ class Migration(migrations.Migration):
             name="email_hash",
             field=models.CharField(max_length=64, null=True),
         ),
-        migrations.RunPython(hash_addresses),
+        migrations.RunPython(hash_addresses, migrations.RunPython.noop),
         migrations.RemoveField(model_name="suppression", name="email"),
         migrations.AlterField(
             model_name="suppression",
@@ -54,4 +58,6 @@ class Migration(migrations.Migration):
                 help_text="HMAC-SHA256 of the lower-cased address.", max_length=64, unique=True
             ),
         ),
+        # Backwards this runs first: the old column cannot be re-added with rows present.
+        migrations.RunPython(migrations.RunPython.noop, empty_list),
     ]
