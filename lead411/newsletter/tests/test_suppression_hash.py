@@ -67,3 +67,15 @@ def test_rotating_the_secret_key_keeps_the_list_working(settings):
         }
     with override_settings(SECRET_KEY="a-new-key-" + "x" * 50, SECRET_KEY_FALLBACKS=[]):
         assert not is_suppressed(email="erin@bounce.example"), "the hash is keyed"
+
+
+@pytest.mark.django_db
+def test_the_newsletter_lists_leave_out_suppressed_members_whatever_the_case(django_user_model):
+    from lead411.newsletter.suppression import users_exclude_suppressed
+
+    kept = django_user_model.objects.create_user("gina@ok.example", "pw-long-enough-1")
+    gone = django_user_model.objects.create_user("Hal@Bounce.example", "pw-long-enough-1")
+    suppression_add(email="hal@bounce.example", reason="550")
+    remaining = users_exclude_suppressed(django_user_model.objects.all())
+    assert list(remaining) == [kept]
+    assert gone not in remaining
