@@ -592,7 +592,8 @@ class _DeliveryWriter:
             None if f.name in self._PER_ROW else f.get_db_prep_save(constant[f.name], connection)
             for f in fields
         ]
-        self._slots = [(i, f) for i, f in enumerate(fields) if f.name in self._PER_ROW]
+        self._at = {f.name: i for i, f in enumerate(fields)}
+        self._headers_field = self._fields["headers"]
         quote = connection.ops.quote_name
         # Names from the model's own metadata, quoted; values are parameters.
         self._sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
@@ -605,18 +606,17 @@ class _DeliveryWriter:
     def _row(self, queued: _Queued) -> list[Any]:
         letter = queued.letter
         key = f"daily:{self._date}:{queued.member_id}"
-        values = {
-            "key": key,
-            "member": queued.member_id,
-            "to_email": queued.email,
-            "subject": letter.subject,
-            "headers": list_headers(one_click_url=queued.unsubscribe),
-            "message_id": message_id_for(key=key),
-            "packed_body": bodies_pack(letter.text, letter.html),
-        }
+        headers = list_headers(one_click_url=queued.unsubscribe)
         row = list(self._template)
-        for index, model_field in self._slots:
-            row[index] = model_field.get_db_prep_save(values[model_field.name], connection)
+        at = self._at
+        # Strings, an id and bytes go to the driver as they are; only the JSON needs its field.
+        row[at["key"]] = key
+        row[at["member"]] = queued.member_id
+        row[at["to_email"]] = queued.email
+        row[at["subject"]] = letter.subject
+        row[at["headers"]] = self._headers_field.get_db_prep_save(headers, connection)
+        row[at["message_id"]] = message_id_for(key=key)
+        row[at["packed_body"]] = bodies_pack(letter.text, letter.html)
         return row
 
     def write(self, queued: Iterable[_Queued]) -> int:
