@@ -38,7 +38,8 @@ run: install  ## Set up SQLite, import the real data, serve on http://127.0.0.1:
 	fi; \
 	$(MANAGE) qcluster & \
 	$(VENV)/bin/gunicorn config.wsgi:application --bind $(HOST):$(PORT) --workers 3 \
-		--timeout 60 --graceful-timeout 10 --access-logfile -
+		--timeout 60 --graceful-timeout 10 --access-logfile - \
+		--logger-class lead411.core.redact.GunicornLogger
 
 lint: install  ## ruff (lint + format check) and mypy
 	$(VENV)/bin/ruff check .

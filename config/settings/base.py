@@ -242,7 +242,12 @@ LEADS_QUERY_MAX_CHARS = 200
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Secrets that travel in URLs (unsubscribe, reset, verification links) never reach
+    # the log: lead411.core.redact.
+    "filters": {"redact_secrets": {"()": "lead411.core.redact.SecretRedactingFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 

@@ -6,6 +6,8 @@ import ipaddress
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from lead411.core.redact import text_redact
+
 _SEARCH_ENGINES = (
     ("google.", "Google"),
     ("bing.com", "Bing"),
@@ -58,6 +60,7 @@ def clean_path(path: str, *, allowlist: frozenset[str] | set[str]) -> str:
     ``"/p?utm_source=x&email=a@b"`` with allowlist ``{"utm_source"}`` →
     ``"/p?utm_source=x"``. Truncated to 500 characters (the column size).
     """
+    path = text_redact(path)  # an unsubscribe or reset link's secret is no page name
     if "?" not in path:
         return path[:500]
     base, _, query = path.partition("?")
@@ -85,7 +88,7 @@ def clean_referrer(referrer: str) -> tuple[str, str, str]:
         return "", "", ""
     if not host or parts.scheme not in ("http", "https", "android-app"):
         return "", "", ""
-    url = f"{parts.scheme}://{host}{parts.path}"[:500]
+    url = f"{parts.scheme}://{host}{text_redact(parts.path)}"[:500]
     engine = next((name for marker, name in _SEARCH_ENGINES if marker in host), "")
     return url, host[:255], engine
 
