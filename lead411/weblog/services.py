@@ -336,8 +336,8 @@ def access_log_import(
 
     Speed (the benchmark in ``bench/bench_weblog.py``): lines are cut with ``str.split``;
     timestamps, paths, referrers and (IP, user agent, day) triples are parsed once and
-    cached, since real logs repeat them; rows are plain tuples written by executemany or
-    COPY.
+    cached, since real logs repeat them; rows are plain tuples written by multi-row
+    INSERTs (SQLite) or COPY (PostgreSQL).
     """
     result = ImportResult()
     source, _ = ImportedSourceModel.objects.get_or_create(fingerprint=file_fingerprint(path))
