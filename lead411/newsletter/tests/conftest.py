@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from lead411.accounts.models import User
 from lead411.core import clock
 from lead411.leads.tests.factories import CompanyFactory, TriggerEventFactory
