@@ -266,7 +266,11 @@ def main() -> None:
     from lead411.newsletter.models import Delivery
     from lead411.newsletter.outbox import outbox_send
 
-    vendor = "SQLite" if connection.vendor == "sqlite" else "PostgreSQL"
+    where = (
+        "temporary SQLite database"
+        if connection.vendor == "sqlite"
+        else f"{connection.vendor} database (BENCH_NEWSLETTER_DATABASE_URL)"
+    )
     log("migrating")
     call_command("migrate", verbosity=0)
     rng = random.Random(411)
@@ -325,7 +329,7 @@ def main() -> None:
     print("## Newsletter\n")
     print(
         f"{MEMBERS:,} members with 3 saved searches each ({built.members:,} with alerts), "
-        f"{built.events:,} new events; temporary {vendor} database; setup took {setup_seconds:.0f} s. "
+        f"{built.events:,} new events; {where}; setup took {setup_seconds:.0f} s. "
         f"{built.deliveries:,} members had new matches and got a newsletter "
         f"(average {avg_html / 1024:.1f} KiB HTML + {avg_text / 1024:.1f} KiB text, "
         f"stored compressed as {avg_packed / 1024:.1f} KiB).\n"
