@@ -98,7 +98,16 @@ class ImportedSource(models.Model):
     """
 
     fingerprint = models.CharField(max_length=64, unique=True)
-    lines_done = models.PositiveBigIntegerField(default=0)
+    lines_done = models.PositiveBigIntegerField(
+        default=0, help_text="Lines whose recent-day requests are stored as PageView rows."
+    )
+    lines_aggregated = models.PositiveBigIntegerField(
+        default=0,
+        help_text=(
+            "Lines whose old-day requests (older than the raw retention) are in "
+            "DailyCount; written only when an import reaches the end of the file."
+        ),
+    )
     salt_seed = models.BinaryField(
         max_length=32,
         default=b"",

@@ -113,6 +113,144 @@ def pageview_build(**kwargs: Any) -> PageView:
     return PageView(**dict(zip(PAGEVIEW_COLUMNS, pageview_values(**kwargs), strict=True)))
 
 
+# --- Daily aggregates (the one way to aggregate: roll-up job and import both use it) ------
+
+_MICROSECOND = dt.timedelta(microseconds=1)
+_VISIT_GAP_US = VISIT_GAP // _MICROSECOND
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+ROLLUP_DIMENSIONS = {
+    "page": "path",
+    "referrer_domain": "referrer_domain",
+    "search_engine": "search_engine",
+    "browser": "browser_family",
+    "os": "os_family",
+    "device": "device_class",
+    "status": "status",
+}
+
+
+def raw_cutoff(*, now: dt.datetime | None = None) -> dt.date:
+    """Return the first UTC day kept as raw rows: today minus ``WEBLOG_RAW_RETENTION_DAYS`` (30).
+
+    Days before it live only in DailyCount: the roll-up job moves them there, and the
+    importer writes lines of such days there directly.
+    """
+    current = (now or clock.now()).astimezone(dt.UTC)
+    return current.date() - dt.timedelta(
+        days=int(getattr(settings, "WEBLOG_RAW_RETENTION_DAYS", 30))
+    )
+
+
+class DayAggregate:
+    """The DailyCount figures of one UTC day, built in memory from its requests.
+
+    ``add`` takes one request as the importer caches its parts: ``page`` is
+    ``(path, is_page)``, ``came_from`` is ``(referrer, referrer_domain, search_engine)``,
+    ``agent`` is ``agent_columns()``'s six values, ``status`` an int, ``size`` bytes,
+    ``visitor`` the visitor hash and ``time_us`` microseconds since the Unix epoch. Human
+    requests are counted per distinct (page, referrer, agent, status) combination and per
+    visitor the request times are kept, so ``rows()`` counts unique visitors and visits
+    (runs with gaps under ``VISIT_GAP``) whatever order the requests came in. Bots only
+    count by browser family. ``weblog_rollup`` feeds it raw rows, the importer log lines.
+    """
+
+    __slots__ = ("bot_visitors", "bots", "bytes", "combos", "visitors")
+
+    def __init__(self) -> None:
+        self.bytes = 0
+        self.combos: Counter[tuple] = Counter()
+        self.bots: Counter[str] = Counter()
+        self.bot_visitors: set[str] = set()
+        self.visitors: defaultdict[str, list[int]] = defaultdict(list)
+
+    def add(
+        self,
+        page: tuple,
+        came_from: tuple,
+        agent: tuple,
+        status: int,
+        size: int,
+        visitor: str,
+        time_us: int,
+    ) -> None:
+        """Count one request (arguments in the class docstring)."""
+        if agent[5]:
+            self.bots[agent[0]] += 1
+            self.bot_visitors.add(visitor)
+            return
+        self.combos[page, came_from, agent, status] += 1
+        self.bytes += size
+        self.visitors[visitor].append(time_us)
+
+    def rows(self) -> Iterator[tuple[str, str, int]]:
+        """Yield ``(dimension, key, count)``: the totals, then the top-list counts.
+
+        Totals: hits, pageviews, visitors, visits, bot_hits, bytes (humans' response
+        bytes) and bot_visitors (distinct visitor hashes of bots, kept for comparisons
+        with tools that count bots as visitors, such as GoAccess; not in the report).
+
+        Keys are text cut to 500 characters; empty keys are left out (a bot without a
+        browser family counts as "Other"). The same key may come twice: callers sum.
+        """
+        hits = pageviews = visits = 0
+        counted: dict[str, Counter[str]] = {d: Counter() for d in ROLLUP_DIMENSIONS}
+        for (page, came_from, agent, status), n in self.combos.items():
+            hits += n
+            if page[1]:
+                pageviews += n
+                counted["page"][page[0]] += n
+            counted["referrer_domain"][came_from[1]] += n
+            counted["search_engine"][came_from[2]] += n
+            counted["browser"][agent[0]] += n
+            counted["os"][agent[2]] += n
+            counted["device"][agent[4]] += n
+            counted["status"][str(status)] += n
+        for times in self.visitors.values():
+            times.sort()
+            last: int | None = None
+            for time in times:
+                if last is None or time - last >= _VISIT_GAP_US:
+                    visits += 1
+                last = time
+        yield "totals", "hits", hits
+        yield "totals", "pageviews", pageviews
+        yield "totals", "visitors", len(self.visitors)
+        yield "totals", "visits", visits
+        yield "totals", "bot_hits", sum(self.bots.values())
+        yield "totals", "bot_visitors", len(self.bot_visitors)
+        yield "totals", "bytes", self.bytes
+        for dimension, counts in counted.items():
+            for key, count in counts.items():
+                if key:
+                    yield dimension, key[:500], count
+        for key, count in self.bots.items():
+            yield "bot", key or "Other", count
+
+
+def daily_counts_add(*, day: dt.date, rows: Iterable[tuple[str, str, int]]) -> None:
+    """Add ``(dimension, key, count)`` rows to DailyCount of ``day`` (summing equal keys).
+
+    A figure already stored for the day is increased, so unique visitors of a day
+    aggregated twice (a log imported after the day was rolled up) may count one person
+    twice. Run it inside the caller's transaction.
+    """
+    totals: defaultdict[tuple[str, str], int] = defaultdict(int)
+    for dimension, key, count in rows:
+        totals[dimension, key] += count
+    existing = {(c.dimension, c.key): c for c in DailyCount.objects.filter(day=day)}
+    new, changed = [], []
+    for (dimension, key), count in totals.items():
+        if (dimension, key) in existing:
+            row = existing[dimension, key]
+            row.count += count
+            changed.append(row)
+        else:
+            new.append(DailyCount(day=day, dimension=dimension, key=key, count=count))
+    DailyCount.objects.bulk_create(new, batch_size=1000)
+    DailyCount.objects.bulk_update(changed, ["count"], batch_size=1000)
+
+
 # --- Import of server logs -------------------------------------------------------------
 
 
@@ -322,14 +460,24 @@ def access_log_import(
 ) -> ImportResult:
     """Import one Apache/nginx access log (plain or gzip), streaming, in batches.
 
-    Every line is minimised like a live request (clause P2). Bots are stored, flagged,
-    and counted in ``skipped_bots`` (they are kept out of visitor figures). Bad lines are
-    counted with a sample of (file name, line number, reason). ``progress`` is called
-    with bytes read.
+    Every line is minimised like a live request (clause P2). Bots are flagged and counted
+    in ``skipped_bots`` (they are kept out of visitor figures). Bad lines are counted with
+    a sample of (file name, line number, reason). ``progress`` is called with bytes read.
 
-    Idempotence: the file's progress (lines done) is stored in ImportedSource in the same
-    transaction as the rows, so a second import of the same file reads it but adds
-    nothing, and an import killed midway resumes after its last committed batch. In
+    Where a line goes: a line whose UTC day is before ``raw_cutoff()`` (older than
+    ``WEBLOG_RAW_RETENTION_DAYS`` at import time) is counted into that day's in-memory
+    ``DayAggregate`` (the roll-up job's own aggregation) and never stored raw; the
+    aggregates of all such days are added to DailyCount when the file ends, in one
+    transaction with the file's progress, so a day spread over the whole file (lines are
+    not assumed to be in time order) counts each visitor and visit once. Memory grows
+    with those days' human requests (one integer each) and distinct combinations of
+    page, referrer, agent and status. Recent lines become PageView rows in batches.
+
+    Idempotence: ``ImportedSource.lines_done`` (raw rows) is stored in the same
+    transaction as each batch of rows, ``lines_aggregated`` with the daily aggregates at
+    the end. A second import of the same file adds nothing; an import killed midway
+    resumes: it reads the file from ``lines_aggregated`` on, aggregates old-day lines
+    again (none of them was committed) and skips recent lines up to ``lines_done``. In
     ``bulk`` mode (default: ``_bulk_worthwhile``, a big file into a smaller SQLite table)
     the whole file is one transaction that drops the pageview index, inserts, and
     rebuilds it: a killed bulk import leaves nothing, and other writers wait meanwhile.
@@ -342,6 +490,7 @@ def access_log_import(
     result = ImportResult()
     source, _ = ImportedSourceModel.objects.get_or_create(fingerprint=file_fingerprint(path))
     done = source.lines_done
+    aggregated = min(source.lines_aggregated, done)
     seed = bytes(source.salt_seed)
     if not seed:
         seed = secrets.token_bytes(32)
@@ -350,12 +499,14 @@ def access_log_import(
         bulk = _bulk_worthwhile(path, done)
     allowlist = query_allowlist()
     salt_for = _import_salts(seed)
+    cutoff = raw_cutoff().isoformat()  # ISO days compare as text
     zone = "" if connection.vendor == "sqlite" else "+00:00"  # SQLite stores naive UTC text
-    times: dict[str, tuple[str, str]] = {}
+    times: dict[str, tuple[str, str, int]] = {}
     pages: dict[str, tuple[str, bool]] = {}
     referrers: dict[str, tuple[str, str, str]] = {}
     agents: dict[str, tuple] = {}
-    visitors: dict[tuple[str, str, str], tuple] = {}
+    visitors: dict[tuple[str, str, str], tuple[tuple, tuple]] = {}
+    old_days: dict[str, DayAggregate] = {}
     batch: list[tuple] = []
     line_no = 0
 
@@ -381,7 +532,7 @@ def access_log_import(
             line_no += len(chunk)
             if progress is not None:
                 progress(sum(map(len, chunk)))
-            skip = max(done - first + 1, 0)
+            skip = max(aggregated - first + 1, 0)
             for number, line in enumerate(chunk[skip:] if skip else chunk, first + skip):
                 try:
                     host, stamp, method, url, status, size, referrer, agent = split_line(
@@ -389,15 +540,25 @@ def access_log_import(
                     )
                     when = times.get(stamp)
                     if when is None:
-                        utc = str(parse_time(stamp).replace(tzinfo=None))
+                        moment = parse_time(stamp)
+                        utc = str(moment.replace(tzinfo=None))
                         if len(times) >= _CACHE_LIMIT:
                             times.clear()
-                        when = times[stamp] = (utc + zone, utc[:10])
+                        when = times[stamp] = (
+                            utc + zone,
+                            utc[:10],
+                            (moment - _EPOCH) // _MICROSECOND,
+                        )
                 except BadLine as error:
-                    result.bad += 1
-                    if len(result.bad_samples) < max_bad_samples:
-                        result.bad_samples.append((path.name, number, str(error)))
+                    if number > done:
+                        result.bad += 1
+                        if len(result.bad_samples) < max_bad_samples:
+                            result.bad_samples.append((path.name, number, str(error)))
                     continue
+                day = when[1]
+                old = day < cutoff
+                if not old and number <= done:
+                    continue  # a recent line whose row an earlier run committed
                 page = pages.get(url)
                 if page is None:
                     if len(pages) >= _CACHE_LIMIT:
@@ -408,7 +569,7 @@ def access_log_import(
                     if len(referrers) >= _CACHE_LIMIT:
                         referrers.clear()
                     came_from = referrers[referrer] = clean_referrer(referrer)
-                visitor = visitors.get((host, agent, when[1]))
+                visitor = visitors.get((host, agent, day))
                 if visitor is None:
                     classified = agents.get(agent)
                     if classified is None:
@@ -417,22 +578,40 @@ def access_log_import(
                         classified = agents[agent] = agent_columns(agent)
                     if len(visitors) >= _CACHE_LIMIT:
                         visitors.clear()  # bounds memory on logs with very many visitors
-                    visitor = visitors[host, agent, when[1]] = (
-                        *classified,
-                        minimise_ip(host),
-                        visitor_hash(ip=host, user_agent=agent, day_salt=salt_for(when[1])),
+                    visitor = visitors[host, agent, day] = (
+                        classified,
+                        (
+                            *classified,
+                            minimise_ip(host),
+                            visitor_hash(ip=host, user_agent=agent, day_salt=salt_for(day)),
+                        ),
                     )
-                if visitor[5]:
+                if number > done and visitor[0][5]:
                     result.skipped_bots += 1
+                if old:
+                    aggregate = old_days.get(day)
+                    if aggregate is None:
+                        aggregate = old_days[day] = DayAggregate()
+                    aggregate.add(
+                        page,
+                        came_from,
+                        visitor[0],
+                        int(status),
+                        0 if size == "-" else int(size),
+                        visitor[1][7],
+                        when[2],
+                    )
+                    continue
                 batch.append(
                     (
-                        *when,
+                        when[0],
+                        day,
                         method,
                         int(status),
                         0 if size == "-" else int(size),
                         *page,
                         *came_from,
-                        *visitor,
+                        *visitor[1],
                     )
                 )
                 if len(batch) >= batch_rows:
@@ -443,10 +622,16 @@ def access_log_import(
             with connection.cursor() as cursor:
                 for _drop, create in indexes:
                     cursor.execute(create)
-        # The end of the file: the seed goes, so these days' hashes cannot be recomputed.
-        ImportedSourceModel.objects.filter(pk=source.pk).update(
-            lines_done=max(line_no, done), salt_seed=b""
-        )
+        # The end of the file: the old days' figures and the progress together; the
+        # seed goes, so these days' hashes cannot be recomputed.
+        with transaction.atomic():
+            for day, aggregate in sorted(old_days.items()):
+                daily_counts_add(day=dt.date.fromisoformat(day), rows=aggregate.rows())
+            ImportedSourceModel.objects.filter(pk=source.pk).update(
+                lines_done=max(line_no, done),
+                lines_aggregated=max(line_no, aggregated),
+                salt_seed=b"",
+            )
     result.read = line_no
     result.already = min(done, line_no)
     result.imported = max(line_no - done, 0) - result.bad
@@ -471,40 +656,28 @@ def count_visits(times_by_visitor: Iterable[tuple[str, dt.datetime]]) -> int:
     return visits
 
 
-ROLLUP_DIMENSIONS = {
-    "page": "path",
-    "referrer_domain": "referrer_domain",
-    "search_engine": "search_engine",
-    "browser": "browser_family",
-    "os": "os_family",
-    "device": "device_class",
-    "status": "status",
-}
+_ROLLUP_COLUMNS = (
+    "path", "is_page", "referrer", "referrer_domain", "search_engine", "browser_family",
+    "browser_version", "os_family", "os_version", "device_class", "is_bot", "status",
+    "response_bytes", "visitor_hash", "time",
+)  # fmt: skip
 
 
-def _day_counts(day: dt.date) -> Iterator[tuple[str, str, int]]:
-    rows = PageView.objects.filter(day=day)
-    humans = rows.filter(is_bot=False)
-    pairs = humans.order_by("visitor_hash", "time").values_list("visitor_hash", "time")
-    yield "totals", "hits", humans.count()
-    yield "totals", "pageviews", humans.filter(is_page=True).count()
-    yield "totals", "visitors", humans.values("visitor_hash").distinct().count()
-    yield "totals", "visits", count_visits(pairs.iterator(chunk_size=5000))
-    yield "totals", "bot_hits", rows.filter(is_bot=True).count()
-    yield "totals", "bytes", sum(humans.values_list("response_bytes", flat=True))
-    for dimension, column in ROLLUP_DIMENSIONS.items():
-        source = humans.filter(is_page=True) if dimension == "page" else humans
-        counted: Counter[str] = Counter()
-        for value in source.values_list(column, flat=True).iterator(chunk_size=5000):
-            counted[str(value)] += 1
-        for key, count in counted.items():
-            if key:
-                yield dimension, key[:500], count
-    bots: Counter[str] = Counter(
-        rows.filter(is_bot=True).values_list("browser_family", flat=True).iterator()
-    )
-    for key, count in bots.items():
-        yield "bot", key or "Other", count
+def _day_aggregate(day: dt.date) -> DayAggregate:
+    """Return the DayAggregate of the raw rows of ``day``, streamed from the database."""
+    aggregate = DayAggregate()
+    rows = PageView.objects.filter(day=day).values_list(*_ROLLUP_COLUMNS)
+    for row in rows.iterator(chunk_size=5000):
+        aggregate.add(
+            row[0:2],
+            row[2:5],
+            row[5:11],
+            row[11],
+            row[12],
+            row[13],
+            (row[14] - _EPOCH) // _MICROSECOND,
+        )
+    return aggregate
 
 
 @dataclass
@@ -525,27 +698,13 @@ def weblog_rollup(*, now: dt.datetime | None = None) -> RollupResult:
     the number of raw rows deleted.
     """
     current = (now or clock.now()).astimezone(dt.UTC)
-    retention = int(getattr(settings, "WEBLOG_RAW_RETENTION_DAYS", 30))
-    cutoff = current.date() - dt.timedelta(days=retention)
+    cutoff = raw_cutoff(now=current)
     DaySalt.objects.filter(day__lt=current.date()).delete()
     days = sorted(PageView.objects.filter(day__lt=cutoff).values_list("day", flat=True).distinct())
     deleted = 0
     for day in days:
         with transaction.atomic():
-            totals: defaultdict[tuple[str, str], int] = defaultdict(int)
-            for dimension, key, count in _day_counts(day):
-                totals[dimension, key] += count
-            existing = {(c.dimension, c.key): c for c in DailyCount.objects.filter(day=day)}
-            new, changed = [], []
-            for (dimension, key), count in totals.items():
-                if (dimension, key) in existing:
-                    row = existing[dimension, key]
-                    row.count += count
-                    changed.append(row)
-                else:
-                    new.append(DailyCount(day=day, dimension=dimension, key=key, count=count))
-            DailyCount.objects.bulk_create(new, batch_size=1000)
-            DailyCount.objects.bulk_update(changed, ["count"], batch_size=1000)
+            daily_counts_add(day=day, rows=_day_aggregate(day).rows())
             deleted += PageView.objects.filter(day=day).delete()[0]
     if days:
         logger.info("weblog roll-up: %d days, %d raw rows deleted", len(days), deleted)

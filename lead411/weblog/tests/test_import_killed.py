@@ -2,11 +2,14 @@
 
 ``manage.py import_access_log`` runs as a subprocess on a database of its own (a SQLite
 file, or a PostgreSQL database named after the suite's when the suite runs on
-PostgreSQL) and a generated log of 150,000 lines with documentation addresses. It gets
-SIGKILL once its progress bar passes 40%, in both modes:
+PostgreSQL) and a generated log of 150,000 lines with documentation addresses, half of
+them on three days of May 2015 (past the raw retention: they go to the daily
+aggregates when the file ends) and half on the two days before today (raw rows),
+interleaved. It gets SIGKILL once its progress bar passes 40%, in both modes:
 
-- ``never`` (batches): each batch commits with the file's line count, so the killed run
-  leaves some batches and the rerun adds only the rest;
+- ``never`` (batches): each batch of raw rows commits with the file's line count, so the
+  killed run leaves some batches and no aggregate, and the rerun aggregates the old days
+  from the first line and adds only the rest of the raw rows;
 - ``always`` (bulk): one transaction, so the killed run leaves nothing, the index
   included, and the rerun imports the whole file.
 
@@ -15,6 +18,7 @@ unique visitors included: past days' salts derive from a seed kept with the file
 progress until its import ends, so the rerun hashes visitors as the killed run did.
 """
 
+import datetime as dt
 import json
 import os
 import random
@@ -35,6 +39,9 @@ pytestmark = [pytest.mark.clause("P2")]
 ROOT = Path(__file__).resolve().parents[3]
 LINES = 150_000
 BAD = len(range(500, LINES, 997))  # malformed lines the log holds
+# Good lines with an even number are recent (raw rows); 500 + 997k is even for even k.
+RAW = LINES // 2 - len(range(500, LINES, 997 * 2))
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 AGENTS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/120.0.0.0 Safari/537.36",
@@ -47,8 +54,9 @@ AGENTS = (
 SUMMARY = """
 import json
 from django.db.models import Count, Sum
-from lead411.weblog.models import ImportedSource, PageView
+from lead411.weblog.models import DailyCount, ImportedSource, PageView
 rows = PageView.objects.all()
+daily = DailyCount.objects.all()
 print(json.dumps({
     "rows": rows.count(),
     "bytes": rows.aggregate(s=Sum("response_bytes"))["s"],
@@ -58,28 +66,41 @@ print(json.dumps({
     ),
     "visitors": rows.values("day", "visitor_hash").distinct().count(),
     "paths": rows.values("path").distinct().count(),
+    "daily": sorted([str(d), k, v, n] for d, k, v, n in daily.values_list(
+        "day", "dimension", "key", "count")),
     "lines_done": sorted(ImportedSource.objects.values_list("lines_done", flat=True)),
     "seeds_kept": sum(bool(s) for s in ImportedSource.objects.values_list("salt_seed", flat=True)),
 }))
 """
 RESET = (
-    "from lead411.weblog.models import ImportedSource, PageView; "
-    "PageView.objects.all().delete(); ImportedSource.objects.all().delete()"
+    "from lead411.weblog.models import DailyCount, ImportedSource, PageView; "
+    "PageView.objects.all().delete(); ImportedSource.objects.all().delete(); "
+    "DailyCount.objects.all().delete()"
 )
 
 
 def _log(path: Path) -> None:
-    """Write LINES combined-format lines over three days, every 997th one malformed."""
+    """Write LINES combined-format lines, every 997th one malformed.
+
+    Odd-numbered lines fall on 17-19 May 2015, even-numbered ones on the two days before
+    today, each part in time order.
+    """
     rnd = random.Random(5)
+    today = dt.datetime.now(dt.UTC).date()
     with path.open("w") as out:
         for n in range(LINES):
             if n % 997 == 500:
                 out.write("not a log line\n")
                 continue
             net = rnd.choice(("192.0.2", "198.51.100", "203.0.113"))
-            day, hour, minute = 17 + n * 3 // LINES, rnd.randrange(24), rnd.randrange(60)
+            if n % 2:
+                day = dt.date(2015, 5, 17 + n * 3 // LINES)
+            else:
+                day = today - dt.timedelta(days=2 - n * 2 // LINES)
+            hour, minute = rnd.randrange(24), rnd.randrange(60)
+            stamp = f"{day:%d}/{MONTHS[day.month - 1]}/{day:%Y}"
             out.write(
-                f"{net}.{rnd.randrange(256)} - - [{day}/May/2015:{hour:02}:{minute:02}:"
+                f"{net}.{rnd.randrange(256)} - - [{stamp}:{hour:02}:{minute:02}:"
                 f'{rnd.randrange(60):02} +0000] "GET /p/{rnd.randrange(500)}?id={n} HTTP/1.1" '
                 f'{rnd.choice((200, 200, 304, 404))} {rnd.randrange(50_000)} "-" '
                 f'"{rnd.choice(AGENTS)}"\n'
@@ -165,7 +186,10 @@ def test_an_import_killed_midway_then_rerun_equals_one_clean_import(tmp_path, bu
     _manage(env, "migrate", "--noinput", "-v", "0")
     _manage(env, "import_access_log", "--no-progress", "--bulk", bulk, str(log))
     clean = _summary(env)
-    assert clean["rows"] == LINES - BAD
+    assert clean["rows"] == RAW
+    assert [d for d, k, _, _ in clean["daily"] if k == "totals"] == ["2015-05-17"] * 7 + [
+        "2015-05-18"
+    ] * 7 + ["2015-05-19"] * 7
     assert (clean["lines_done"], clean["seeds_kept"]) == ([LINES], 0)
     _manage(env, "shell", "-c", RESET)
 
@@ -177,8 +201,10 @@ def test_an_import_killed_midway_then_rerun_equals_one_clean_import(tmp_path, bu
         assert 0 < killed["rows"] < clean["rows"], killed
         assert 0 < killed["lines_done"][0] < LINES
         assert killed["seeds_kept"] == 1
+        assert killed["daily"] == []
     else:
         assert killed["rows"] == 0, killed
+        assert killed["daily"] == [], killed
         assert killed["lines_done"] in ([], [0])
     output = _manage(env, "import_access_log", "--no-progress", "--bulk", bulk, str(log))
     assert f"read={LINES} " in output
