@@ -692,10 +692,12 @@ def weblog_rollup(*, now: dt.datetime | None = None) -> RollupResult:
     """Roll raw rows older than ``WEBLOG_RAW_RETENTION_DAYS`` into DailyCount, then delete them.
 
     Meant to run daily from the scheduler. It also destroys any salt of a past day, in
-    case no request arrived today to rotate it (clause P2). A day already rolled up (rows imported
-    later for an old date) has the new counts added, so unique visitors of such a day
-    can count one person twice. Each day is one transaction. Returns the days and
-    the number of raw rows deleted.
+    case no request arrived today to rotate it (clause P2). A day's raw rows are streamed
+    through ``DayAggregate`` and written by ``daily_counts_add``, the code the importer
+    uses for old-day lines, so both give the same figures. A day already in DailyCount
+    (rolled up before, or imported as an old day) has the new counts added, so unique
+    visitors of such a day can count one person twice. Each day is one transaction.
+    Returns the days and the number of raw rows deleted.
     """
     current = (now or clock.now()).astimezone(dt.UTC)
     cutoff = raw_cutoff(now=current)
