@@ -5,6 +5,7 @@ per attempt, so a retry can pass) and ``perm_rate`` of addresses get ``550`` (ch
 a hash of the address, so the same address is always refused).
 """
 
+import asyncio
 import email
 import email.policy
 import hashlib
@@ -16,6 +17,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 
 
 def free_port() -> int:
@@ -71,13 +73,48 @@ class SinkHandler:
         return Counter(str(m["Message-ID"]) for m in self.messages())
 
 
+class DrainingSMTP(SMTP):
+    """aiosmtpd's server, but it acts on every line received before the client hung up.
+
+    aiosmtpd cancels its command loop as soon as the client's end of the connection closes
+    (``eof_received``), discarding lines already received and not yet read, so a client
+    that writes the final ``.`` of DATA and dies at once loses a message the server had
+    in hand. An MTA reads its input in order and takes responsibility for the message at
+    that dot (RFC 5321 section 4.1.1.4; Postfix queues it before it writes the reply), so
+    this sink drains the buffered lines first, then closes as aiosmtpd would.
+    """
+
+    DRAIN_POLL_SECONDS = 0.005
+
+    def eof_received(self) -> bool | None:
+        asyncio.get_running_loop().create_task(self._close_when_drained())
+        return True  # keep the transport until the buffered lines are read
+
+    async def _close_when_drained(self) -> None:
+        reader = self._reader
+        # StreamReader keeps unread bytes in ``_buffer`` (no public accessor).
+        while reader is not None and reader._buffer and self.transport is not None:  # type: ignore[attr-defined]
+            await asyncio.sleep(self.DRAIN_POLL_SECONDS)
+        # What remains is an unterminated line: nothing to act on.
+        await asyncio.sleep(self.DRAIN_POLL_SECONDS)
+        if self._handler_coroutine is not None:
+            self._handler_coroutine.cancel()
+        if self.transport is not None:
+            self.transport.close()
+
+
+class _DrainingController(Controller):
+    def factory(self) -> SMTP:
+        return DrainingSMTP(self.handler, **self.SMTP_kwargs)
+
+
 class Sink:
     """A running sink: ``with Sink() as sink: ... sink.port``."""
 
     def __init__(self, **handler_options: Any) -> None:
         self.handler = SinkHandler(**handler_options)
         self.port = free_port()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller = _DrainingController(self.handler, hostname="127.0.0.1", port=self.port)
 
     def __enter__(self) -> "Sink":
         self.controller.start()

@@ -2,10 +2,12 @@
 
 Senders run as subprocesses against a database file (SQLite) or database (PostgreSQL)
 of their own and a real SMTP server in this process; messages are counted by Message-ID
-at the server. See ``lead411.newsletter.outbox`` for the state machine. The one window in
-which a kill can lose a message is between the commit of ``handed_over`` and the write of
-the final dot, a few microseconds per message of a few milliseconds; the test kills 20+
-times, so the chance that a run hits it is well under 1%.
+at the server. See ``lead411.newsletter.outbox`` for the state machine. A kill between
+the commit of ``handed_over`` and the write of the final dot used to lose the message
+(1 to 3 of 20 kills on PostgreSQL, whose commit waits for the disk); the sender's dot
+marker (``outbox._DotMarker``) now makes the next sender resend it, and the sink, like
+an MTA, acts on a dot it received just before the connection closed (``smtp_sink``).
+Measured after the change: 0 failures in 20 runs on SQLite and 12 on PostgreSQL.
 """
 
 import json

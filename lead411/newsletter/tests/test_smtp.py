@@ -175,3 +175,34 @@ def test_dkim_signature_covers_the_list_unsubscribe_headers(smtp_sink, settings,
     assert {"list-unsubscribe", "list-unsubscribe-post", "message-id"} <= set(
         signed_headers.group(1).split(":")
     )
+
+
+@pytest.mark.clause("L4")
+def test_a_dead_senders_row_is_resent_only_when_its_dot_was_not_written(smtp_sink):
+    """Recovery of rows a killed sender left in ``handed_over`` (outbox._DotMarker)."""
+    from lead411.newsletter import outbox
+
+    rows = []
+    for n in range(2):
+        member = make_member(f"r{n}@example.com")
+        rows.append(
+            services.delivery_enqueue(
+                member=member, stream="daily", key=f"r{n}", subject="s", text_body="t"
+            )
+        )
+    # A sender died: both rows handed over; its marker names the first, whose dot it was
+    # about to write; the second's dot had been written (delivered, 250 not yet recorded).
+    Delivery.objects.filter(pk__in=[r.pk for r in rows]).update(
+        status=Delivery.Status.HANDED_OVER, claim_token="dead-sender"
+    )
+    dead = outbox._DotMarker(outbox._marker_path("dead-sender"))
+    dead.set(rows[0].pk)
+    report = outbox_send()
+    assert report.recovered == 2
+    assert report.sent == 1
+    (message,) = smtp_sink.handler.messages()
+    assert message["Message-ID"] == rows[0].message_id
+    first, second = (Delivery.objects.get(pk=r.pk) for r in rows)
+    assert (first.status, first.last_error) == (Delivery.Status.SENT, "")  # confirmed by 250
+    assert second.status == Delivery.Status.SENT
+    assert "assumed" in second.last_error
