@@ -576,29 +576,37 @@ class StolenPasswordReportAdmin(AuditedAdminMixin, admin.ModelAdmin):
 admin.site.unregister(EmailAddress)
 
 
+class SalesLeadsTeamOnlyAdminMixin:
+    """A ModelAdmin mixin: listing, viewing, adding and changing are the team's (clause P8).
+
+    Deleting is left to the admin it is mixed into: cascades from a member's deletion
+    must still go through for other staff.
+    """
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        """Listed on the admin index for the team only."""
+        return is_sales_leads_team(request) and super().has_module_permission(request)  # type: ignore[misc]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """The team only."""
+        return is_sales_leads_team(request) and super().has_view_permission(request, obj)  # type: ignore[misc]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """The team only."""
+        return is_sales_leads_team(request) and super().has_change_permission(request, obj)  # type: ignore[misc]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        """The team only."""
+        return is_sales_leads_team(request) and super().has_add_permission(request)  # type: ignore[misc]
+
+
 @admin.register(EmailAddress)
-class EmailAddressAdmin(AllauthEmailAddressAdmin):
+class EmailAddressAdmin(SalesLeadsTeamOnlyAdminMixin, AllauthEmailAddressAdmin):
     """allauth's list of members' addresses, for the sales-leads team only (clause P8).
 
     Other staff with the model permissions still delete a member's addresses along with
     the member (whose delete page names them by id), but cannot open or delete one here.
     """
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        """Listed on the admin index for the team only."""
-        return is_sales_leads_team(request) and super().has_module_permission(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        """The team only."""
-        return is_sales_leads_team(request) and super().has_view_permission(request, obj)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        """The team only."""
-        return is_sales_leads_team(request) and super().has_change_permission(request, obj)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        """The team only."""
-        return is_sales_leads_team(request) and super().has_add_permission(request)
 
     def delete_view(
         self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from lead411.accounts.admin import is_sales_leads_team
+from lead411.accounts.admin import SalesLeadsTeamOnlyAdminMixin, is_sales_leads_team
 from lead411.core import clock
 
 from .models import (
@@ -73,7 +73,7 @@ class SuppressionAddForm(forms.ModelForm):
 
 
 @admin.register(Suppression)
-class SuppressionAdmin(admin.ModelAdmin):
+class SuppressionAdmin(SalesLeadsTeamOnlyAdminMixin, admin.ModelAdmin):
     """Suppressed addresses, many of them members': the sales-leads team's only (P8).
 
     Rows hold a keyed hash, not the address (issue 3): searching for an address hashes
@@ -104,18 +104,6 @@ class SuppressionAdmin(admin.ModelAdmin):
         if not search_term.strip():
             return queryset, False
         return queryset.filter(email_hash__in=suppression_hashes(search_term)), False
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_sales_leads_team(request) and super().has_module_permission(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_sales_leads_team(request) and super().has_view_permission(request, obj)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_sales_leads_team(request) and super().has_change_permission(request, obj)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return is_sales_leads_team(request) and super().has_add_permission(request)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return is_sales_leads_team(request) and super().has_delete_permission(request, obj)

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.db import connection
+
+from lead411.core.tests.databases import own_database_url
 
 from .smtp_sink import Sink
 
@@ -32,24 +32,6 @@ pytestmark = [pytest.mark.clause("L4")]
 ROOT = Path(__file__).resolve().parents[3]
 HELPERS = "lead411.newsletter.tests.crash_helpers"
 MEMBERS = 1000
-
-
-def _database_url(tmp_path: Path) -> str:
-    """Return a database of the crash tests' own, on the vendor the suite runs on."""
-    if connection.vendor != "postgresql":
-        return f"sqlite:///{tmp_path / 'crash.sqlite3'}"
-    import psycopg
-
-    params = settings.DATABASES["default"]
-    name = f"{os.environ.get('DATABASE_URL', '').rsplit('/', 1)[-1] or 'lead411'}_nlcrash"
-    dsn = f"host={params['HOST'] or '127.0.0.1'} port={params['PORT'] or 5432} user={params['USER']} dbname=postgres"
-    if params.get("PASSWORD"):
-        dsn += f" password={params['PASSWORD']}"
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    password = f":{params['PASSWORD']}" if params.get("PASSWORD") else ""
-    return f"postgres://{params['USER']}{password}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}/{name}"
 
 
 class Helper:
@@ -82,7 +64,7 @@ def world(
 ) -> Iterator[tuple[Helper, Sink]]:
     """A migrated database, an SMTP sink and the helper process; yields the helper and the sink."""
     with django_db_blocker.unblock():
-        url = _database_url(tmp_path_factory.mktemp("crash"))
+        url = own_database_url(tmp_path_factory.mktemp("crash"), "nlcrash")
     with Sink() as sink:
         env = {
             **os.environ,

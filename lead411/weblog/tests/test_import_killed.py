@@ -31,8 +31,8 @@ import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
+
+from lead411.core.tests.databases import own_database_url
 
 pytestmark = [pytest.mark.clause("P2")]
 
@@ -107,25 +107,6 @@ def _log(path: Path) -> None:
             )
 
 
-def _database_url(tmp_path: Path, suffix: str) -> str:
-    """Return an empty database of this test's own, on the vendor the suite runs on."""
-    if connection.vendor != "postgresql":
-        return f"sqlite:///{tmp_path / f'{suffix}.sqlite3'}"
-    import psycopg
-
-    params = settings.DATABASES["default"]
-    name = f"{os.environ.get('DATABASE_URL', '').rsplit('/', 1)[-1] or 'lead411'}_{suffix}"
-    host, port = params["HOST"] or "127.0.0.1", params["PORT"] or 5432
-    dsn = f"host={host} port={port} user={params['USER']} dbname=postgres"
-    if params.get("PASSWORD"):
-        dsn += f" password={params['PASSWORD']}"
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    password = f":{params['PASSWORD']}" if params.get("PASSWORD") else ""
-    return f"postgres://{params['USER']}{password}@{host}:{port}/{name}"
-
-
 def _manage(env: dict[str, str], *args: str) -> str:
     done = subprocess.run(  # noqa: S603 - this interpreter and manage.py, no shell
         [sys.executable, "manage.py", *args],
@@ -181,7 +162,7 @@ def test_an_import_killed_midway_then_rerun_equals_one_clean_import(tmp_path, bu
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": _database_url(tmp_path, f"wlkill_{bulk}"),
+        "DATABASE_URL": own_database_url(tmp_path, f"wlkill_{bulk}"),
     }
     _manage(env, "migrate", "--noinput", "-v", "0")
     _manage(env, "import_access_log", "--no-progress", "--bulk", bulk, str(log))
