@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lead411.edgar.parsers import parse_feed, parse_form_d  # noqa: E402 - after sys.path
+from lead411.leads.sources.edgar.parsers import parse_feed, parse_form_d  # noqa: E402 - after sys.path
 
 REPEATS = int(os.environ.get("BENCH_EDGAR_REPEATS", "7"))
 LOOPS = int(os.environ.get("BENCH_EDGAR_LOOPS", "5"))
@@ -93,7 +93,7 @@ def main() -> None:
 
     print("## EDGAR\n")
     print(f"Command: `.venv/bin/python bench/bench_edgar.py` (repeats {REPEATS}, loops {LOOPS};")
-    print("median of the repetitions). `lead411.edgar.parsers` (defusedxml + extraction) against")
+    print("median of the repetitions). `lead411.leads.sources.edgar.parsers` (defusedxml + extraction) against")
     print("a bare `xml.etree.ElementTree.fromstring` of the same bytes, in the same run.\n")
     print("| input | unit | ours | bare ElementTree | ratio (ours time / bare time) |")
     print("|---|---|---:|---:|---:|")

@@ -363,9 +363,9 @@ def child(database_url: str) -> None:
         print(json.dumps({"skipped": f"no Crunchbase export at {data_dir}"}))
         return
     try:
-        from lead411.leads.importers.crunchbase import crunchbase_import
+        from lead411.leads.sources.crunchbase import crunchbase_import
     except ImportError:
-        print(json.dumps({"skipped": "lead411.leads.importers.crunchbase is not there yet"}))
+        print(json.dumps({"skipped": "lead411.leads.sources.crunchbase is not there yet"}))
         return
     call_command("migrate", interactive=False, verbosity=0)
     if connection.vendor == "postgresql":

@@ -37,7 +37,7 @@ INSTALLED_APPS = [
     "lead411.core",
     "lead411.accounts",
     "lead411.leads",
-    "lead411.edgar",
+    "lead411.leads.sources.edgar",
     "lead411.pages",
     "lead411.newsletter",
     "lead411.policy",
@@ -273,7 +273,7 @@ if REDIS_URL:
     Q_CLUSTER.pop("orm")
     Q_CLUSTER["redis"] = REDIS_URL
 
-# SEC EDGAR lead source (lead411.edgar). The "latest filings" Atom feed, polled every
+# SEC EDGAR lead source (lead411.leads.sources.edgar). The "latest filings" Atom feed, polled every
 # EDGAR_POLL_MINUTES when the scheduler runs (0 = off, the default and the test setting).
 EDGAR_FEED_URL = env.str(
     "EDGAR_FEED_URL",

@@ -59,7 +59,7 @@ def configured_jobs() -> list[Job]:
             settings.NEWSLETTER_SEND_TIME,
         ),
         Job("roll up the web log", "lead411.weblog.services.weblog_rollup", 24 * 60, "04:00"),
-        Job("poll SEC EDGAR", "lead411.edgar.services.edgar_poll", settings.EDGAR_POLL_MINUTES),
+        Job("poll SEC EDGAR", "lead411.leads.sources.edgar.services.edgar_poll", settings.EDGAR_POLL_MINUTES),
         Job(
             "send outbox",
             "lead411.newsletter.tasks.outbox_drain",

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from lead411.leads.importers import read_rows
-from lead411.leads.importers.crunchbase import (
+from lead411.leads.sources.base import read_rows
+from lead411.leads.sources.crunchbase import (
     MATCHED_BY_REPAIRED_ID,
     CrunchbaseImportReport,
     crunchbase_import,

@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from lead411.leads.importers.crunchbase import crunchbase_import
+from lead411.leads.sources.crunchbase import crunchbase_import
 from lead411.leads.models import TriggerEvent
 from lead411.newsletter import services
 from lead411.newsletter.digest import newsletter_issue_build

@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from lead411.accounts.models import User
-from lead411.edgar.services import edgar_import
-from lead411.leads.importers.crunchbase import crunchbase_import
+from lead411.leads.sources.edgar.services import edgar_import
+from lead411.leads.sources.crunchbase import crunchbase_import
 from lead411.leads.models import TriggerEvent
 
 DEMO_ACCOUNTS = (

@@ -5,8 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from lead411.leads.importers import SourceFileError
-from lead411.leads.importers.crunchbase import crunchbase_import
+from lead411.leads.sources.base import SourceFileError
+from lead411.leads.sources.crunchbase import crunchbase_import
 
 
 class Command(BaseCommand):

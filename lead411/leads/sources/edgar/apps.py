@@ -4,6 +4,6 @@ from django.apps import AppConfig
 class EdgarConfig(AppConfig):
     """SEC EDGAR filings as a live lead source (issue 9)."""
 
-    name = "lead411.edgar"
+    name = "lead411.leads.sources.edgar"
     label = "edgar"
     verbose_name = "SEC EDGAR"

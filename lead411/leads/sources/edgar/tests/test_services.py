@@ -8,9 +8,9 @@ import pytest
 from django.core.management import call_command
 
 from lead411.core.clock import now
-from lead411.edgar.models import EdgarFiling, MatchReview
-from lead411.edgar.services import edgar_import
-from lead411.edgar.tests.fixtures import (
+from lead411.leads.sources.edgar.models import EdgarFiling, MatchReview
+from lead411.leads.sources.edgar.services import edgar_import
+from lead411.leads.sources.edgar.tests.fixtures import (
     ITEM_201,
     ITEM_502,
     atom_entry,

@@ -61,7 +61,7 @@ from tqdm import tqdm
 
 from lead411.core import clock
 from lead411.core.database import planner_statistics_refresh
-from lead411.leads.importers import (
+from lead411.leads.sources.base import (
     RejectsWriter,
     SourceFileError,
     SourceRow,

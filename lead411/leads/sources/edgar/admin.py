@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from lead411.edgar.models import EdgarFiling, FeedCursor, MatchReview
+from lead411.leads.sources.edgar.models import EdgarFiling, FeedCursor, MatchReview
 
 
 @admin.register(MatchReview)

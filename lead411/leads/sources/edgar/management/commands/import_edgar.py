@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from lead411.edgar.services import edgar_import
+from lead411.leads.sources.edgar.services import edgar_import
 
 
 class Command(BaseCommand):
