@@ -1,11 +1,21 @@
 """Root fixtures: personas shared by every app's tests."""
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 from django.core.cache import cache
 
 from lead411.accounts.models import User
+from lead411.mail.tests.smtp_sink import Sink
 
 PASSWORD = "correct horse battery staple 2026"
+
+
+@pytest.fixture(autouse=True)
+def _fast_argon2(settings):  # every app's tests make users; hashing costs the suite minutes
+    """Keep Argon2id (the production algorithm) but with test-sized cost parameters."""
+    settings.PASSWORD_HASHERS = ["lead411.accounts.tests.hashers.FastArgon2PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -33,6 +43,29 @@ def member_client(client, member):
     """A test client logged in as ``member``."""
     client.force_login(member)
     return client
+
+
+# --- Mail over real SMTP (lead411.mail). ---
+
+
+@pytest.fixture
+def smtp_sink(settings: Any) -> Iterator[Sink]:
+    """An aiosmtpd server on 127.0.0.1 with Django's SMTP backend pointed at it."""
+    with Sink() as sink:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = sink.port
+        settings.EMAIL_USE_TLS = False
+        settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = ""
+        settings.EMAIL_HOST_PASSWORD = ""
+        yield sink
+
+
+@pytest.fixture
+def https_site(settings: Any) -> str:
+    settings.SITE_URL = "https://leads.example.com"
+    return settings.SITE_URL
 
 
 # --- The clause ledger: which marked test proved which clause, per database vendor. ---

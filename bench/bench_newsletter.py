@@ -94,8 +94,7 @@ def populate(rng: random.Random) -> None:
     from django.utils import timezone
 
     from lead411.accounts.models import User
-    from lead411.leads.models import Category, Company, TriggerEvent
-    from lead411.newsletter.models import SavedSearch
+    from lead411.leads.models import Category, Company, SavedSearch, TriggerEvent
 
     now = timezone.now()
     with transaction.atomic():
@@ -179,10 +178,10 @@ def baseline_rate(date: dt.date) -> tuple[float, float, int]:
     from django.template.loader import render_to_string
     from django.urls import reverse
 
-    from lead411.newsletter.criteria import criteria_describe, mask_indices, matched_phrases
+    from lead411.leads.criteria import criteria_describe, mask_indices, matched_phrases
+    from lead411.mail.models import Delivery
+    from lead411.mail.services import email_css
     from lead411.newsletter.digest import GroupView, _searches_by_member, events_load, issue_cutoff
-    from lead411.newsletter.models import Delivery
-    from lead411.newsletter.services import email_css
 
     cutoff = issue_cutoff(date=date)
     batch, views = events_load(after=cutoff - dt.timedelta(days=7), until=cutoff)
@@ -215,7 +214,7 @@ def baseline_rate(date: dt.date) -> tuple[float, float, int]:
         context = {
             "date": date, "member_name": "M", "groups": groups, "operator": settings.OPERATOR,
             "unsubscribe_url": site, "unsubscribe_all_url": site,
-            "preferences_url": site + reverse("newsletter:preferences"), "stream_label": "Daily",
+            "preferences_url": site + reverse("mail:preferences"), "stream_label": "Daily",
         }  # fmt: skip
         html = render_to_string("newsletter/email/daily_message.html", context)
         css_inline.inline(html.replace("</head>", f"<style>{css}</style></head>", 1))
@@ -226,7 +225,8 @@ def baseline_rate(date: dt.date) -> tuple[float, float, int]:
 
 def _reset(date: dt.date) -> None:
     """Delete the issue of ``date``, its deliveries and all preference rows: a fresh start."""
-    from lead411.newsletter.models import Delivery, MailPreferences, NewsletterIssue
+    from lead411.mail.models import Delivery, MailPreferences
+    from lead411.newsletter.models import NewsletterIssue
 
     Delivery.objects.filter(issue_date=date).delete()
     NewsletterIssue.objects.filter(date=date).delete()
@@ -263,8 +263,8 @@ def main() -> None:
     from django.utils import timezone
 
     from lead411.accounts.models import User
-    from lead411.newsletter.models import Delivery
-    from lead411.newsletter.outbox import outbox_send
+    from lead411.mail.models import Delivery
+    from lead411.mail.outbox import outbox_send
 
     where = (
         "temporary SQLite database"

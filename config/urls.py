@@ -17,8 +17,11 @@ urlpatterns = [
     path("staff/reports/", include("lead411.reports.urls")),
     path("accounts/", include("allauth.urls")),
     path("members/", include("lead411.accounts.urls")),
+    path("members/", include("lead411.privacy.urls")),
     path("leads/", include("lead411.leads.urls")),
     path("newsletter/", include("lead411.newsletter.urls")),
+    # Mail links already sent point under /newsletter/, where the mail app grew up.
+    path("newsletter/", include("lead411.mail.urls")),
     path("", include("lead411.policy.urls")),
     path("", include("lead411.pages.urls")),
 ]

@@ -39,11 +39,14 @@ INSTALLED_APPS = [
     "lead411.leads",
     "lead411.leads.sources.edgar",
     "lead411.pages",
+    "lead411.mail",
     "lead411.newsletter",
     "lead411.policy",
     "lead411.weblog",
     "lead411.activity",
     "lead411.reports",
+    "lead411.privacy",
+    "lead411.site",
 ]
 
 MIDDLEWARE = [

@@ -9,8 +9,6 @@ app_name = "accounts"
 urlpatterns = [
     path("application/", views.application_view, name="application"),
     path("account/", views.account_view, name="account"),
-    path("account/delete/", views.account_delete_view, name="delete"),
-    path("account/my-data.json", views.my_data_view, name="my-data"),
     path("stolen-password/", views.stolen_password_view, name="stolen-password"),
     path(
         "stolen-password/<str:token>/", views.stolen_password_link_view, name="stolen-password-link"

@@ -1,6 +1,5 @@
 """Member-side views: application status, account page, stolen password, change requests."""
 
-import json
 from typing import Any
 
 from django.contrib import messages
@@ -8,7 +7,6 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -19,15 +17,13 @@ from .forms import (
     AccountChangeRequestForm,
     ApplicationAnswerForm,
     ConfirmForm,
-    DeleteAccountForm,
     NameChangeForm,
 )
 from .models import Application, User
-from .selectors import member_data_export, member_has_access
+from .selectors import member_has_access
 from .services import (
     account_change_request_create,
     application_answer,
-    member_erase,
     member_name_change,
     stolen_password_report,
 )
@@ -161,29 +157,3 @@ def account_change_request_view(request: HttpRequest) -> HttpResponse:
         account_change_request_create(user=user, **form.cleaned_data)
         return render(request, "accounts/account_change_request_sent.html")
     return render(request, "accounts/account_change_request_form.html", {"form": form})
-
-
-@login_required
-@require_http_methods(["GET"])
-def my_data_view(request: HttpRequest) -> HttpResponse:
-    """Download everything stored about the member as JSON."""
-    data = member_data_export(user=request.user)
-    response = HttpResponse(
-        json.dumps(data, indent=2, ensure_ascii=False, cls=DjangoJSONEncoder),
-        content_type="application/json; charset=utf-8",
-    )
-    response["Content-Disposition"] = 'attachment; filename="lead411-my-data.json"'
-    return response
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def account_delete_view(request: HttpRequest) -> HttpResponse:
-    """Delete the member's account after they confirm with their current password."""
-    user: User = request.user  # type: ignore[assignment]  # login_required
-    form = DeleteAccountForm(request.POST or None, user=user)
-    if request.method == "POST" and form.is_valid():
-        member_erase(user=user)
-        logout(request)
-        return render(request, "accounts/account_deleted.html")
-    return render(request, "accounts/account_delete_form.html", {"form": form})

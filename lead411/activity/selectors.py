@@ -136,8 +136,8 @@ def member_data_links() -> list[tuple[str, str]]:
     accounts app provides them; a link whose URL name does not exist is left out."""
     links: list[tuple[str, str]] = []
     for label, name in (
-        ("Download all your data (JSON)", "accounts:my-data"),
-        ("Delete your account", "accounts:delete"),
+        ("Download all your data (JSON)", "privacy:my-data"),
+        ("Delete your account", "privacy:delete"),
     ):
         try:
             links.append((label, reverse(name)))

@@ -27,7 +27,7 @@ REDACTED = "[redacted]"
 _SAMPLE = "SECRETSAMPLE"
 # URL name -> the sample kwargs whose first value marks where the secret starts.
 SECRET_URLS: dict[str, dict[str, str]] = {
-    "newsletter:unsubscribe": {"token": _SAMPLE},
+    "mail:unsubscribe": {"token": _SAMPLE},
     "accounts:stolen-password-link": {"token": _SAMPLE},
     "account_reset_password_from_key": {"uidb36": _SAMPLE, "key": "k"},
     "account_confirm_email": {"key": _SAMPLE},

@@ -1,8 +1,12 @@
 """Admin for the leads data: read-mostly, searchable, with provenance visible."""
 
-from django.contrib import admin
+from typing import Any
 
-from lead411.leads.models import Category, Company, Contact, TriggerEvent
+from django.contrib import admin
+from django.http import HttpRequest
+
+from lead411.accounts.admin import is_sales_leads_team
+from lead411.leads.models import Category, Company, Contact, SavedSearch, TriggerEvent
 
 PROVENANCE_FIELDS = ("source", "source_key", "source_url", "imported_at", "updated_at")
 
@@ -38,3 +42,15 @@ class TriggerEventAdmin(admin.ModelAdmin):
     raw_id_fields = ("company",)
     readonly_fields = (*PROVENANCE_FIELDS, "search_document", "company_match")
     list_select_related = ("company",)
+
+
+@admin.register(SavedSearch)
+class SavedSearchAdmin(admin.ModelAdmin):
+    list_display = ["name", "member", "include_in_newsletter", "updated_at"]
+    list_filter = ["include_in_newsletter"]
+    search_fields = ["name", "member__email"]
+    raw_id_fields = ["member"]
+
+    def get_search_fields(self, request: HttpRequest) -> Any:
+        """A search by address would tell staff outside the sales-leads team who is a member (P8)."""
+        return self.search_fields if is_sales_leads_team(request) else ["name"]

@@ -200,3 +200,29 @@ class LeadSearchForm(forms.Form):
     def page_number(self) -> int:
         """Return the requested page of a valid form (1 when absent)."""
         return self.cleaned_data.get("page") or 1
+
+
+class SavedSearchForm(forms.Form):
+    """Name, newsletter switch and the search parameters (a query string) of a saved search."""
+
+    name = forms.CharField(max_length=100, strip=True)
+    include_in_newsletter = forms.BooleanField(
+        label="Include in my daily newsletter", required=False, initial=True
+    )
+    params = forms.CharField(
+        label="Search parameters",
+        required=False,
+        max_length=2000,
+        widget=forms.TextInput(attrs={"spellcheck": "false"}),
+        help_text="The search as in the search page's address, e.g. q=robotics&kind=funding_round&country=USA.",
+    )
+
+    def clean_params(self) -> dict[str, list[str]]:
+        """Return the criteria of the query string, validated by the lead search form."""
+        text: str = self.cleaned_data["params"].lstrip("?")
+        try:
+            from lead411.leads.criteria import criteria_from_params
+
+            return criteria_from_params(QueryDict(text))
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from None

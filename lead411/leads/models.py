@@ -1,5 +1,7 @@
-"""The leads domain: companies, their trigger events and the people behind them (clause L1)."""
+"""The leads domain: companies, their trigger events, the people behind them (clause L1),
+and the searches members save (clause L3)."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -148,3 +150,34 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.role})" if self.role else self.name
+
+
+class SavedSearch(models.Model):
+    """A named lead search; when ``include_in_newsletter`` is on it is an alert (clause L3).
+
+    ``criteria`` holds the search page's GET parameters as ``{name: [values]}``, only the
+    names the lead search form knows, without ``page`` (see ``criteria.criteria_from_params``).
+    """
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches"
+    )
+    name = models.CharField(max_length=100)
+    criteria = models.JSONField(default=dict, blank=True)
+    include_in_newsletter = models.BooleanField("include in my daily newsletter", default=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "newsletter_savedsearch"  # named when it lived in the newsletter app
+        ordering = ["name", "id"]
+        verbose_name_plural = "saved searches"
+        constraints = [
+            models.UniqueConstraint(fields=["member", "name"], name="saved_search_name_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["member", "include_in_newsletter"], name="saved_search_alert_idx")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

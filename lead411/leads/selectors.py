@@ -25,8 +25,9 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import BooleanField, Count, F, FloatField, QuerySet
 from django.db.models.expressions import OrderBy, RawSQL
+from django.shortcuts import get_object_or_404
 
-from lead411.leads.models import Category, Company, Contact, TriggerEvent
+from lead411.leads.models import Category, Company, Contact, SavedSearch, TriggerEvent
 
 Sort = Literal["relevance", "date", "amount"]
 SORTS: tuple[Sort, ...] = ("relevance", "date", "amount")
@@ -537,3 +538,20 @@ def lead_get(*, event_id: int) -> LeadDetail:
 def lead_list_latest(*, limit: int = 5) -> list[TriggerEvent]:
     """Return the ``limit`` most recently announced events with their company (home teaser)."""
     return list(TriggerEvent.objects.select_related("company").order_by(*_ordering("date"))[:limit])
+
+
+# --- Saved searches (clause L3) ---
+
+
+def saved_search_list(*, member: Any) -> QuerySet[SavedSearch]:
+    """Return the member's saved searches, by name."""
+    return SavedSearch.objects.filter(member=member).order_by("name", "id")
+
+
+def saved_search_get(*, member: Any, search_id: int) -> SavedSearch:
+    """Return the member's saved search ``search_id``.
+
+    Raises ``Http404`` when it does not exist or belongs to someone else: another
+    member's search is indistinguishable from a missing one (clause L3).
+    """
+    return get_object_or_404(SavedSearch, pk=search_id, member=member)

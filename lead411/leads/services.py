@@ -1,11 +1,15 @@
 """Writes in the leads domain shared by every importer."""
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from typing import Any
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 
+from lead411.core import clock
+from lead411.leads.models import SavedSearch
 from lead411.leads.selectors import DATA_VERSION_KEY
 
 _SCALES = ((Decimal(1_000_000_000), "B"), (Decimal(1_000_000), "M"), (Decimal(1_000), "K"))
@@ -44,3 +48,71 @@ def leads_changed() -> None:
     signals) and by ``lead411.leads.receivers`` on each saved or deleted row.
     """
     cache.set(DATA_VERSION_KEY, uuid.uuid4().hex, None)
+
+
+# --- Saved searches (clause L3) ---
+
+MAX_SAVED_SEARCHES_PER_MEMBER = 50
+
+
+# --- Saved searches (clause L3) ---
+
+
+def saved_search_create(
+    *,
+    member: Any,
+    name: str,
+    criteria: Mapping[str, Sequence[str]],
+    include_in_newsletter: bool = True,
+) -> SavedSearch:
+    """Save a search for ``member`` and return it.
+
+    ``criteria`` comes from ``criteria.criteria_from_params``. Raises ``ValidationError``
+    when the name is empty or already used by this member, or when the member already
+    has ``MAX_SAVED_SEARCHES_PER_MEMBER`` saved searches (a bound on newsletter work).
+    """
+    if SavedSearch.objects.filter(member=member).count() >= MAX_SAVED_SEARCHES_PER_MEMBER:
+        raise ValidationError(
+            f"You can keep at most {MAX_SAVED_SEARCHES_PER_MEMBER} saved searches; delete one first.",
+            code="too_many",
+        )
+    now = clock.now()
+    search = SavedSearch(
+        member=member,
+        name=name.strip(),
+        criteria={k: list(v) for k, v in criteria.items()},
+        include_in_newsletter=include_in_newsletter,
+        created_at=now,
+        updated_at=now,
+    )
+    search.full_clean()
+    search.save()
+    return search
+
+
+def saved_search_update(
+    *,
+    search: SavedSearch,
+    name: str | None = None,
+    criteria: Mapping[str, Sequence[str]] | None = None,
+    include_in_newsletter: bool | None = None,
+) -> SavedSearch:
+    """Rename, re-criteria or switch a saved search; arguments left None are kept.
+
+    Raises ``ValidationError`` for an empty or duplicate name.
+    """
+    if name is not None:
+        search.name = name.strip()
+    if criteria is not None:
+        search.criteria = {k: list(v) for k, v in criteria.items()}
+    if include_in_newsletter is not None:
+        search.include_in_newsletter = include_in_newsletter
+    search.updated_at = clock.now()
+    search.full_clean()
+    search.save()
+    return search
+
+
+def saved_search_delete(*, search: SavedSearch) -> None:
+    """Delete a saved search; its leads stop appearing in the next newsletter."""
+    search.delete()

@@ -4,17 +4,27 @@ import csv
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from lead411.accounts.decorators import member_required
 from lead411.core import clock
-from lead411.leads.forms import LeadSearchForm
+from lead411.leads.criteria import criteria_describe, criteria_from_params, criteria_querydict
+from lead411.leads.forms import LeadSearchForm, SavedSearchForm
 from lead411.leads.models import TriggerEvent
-from lead411.leads.selectors import lead_export_rows, lead_get, lead_search
+from lead411.leads.selectors import (
+    lead_export_rows,
+    lead_get,
+    lead_search,
+    saved_search_get,
+    saved_search_list,
+)
+from lead411.leads.services import saved_search_create, saved_search_delete, saved_search_update
 
 # OWASP "CSV Injection": a spreadsheet treats a cell starting with one of these as a
 # formula (or, for tab and CR, may shift it into one).
@@ -135,3 +145,101 @@ def lead_export_csv_view(request: HttpRequest) -> HttpResponseBase:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- Saved searches (clause L3) ---
+
+
+@member_required
+@require_http_methods(["GET"])
+def saved_search_list_view(request: HttpRequest) -> HttpResponse:
+    """List the member's saved searches with links to run, edit and delete them (L3)."""
+    searches = [
+        (s, criteria_describe(s.criteria), criteria_querydict(s.criteria).urlencode())
+        for s in saved_search_list(member=request.user)
+    ]
+    return render(request, "leads/saved_search_list.html", {"searches": searches})
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def saved_search_create_view(request: HttpRequest) -> HttpResponse:
+    """Save the search given by the GET parameters (the search page's own) under a name (L3).
+
+    GET shows the form with the search described; POST saves it and returns to the list.
+    """
+    if request.method == "POST":
+        form = SavedSearchForm(request.POST)
+        if form.is_valid():
+            try:
+                saved_search_create(
+                    member=request.user,
+                    name=form.cleaned_data["name"],
+                    criteria=form.cleaned_data["params"],
+                    include_in_newsletter=form.cleaned_data["include_in_newsletter"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request, "Search saved. New matching leads will be in your daily newsletter."
+                )
+                return redirect("leads:saved-search-list")
+    else:
+        try:
+            criteria = criteria_from_params(request.GET)
+        except ValidationError as exc:
+            return render(
+                request, "leads/saved_search_form.html", {"errors": exc.messages}, status=400
+            )
+        form = SavedSearchForm(
+            initial={
+                "name": (criteria.get("q") or ["My search"])[0][:100],
+                "params": criteria_querydict(criteria).urlencode(),
+                "include_in_newsletter": True,
+            }
+        )
+    return render(request, "leads/saved_search_form.html", {"form": form, "creating": True})
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def saved_search_edit_view(request: HttpRequest, search_id: int) -> HttpResponse:
+    """Rename a saved search, switch it in or out of the newsletter, change its criteria (L3)."""
+    search = saved_search_get(member=request.user, search_id=search_id)
+    if request.method == "POST":
+        form = SavedSearchForm(request.POST)
+        if form.is_valid():
+            try:
+                saved_search_update(
+                    search=search,
+                    name=form.cleaned_data["name"],
+                    criteria=form.cleaned_data["params"],
+                    include_in_newsletter=form.cleaned_data["include_in_newsletter"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, "Saved search updated.")
+                return redirect("leads:saved-search-list")
+    else:
+        form = SavedSearchForm(
+            initial={
+                "name": search.name,
+                "params": criteria_querydict(search.criteria).urlencode(),
+                "include_in_newsletter": search.include_in_newsletter,
+            }
+        )
+    return render(request, "leads/saved_search_form.html", {"form": form, "search": search})
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def saved_search_delete_view(request: HttpRequest, search_id: int) -> HttpResponse:
+    """Confirm (GET) and delete (POST) a saved search (L3)."""
+    search = saved_search_get(member=request.user, search_id=search_id)
+    if request.method == "POST":
+        saved_search_delete(search=search)
+        messages.success(request, f"Deleted the saved search “{search.name}”.")
+        return redirect("leads:saved-search-list")
+    return render(request, "leads/saved_search_confirm_delete.html", {"search": search})

@@ -28,9 +28,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import css_inline
-from django.apps import apps
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.template.loader import render_to_string
@@ -39,10 +38,9 @@ from django.utils import timezone
 
 from lead411.accounts.models import User
 from lead411.core import clock
-from lead411.leads.models import Company, TriggerEvent
-from lead411.leads.services import format_amount
-
-from .criteria import (
+from lead411.core.chunking import chunked
+from lead411.core.urls import absolute_url, site_root
+from lead411.leads.criteria import (
     EventBatch,
     EventFacts,
     criteria_describe,
@@ -53,25 +51,25 @@ from .criteria import (
     matched_phrases,
     stemming_algorithm,
 )
-from .models import (
-    Delivery,
-    MailPreferences,
-    NewsletterIssue,
-    SavedSearch,
-    Stream,
-    bodies_pack,
+from lead411.leads.models import Company, SavedSearch, TriggerEvent
+from lead411.leads.services import format_amount
+from lead411.mail.models import Delivery, Stream
+from lead411.mail.selectors import members_consenting
+from lead411.mail.services import (
+    DeliveryBatchWriter,
+    QueuedMessage,
+    email_css,
+    unsubscribe_keys,
+    unsubscribe_url_maker,
 )
-from .services import email_css, list_headers, message_id_for, unsubscribe_url_maker
-from .suppression import users_exclude_suppressed
-from .tokens import ALL_STREAMS
+from lead411.mail.tokens import ALL_STREAMS
+from lead411.newsletter.models import NewsletterIssue
 
 MEMBER_CHUNK = 2000
 # Most entries a per-criteria cache of a build holds before it is emptied (see bound_caches).
 CRITERIA_CACHE_ENTRIES = 20_000
 # A saved search in the newsletter: (name, criteria, criteria_key(criteria)).
 Search = tuple[str, dict[str, list[str]], str]
-# Application statuses that are not (yet) membership (see lead411.accounts.selectors).
-_NOT_MEMBER_STATUSES = ("pending", "info_requested", "refused")
 
 
 @dataclass
@@ -136,10 +134,6 @@ class IssueReport:
         )
 
 
-def _site() -> str:
-    return settings.SITE_URL.rstrip("/")
-
-
 def issue_cutoff(*, date: dt.date) -> dt.datetime:
     """Return the cutoff of the issue of ``date``: now, or the end of a past day (site time)."""
     now = clock.now()
@@ -170,7 +164,7 @@ def events_load(
     facts: list[EventFacts] = []
     views: dict[int, LeadView] = {}
     # One reverse() for all events: it costs milliseconds under load.
-    detail = _site() + reverse("leads:detail", args=[987654321])
+    detail = site_root() + reverse("leads:detail", args=[987654321])
     for event in rows:
         company = event.company
         cats = sorted(categories.get(company.id, []))
@@ -222,7 +216,7 @@ class IssueRenderer:
         self._matched_cache: dict[tuple[str, int], tuple[str, str]] = {}
         self._subjects: dict[int, str] = {}
         self._search_texts: dict[str, tuple[str, str, str, str]] = {}
-        self._search_base = _site() + reverse("leads:search") + "?"
+        self._search_base = site_root() + reverse("leads:search") + "?"
         self._html_parts = self._split(self._specimen_html(), "<!--group-->", "<!--/group-->")
         self._text_parts = self._split(self._specimen_text(), "[[group]]\n", "[[/group]]\n")
 
@@ -245,9 +239,9 @@ class IssueRenderer:
             "stream_label": Stream.DAILY.label,
             "unsubscribe_url": "@@UNSUB@@",
             "unsubscribe_all_url": "@@UNSUBALL@@",
-            "preferences_url": _site() + reverse("newsletter:preferences"),
+            "preferences_url": absolute_url(reverse("mail:preferences")),
             "operator": settings.OPERATOR,
-            "site_url": _site(),
+            "site_url": site_root(),
         }
 
     def _specimen_html(self) -> str:
@@ -445,56 +439,24 @@ def _group(
     )
 
 
-def recipients_queryset() -> QuerySet[User]:
-    """Return the members who get the daily newsletter: active, members, consenting, not suppressed.
+def newsletter_recipients() -> QuerySet[User]:
+    """Return the members who get the daily newsletter, ordered by id.
 
-    A member is an active user without an application or with an approved one (the rule
-    of ``lead411.accounts.selectors.member_has_access``), who has at least one saved search
-    in the newsletter and has not switched the newsletter off (clause P5).
+    Those who consent to the daily stream (``mail.selectors.members_consenting``, the one
+    rule of membership, consent and suppression) and have at least one saved search in
+    the newsletter (clause L4).
     """
-    members = User.objects.filter(
-        is_active=True, saved_searches__include_in_newsletter=True
-    ).exclude(mail_preferences__daily=False)
-    if _has_applications():
-        members = members.exclude(application__status__in=_NOT_MEMBER_STATUSES)
-    return users_exclude_suppressed(members).distinct()
-
-
-def recipients_queryset_for_stream(*, stream: str) -> QuerySet[User]:
-    """Return the active members who consented to ``stream`` and are not suppressed.
-
-    Consent is read from ``MailPreferences`` with its defaults for members without a row
-    (``STREAM_DEFAULTS``: the newsletter and replies on, product updates off).
-    """
-    from .models import STREAM_DEFAULTS
-
-    stream = Stream(stream)
-    members = User.objects.filter(is_active=True)
-    if STREAM_DEFAULTS[stream]:
-        members = members.exclude(**{f"mail_preferences__{stream.value}": False})
-    else:
-        members = members.filter(**{f"mail_preferences__{stream.value}": True})
-    if _has_applications():
-        members = members.exclude(application__status__in=_NOT_MEMBER_STATUSES)
-    return users_exclude_suppressed(members).order_by("id")
-
-
-def _has_applications() -> bool:
-    try:
-        apps.get_model("accounts", "Application")
-    except LookupError:
-        return False
-    return True
-
-
-def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
+    with_alerts = SavedSearch.objects.filter(include_in_newsletter=True).values("member_id")
+    return members_consenting(stream=Stream.DAILY).filter(id__in=with_alerts)
 
 
 def _previous_cutoffs(*, member_ids: list[int], date: dt.date) -> dict[int, dt.datetime]:
+    """Return ``{member id: cutoff of the member's latest newsletter before date}``.
+
+    A daily delivery carries its issue's date; the issue of that date has the cutoff.
+    """
     since = date - dt.timedelta(days=settings.NEWSLETTER_MAX_WINDOW_DAYS + 1)
-    rows = (
+    last_dates = (
         Delivery.objects.filter(
             stream=Stream.DAILY,
             member_id__in=member_ids,
@@ -502,10 +464,16 @@ def _previous_cutoffs(*, member_ids: list[int], date: dt.date) -> dict[int, dt.d
             issue_date__lt=date,
         )
         .values("member_id")
-        .annotate(last=Max("issue__cutoff_at"))
+        .annotate(last=Max("issue_date"))
         .order_by()
     )
-    return {row["member_id"]: row["last"] for row in rows}
+    by_member = {row["member_id"]: row["last"] for row in last_dates}
+    cutoffs = dict(
+        NewsletterIssue.objects.filter(date__in=set(by_member.values())).values_list(
+            "date", "cutoff_at"
+        )
+    )
+    return {m: cutoffs[d] for m, d in by_member.items() if d in cutoffs}
 
 
 def _searches_by_member(
@@ -532,110 +500,6 @@ def _searches_by_member(
     return found
 
 
-def _unsubscribe_keys(member_ids: list[int]) -> dict[int, str]:
-    """Return ``{member id: MailPreferences.unsubscribe_key}``, creating missing default rows."""
-    keys = dict(
-        MailPreferences.objects.filter(member_id__in=member_ids).values_list(
-            "member_id", "unsubscribe_key"
-        )
-    )
-    missing = [i for i in member_ids if i not in keys]
-    if missing:
-        now = clock.now()
-        MailPreferences.objects.bulk_create(
-            [MailPreferences(member_id=i, updated_at=now) for i in missing], ignore_conflicts=True
-        )
-        # Read back rather than trust the objects: a concurrent insert may have won.
-        keys.update(
-            MailPreferences.objects.filter(member_id__in=missing).values_list(
-                "member_id", "unsubscribe_key"
-            )
-        )
-    return keys
-
-
-@dataclass
-class _Queued:
-    """One member's newsletter on its way to the outbox."""
-
-    member_id: int
-    email: str
-    unsubscribe: str
-    letter: Newsletter
-
-
-class _DeliveryWriter:
-    """Inserts the daily deliveries of one issue with ``executemany``, a batch at a time.
-
-    ``bulk_create`` spends about a quarter of a millisecond per row preparing 21 fields;
-    here the columns that are the same for every row of the issue are prepared once and
-    only the member's own values per row. The bodies are stored compressed
-    (``packed_body``, see ``models.bodies_pack``): written uncompressed, the 100,000
-    newsletters of the benchmark are 1.8 GB in one transaction.
-    """
-
-    BATCH = 500
-    _PER_ROW = ("key", "member", "to_email", "subject", "headers", "message_id", "packed_body")
-
-    def __init__(self, *, issue: NewsletterIssue, now: dt.datetime) -> None:
-        fields = [f for f in Delivery._meta.concrete_fields if not f.primary_key]
-        constant = {
-            "stream": Stream.DAILY.value, "issue": issue.pk, "issue_date": issue.date,
-            "text_body": "", "html_body": "", "status": Delivery.Status.PENDING.value,
-            "attempts": 0, "next_attempt_at": now, "claim_token": "", "claimed_at": None,
-            "sent_at": None, "smtp_code": None, "last_error": "", "created_at": now,
-        }  # fmt: skip
-        if set(constant) | set(self._PER_ROW) != {f.name for f in fields}:
-            raise RuntimeError("Delivery gained or lost a field: update _DeliveryWriter.")
-        self._fields = {f.name: f for f in fields}
-        self._template = [
-            None if f.name in self._PER_ROW else f.get_db_prep_save(constant[f.name], connection)
-            for f in fields
-        ]
-        self._at = {f.name: i for i, f in enumerate(fields)}
-        self._headers_field = self._fields["headers"]
-        quote = connection.ops.quote_name
-        # Names from the model's own metadata, quoted; values are parameters.
-        self._sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-            quote(Delivery._meta.db_table),
-            ", ".join(quote(str(f.column)) for f in fields),
-            ", ".join(["%s"] * len(fields)),
-        )
-        self._date = issue.date.isoformat()
-
-    def _row(self, queued: _Queued) -> list[Any]:
-        letter = queued.letter
-        key = f"daily:{self._date}:{queued.member_id}"
-        headers = list_headers(one_click_url=queued.unsubscribe)
-        row = list(self._template)
-        at = self._at
-        # Strings, an id and bytes go to the driver as they are; only the JSON needs its field.
-        row[at["key"]] = key
-        row[at["member"]] = queued.member_id
-        row[at["to_email"]] = queued.email
-        row[at["subject"]] = letter.subject
-        row[at["headers"]] = self._headers_field.get_db_prep_save(headers, connection)
-        row[at["message_id"]] = message_id_for(key=key)
-        row[at["packed_body"]] = bodies_pack(letter.text, letter.html)
-        return row
-
-    def write(self, queued: Iterable[_Queued]) -> int:
-        """Insert the rows of ``queued``; return how many. Holds one batch in memory."""
-        count = 0
-        with connection.cursor() as cursor:
-            batch: list[list[Any]] = []
-            for item in queued:
-                batch.append(self._row(item))
-                if len(batch) == self.BATCH:
-                    cursor.executemany(self._sql, batch)
-                    count += len(batch)
-                    batch = []
-            if batch:
-                cursor.executemany(self._sql, batch)
-                count += len(batch)
-        return count
-
-
 def newsletter_issue_build(*, date: dt.date, dry_run: bool = False) -> IssueReport:
     """Build the newsletter of ``date``: one pending ``Delivery`` per member with new matches.
 
@@ -656,11 +520,11 @@ def newsletter_issue_build(*, date: dt.date, dry_run: bool = False) -> IssueRepo
     earliest = cutoff - dt.timedelta(days=settings.NEWSLETTER_MAX_WINDOW_DAYS)
     batch, views = events_load(after=earliest, until=cutoff)
     report.events = len(batch)
-    member_ids = list(recipients_queryset().order_by("id").values_list("id", flat=True))
+    member_ids = list(newsletter_recipients().values_list("id", flat=True))
     report.members = len(member_ids)
     if dry_run:
         renderer = IssueRenderer(date=date, batch=batch, views=views)
-        for chunk in _chunks(member_ids, MEMBER_CHUNK):
+        for chunk in chunked(member_ids, MEMBER_CHUNK):
             report.deliveries += sum(
                 1 for _ in _build_chunk(renderer, chunk, date, cutoff, earliest, dry_run=True)
             )
@@ -673,8 +537,8 @@ def newsletter_issue_build(*, date: dt.date, dry_run: bool = False) -> IssueRepo
         )  # fmt: skip
         if len(batch):
             renderer = IssueRenderer(date=date, batch=batch, views=views)
-            writer = _DeliveryWriter(issue=issue, now=clock.now())
-            for chunk in _chunks(member_ids, MEMBER_CHUNK):
+            writer = DeliveryBatchWriter(stream=Stream.DAILY, issue_date=date, now=clock.now())
+            for chunk in chunked(member_ids, MEMBER_CHUNK):
                 report.deliveries += writer.write(
                     _build_chunk(renderer, chunk, date, cutoff, earliest, dry_run=False)
                 )
@@ -692,14 +556,14 @@ def _build_chunk(
     earliest: dt.datetime,
     *,
     dry_run: bool,
-) -> Iterator[_Queued]:
+) -> Iterator[QueuedMessage]:
     """Yield the newsletters of one chunk of members; a dry run creates no preference rows."""
     members = User.objects.filter(id__in=member_ids).values_list("id", "email", "first_name")
     searches = _searches_by_member(member_ids, renderer.parsed_criteria)
     previous = _previous_cutoffs(member_ids=member_ids, date=date)
-    keys = {} if dry_run else _unsubscribe_keys(member_ids)
+    keys = {} if dry_run else unsubscribe_keys(member_ids=member_ids)
     make_url = unsubscribe_url_maker()
-    dry_url = _site() + "/newsletter/unsubscribe/dry-run/"
+    dry_url = site_root() + "/newsletter/unsubscribe/dry-run/"
     for member_id, email, first_name in members:
         start = max(previous.get(member_id, earliest), earliest)
         key = keys.get(member_id)
@@ -716,7 +580,10 @@ def _build_chunk(
             unsubscribe_all=unsub_all,
         )
         if letter is not None:
-            yield _Queued(member_id, email, unsub, letter)
+            yield QueuedMessage(
+                key=f"daily:{date.isoformat()}:{member_id}", member_id=member_id, email=email, subject=letter.subject,
+                text=letter.text, html=letter.html, unsubscribe=unsub,
+            )  # fmt: skip
 
 
 def newsletter_preview(*, member: Any, date: dt.date) -> Newsletter | None:
@@ -735,7 +602,7 @@ def newsletter_preview(*, member: Any, date: dt.date) -> Newsletter | None:
     )
     batch, views = events_load(after=start, until=cutoff)
     renderer = IssueRenderer(date=date, batch=batch, views=views)
-    key = _unsubscribe_keys([member.id])[member.id]
+    key = unsubscribe_keys(member_ids=[member.id])[member.id]
     make_url = unsubscribe_url_maker()
     return renderer.assemble(
         member_name=member.first_name or "there",

@@ -1,9 +1,8 @@
-"""Background jobs of the newsletter app, run by django-q2 (see lead411.core.schedules)."""
+"""Background jobs of the newsletter app, run by django-q2 (see lead411.site.schedules)."""
 
 from lead411.core import clock
-
-from .digest import newsletter_issue_build
-from .outbox import outbox_send
+from lead411.mail.outbox import outbox_send
+from lead411.newsletter.digest import newsletter_issue_build
 
 
 def newsletter_daily_send() -> str:
@@ -11,8 +10,3 @@ def newsletter_daily_send() -> str:
     built = newsletter_issue_build(date=clock.today())
     sent = outbox_send()
     return f"{built} Outbox: {sent}."
-
-
-def outbox_drain() -> str:
-    """Send whatever is due in the outbox (retries, replies, updates); return a summary."""
-    return str(outbox_send())

@@ -17,7 +17,10 @@ from lead411.core import clock
 from lead411.core.audit import audit_record
 from lead411.core.mail import message_send_or_queue
 from lead411.core.models import AuditEvent
-from lead411.policy import outbox
+from lead411.core.urls import absolute_url, site_root
+from lead411.mail.models import Delivery, Stream
+from lead411.mail.selectors import members_consenting
+from lead411.mail.services import delivery_enqueue, message_id_for
 from lead411.policy.models import (
     Conversation,
     Message,
@@ -33,16 +36,14 @@ NOT_NEXT_NUMBER = "Version {number} cannot be published before version {previous
 CONVERSATION_CLOSED = "This conversation is closed; please start a new one from the contact page."
 
 
-def _site_url(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
+def policy_notice_key(*, version: PolicyVersion, member: User) -> str:
+    """Return the outbox key of one member's notice of ``version``: ``"policy-v<number>:<member id>"``.
 
-
-def policy_notice_key(*, version: PolicyVersion) -> str:
-    """Return the outbox key of a version's notice email: ``"policy-v<number>"``.
-
-    The outbox keeps one delivery per member and key, so sending again sends nothing twice.
+    Outbox keys are unique across the outbox, so the key names the member: with the
+    version alone, only the first member would ever be mailed. Sending again sends
+    nobody a second copy.
     """
-    return f"policy-v{version.number}"
+    return f"policy-v{version.number}:{member.pk}"
 
 
 @transaction.atomic
@@ -100,30 +101,30 @@ def policy_notice_email_send(*, version: PolicyVersion) -> int:
 
     One email per member who consented to the updates stream (clause P5c), through the
     outbox under ``policy_notice_key``, so running it again sends no member a second
-    copy. Members without that consent get none; they see the banner. Raises
+    copy and queues nothing (the count is then 0). Members without that consent get none; they see the banner. Raises
     ``ValidationError`` for a draft.
     """
     if not version.is_published:
         raise ValidationError(NOT_PUBLISHED.format(number=version.number))
     context = {
         "version": version,
-        "version_url": _site_url(reverse("policy:version", args=[version.number])),
-        "diff_url": _site_url(reverse("policy:diff"))
+        "version_url": absolute_url(reverse("policy:version", args=[version.number])),
+        "diff_url": absolute_url(reverse("policy:diff"))
         + f"?a={version.number - 1}&b={version.number}",
         "operator": settings.OPERATOR,
     }
     subject = " ".join(render_to_string("policy/email/policy_notice_subject.txt", context).split())
     text_body = render_to_string("policy/email/policy_notice_message.txt", context)
     count = 0
-    for member in outbox.members_consenting(stream=outbox.STREAM_UPDATES).filter(is_active=True):
-        outbox.member_email_enqueue(
+    for member in members_consenting(stream=Stream.UPDATES).iterator():
+        delivery = delivery_enqueue(
             member=member,
-            stream=outbox.STREAM_UPDATES,
-            key=policy_notice_key(version=version),
+            stream=Stream.UPDATES,
+            key=policy_notice_key(version=version, member=member),
             subject=subject,
             text_body=text_body,
         )
-        count += 1
+        count += delivery.status == Delivery.Status.PENDING
     return count
 
 
@@ -160,16 +161,16 @@ def message_key(*, message: Message) -> str:
 def thread_headers(*, conversation: Conversation, message: Message | None) -> dict[str, str]:
     """Return ``In-Reply-To`` and ``References`` for the email that carries ``message``.
 
-    Every id is ``outbox.message_id_for`` of a key, so it is deterministic. The root
+    Every id is ``mail.services.message_id_for`` of a key, so it is deterministic. The root
     (the acknowledgement, ``message`` None) has neither header. A later email names the
     root and every earlier message in ``References`` and the message just before it in
     ``In-Reply-To`` (RFC 5322 section 3.6.4), so mail clients keep one thread.
     """
     if message is None:
         return {}
-    root = outbox.message_id_for(key=conversation_root_key(conversation=conversation))
+    root = message_id_for(key=conversation_root_key(conversation=conversation))
     earlier = [
-        outbox.message_id_for(key=message_key(message=m))
+        message_id_for(key=message_key(message=m))
         for m in conversation.messages.filter(id__lt=message.pk).order_by("id")
     ]
     return {
@@ -191,9 +192,9 @@ def _email_to_sender(
     if conversation.user is None and not conversation.email:
         return
     if conversation.user is not None:
-        outbox.member_email_enqueue(
+        delivery_enqueue(
             member=conversation.user,
-            stream=outbox.STREAM_REPLIES,
+            stream=Stream.REPLIES,
             key=key,
             subject=subject,
             text_body=text_body,
@@ -206,7 +207,7 @@ def _email_to_sender(
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[conversation.email],
         reply_to=[settings.OPERATOR["contact_email"]],
-        headers={**headers, "Message-ID": outbox.message_id_for(key=key)},
+        headers={**headers, "Message-ID": message_id_for(key=key)},
     )
     transaction.on_commit(lambda: message_send_or_queue(message))
 
@@ -215,7 +216,9 @@ def _email_staff_breach_alert(*, conversation: Conversation) -> None:
     """Tell the operator's address at once that a breach of the policy was reported (P1)."""
     context = {
         "conversation": conversation,
-        "admin_url": _site_url(reverse("admin:policy_conversation_change", args=[conversation.pk])),
+        "admin_url": absolute_url(
+            reverse("admin:policy_conversation_change", args=[conversation.pk])
+        ),
     }
     body = render_to_string("policy/email/breach_staff_alert_message.txt", context)
     message = EmailMultiAlternatives(
@@ -322,7 +325,7 @@ def conversation_reply(*, actor: User, conversation: Conversation, body: str) ->
             "conversation": conversation,
             "message": message,
             "operator": settings.OPERATOR,
-            "conversation_url": _site_url(
+            "conversation_url": absolute_url(
                 reverse("policy:conversation-detail", args=[conversation.pk])
             )
             if conversation.user_id
@@ -392,7 +395,7 @@ def policy_text_context() -> dict[str, object]:
     and the operator's details (clause P1). Paragraphs about a feature (member activity
     counts, the disclosure register, HTTPS-only cookies) appear only when it is on.
     """
-    site = settings.SITE_URL.rstrip("/")
+    site = site_root()
     return {
         "site_name": "Lead411",
         "site_url": site,

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lead411.core.http import client_ip
 from lead411.policy import selectors, services
 from lead411.policy.forms import AcknowledgeForm, ContactForm, ConversationReplyForm
 from lead411.policy.rendering import policy_diff
@@ -128,7 +129,7 @@ def contact_view(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             if form.is_honeypot_filled:
                 return redirect("policy:contact-sent")
-            if not contact_allowed(client_ip=request.META.get("REMOTE_ADDR", "")):
+            if not contact_allowed(client_ip=client_ip(request)):
                 form.add_error(None, TOO_MANY_MESSAGES)
             else:
                 services.conversation_start(

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from lead411.core import clock
+from lead411.core.http import client_ip
 
 from .classify import classify_user_agent
 from .recorder import buffer
@@ -68,7 +69,7 @@ class PageViewRecorderMiddleware:
             (
                 now,
                 buffer.salt(now.astimezone(dt.UTC).date()),
-                meta.get("REMOTE_ADDR", ""),
+                client_ip(request),
                 meta.get("HTTP_USER_AGENT", ""),
                 request.method or "GET",
                 request.get_full_path(),

@@ -175,7 +175,7 @@ def test_killing_the_server_during_writes_loses_no_acknowledged_write(
             name = f"crash-{i:04d}"
             try:
                 response = context.request.post(
-                    f"/newsletter/searches/new/?q=crash{i}",
+                    f"/leads/searches/new/?q=crash{i}",
                     form={"csrfmiddlewaretoken": token, "name": name, "params": f"q=crash{i}",
                           "include_in_newsletter": "on"},
                     max_redirects=0,

@@ -225,11 +225,11 @@ def test_newsletter_from_a_saved_search_then_unsubscribe_in_one_click_and_by_con
     try:
         page = context.new_page()
         log_in(page, email_address=OTHER_MEMBER.email, password=OTHER_MEMBER.password)
-        page.goto("/newsletter/searches/new/?q=software")
+        page.goto("/leads/searches/new/?q=software")
         page.locator("#id_name").fill("Software leads")
         page.locator("main button[type=submit]").last.click()
         page.wait_for_load_state()
-        assert page.url.endswith("/newsletter/searches/")
+        assert page.url.endswith("/leads/searches/")
         assert "Software leads" in page.content()
 
         before = smtp_sink.count()

@@ -29,7 +29,7 @@ PUBLIC = [
 MEMBER_PAGES = [
     ("leads-search", "/leads/?q=software", MEMBER, "Lead search with facets"),
     ("lead-detail", "first-lead", MEMBER, "A lead"),
-    ("saved-searches", "/newsletter/searches/", MEMBER, "Saved searches"),
+    ("saved-searches", "/leads/searches/", MEMBER, "Saved searches"),
     ("mail-preferences", "/newsletter/preferences/", MEMBER, "Email preferences"),
     ("account", "/members/account/", MEMBER, "My account"),
     ("my-activity", "/me/activity/", MEMBER, "What we record about you"),

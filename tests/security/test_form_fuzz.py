@@ -36,9 +36,11 @@ from hypothesis import strategies as st
 
 from lead411.accounts.models import Application, User
 from lead411.accounts.views import stolen_password_token
-from lead411.newsletter.models import SavedSearch, Stream
-from lead411.newsletter.services import mail_preferences_get_or_create, saved_search_create
-from lead411.newsletter.tokens import unsubscribe_token_make
+from lead411.leads.models import SavedSearch
+from lead411.leads.services import saved_search_create
+from lead411.mail.models import Stream
+from lead411.mail.services import mail_preferences_get_or_create
+from lead411.mail.tokens import unsubscribe_token_make
 from lead411.policy.models import PolicyVersion
 from lead411.policy.services import conversation_start, policy_version_publish
 
@@ -424,9 +426,7 @@ def test_saved_search_create_survives_malformed_input(
     member_client: Client, sub: tuple[bytes, bool]
 ) -> None:
     """Saving a search never answers 500; a refused one saves nothing (L3)."""
-    exercise(
-        member_client, "POST", "/newsletter/searches/new/", sub[0], NEWSLETTER_TABLES, raw=sub[1]
-    )
+    exercise(member_client, "POST", "/leads/searches/new/", sub[0], NEWSLETTER_TABLES, raw=sub[1])
 
 
 @pytest.mark.clause("L3")
@@ -439,7 +439,7 @@ def test_saved_search_edit_survives_malformed_input(
     search = SavedSearch.objects.filter(member=member).first() or saved_search_create(
         member=member, name="Mine", criteria={"q": ["robotics"]}, include_in_newsletter=True
     )
-    url = f"/newsletter/searches/{search.pk}/edit/"
+    url = f"/leads/searches/{search.pk}/edit/"
     exercise(member_client, "POST", url, sub[0], NEWSLETTER_TABLES, raw=sub[1])
 
 

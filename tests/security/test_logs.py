@@ -34,7 +34,7 @@ from gunicorn.config import Config
 
 from lead411.accounts.models import User
 from lead411.core.redact import REDACTED, GunicornLogger, SecretRedactingFilter, text_redact
-from lead411.newsletter.services import mail_preferences_set, unsubscribe_url
+from lead411.mail.services import mail_preferences_set, unsubscribe_url
 from lead411.weblog.models import PageView
 from lead411.weblog.recorder import buffer
 

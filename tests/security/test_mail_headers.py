@@ -30,15 +30,14 @@ from lead411.accounts.services import (
     application_request_info,
     stolen_password_report,
 )
+from lead411.leads.services import saved_search_create
 from lead411.leads.tests.factories import CompanyFactory, TriggerEventFactory
+from lead411.mail.models import Delivery
+from lead411.mail.outbox import delivery_email_message
+from lead411.mail.services import mail_preferences_set
 from lead411.newsletter.digest import newsletter_issue_build
-from lead411.newsletter.models import Delivery, ProductUpdate
-from lead411.newsletter.outbox import delivery_email_message
-from lead411.newsletter.services import (
-    mail_preferences_set,
-    product_update_send,
-    saved_search_create,
-)
+from lead411.newsletter.models import ProductUpdate
+from lead411.newsletter.services import product_update_send
 from lead411.policy.models import Conversation
 from lead411.policy.services import conversation_reply, conversation_start
 

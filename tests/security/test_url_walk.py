@@ -35,7 +35,7 @@ PUBLIC_NAMES = {
     "policy:diff",
     "policy:contact",
     "policy:contact-sent",
-    "newsletter:unsubscribe",
+    "mail:unsubscribe",
     "accounts:stolen-password",
     "accounts:stolen-password-link",
     "accounts:change-request",
@@ -48,7 +48,7 @@ PUBLIC_NAMES = {
 PUBLIC_PREFIXES = ("/accounts/",)
 # The one view that takes a POST without a CSRF token: RFC 8058 one-click unsubscribe,
 # which mail clients send without cookies; its signed token is the authorisation.
-CSRF_EXEMPT_NAMES = {"newsletter:unsubscribe"}
+CSRF_EXEMPT_NAMES = {"mail:unsubscribe"}
 # Tables a page view may write to: session, counters, logs and allauth's rate limits.
 GET_MAY_WRITE = {
     "sessions.session",
@@ -226,22 +226,22 @@ def test_member_a_cannot_read_or_change_member_bs_saved_search(
     member_a: Client, other_member
 ) -> None:
     """Member B's saved search: A's GET, POST edit and POST delete are all 404; it is unchanged."""
-    from lead411.newsletter.models import SavedSearch
-    from lead411.newsletter.services import saved_search_create
+    from lead411.leads.models import SavedSearch
+    from lead411.leads.services import saved_search_create
 
     theirs = saved_search_create(
         member=other_member, name="B's secret", criteria={"q": ["biotech"]}
     )
-    member_a.get("/newsletter/searches/")  # sets the CSRF cookie, as a browser gets it
+    member_a.get("/leads/searches/")  # sets the CSRF cookie, as a browser gets it
     token = member_a.cookies["csrftoken"].value
     for path in (
-        f"/newsletter/searches/{theirs.pk}/edit/",
-        f"/newsletter/searches/{theirs.pk}/delete/",
+        f"/leads/searches/{theirs.pk}/edit/",
+        f"/leads/searches/{theirs.pk}/delete/",
     ):
         assert member_a.get(path).status_code == 404, path
         response = member_a.post(path, {"csrfmiddlewaretoken": token, "name": "pwned", "q": "x"})
         assert response.status_code == 404, path
-    listing = member_a.get("/newsletter/searches/")
+    listing = member_a.get("/leads/searches/")
     assert "B&#x27;s secret" not in listing.content.decode()
     assert "B's secret" not in listing.content.decode()
     theirs.refresh_from_db()

@@ -35,10 +35,13 @@ from lead411.accounts.services import (
     application_refuse,
     application_request_info,
 )
+from lead411.leads.models import SavedSearch
 from lead411.leads.tests.factories import CompanyFactory, TriggerEventFactory
-from lead411.newsletter.models import Delivery, ProductUpdate, SavedSearch
-from lead411.newsletter.outbox import delivery_email_message
-from lead411.newsletter.services import mail_preferences_set, product_update_send
+from lead411.mail.models import Delivery
+from lead411.mail.outbox import delivery_email_message
+from lead411.mail.services import mail_preferences_set
+from lead411.newsletter.models import ProductUpdate
+from lead411.newsletter.services import product_update_send
 from lead411.policy.models import Conversation, PolicyVersion
 from lead411.policy.services import conversation_reply, policy_version_publish
 
@@ -316,7 +319,7 @@ def test_a_changed_name_is_escaped_on_member_and_staff_pages_and_in_the_newslett
 
 def _newsletter_for(member: User, *, name: str, criteria: dict[str, list[str]]) -> None:
     """Give ``member`` a saved search (unless one exists) and a new lead that matches it."""
-    from lead411.newsletter.services import saved_search_create
+    from lead411.leads.services import saved_search_create
 
     mail_preferences_set(member=member, consents={"daily": True, "replies": True, "updates": True})
     if not SavedSearch.objects.filter(member=member).exists():
@@ -346,14 +349,14 @@ def test_a_saved_search_name_is_escaped_on_its_pages_and_in_the_newsletter(
 ) -> None:
     """A saved search's name (L3), on the list, edit and delete pages and in the email (L4)."""
     response = member_client.post(
-        "/newsletter/searches/new/",
+        "/leads/searches/new/",
         {"name": short(payload, 100), "params": "q=robot", "include_in_newsletter": "on"},
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     search = SavedSearch.objects.get(member=member)
-    page(member_client, "/newsletter/searches/")
-    page(member_client, reverse("newsletter:saved-search-edit", args=[search.pk]))
-    page(member_client, f"/newsletter/searches/{search.pk}/delete/")
+    page(member_client, "/leads/searches/")
+    page(member_client, reverse("leads:saved-search-edit", args=[search.pk]))
+    page(member_client, f"/leads/searches/{search.pk}/delete/")
     _newsletter_for(member, name="unused", criteria={})
     today = timezone.localdate().isoformat()
     page(admin_client, reverse("newsletter:preview-body", args=[member.pk, today]))

@@ -9,12 +9,6 @@ from conftest import PASSWORD
 
 
 @pytest.fixture(autouse=True)
-def _fast_argon2(settings):
-    """Keep Argon2id (the production algorithm) but with test-sized cost parameters."""
-    settings.PASSWORD_HASHERS = ["lead411.accounts.tests.hashers.FastArgon2PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     """allauth keeps rate-limit counters in the cache; start each test from zero."""
     cache.clear()

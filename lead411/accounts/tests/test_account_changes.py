@@ -190,7 +190,7 @@ def test_download_my_data_includes_searches_mail_choices_conversations_and_activ
     from django.utils import timezone
 
     from lead411.activity.models import MemberDailyActivity
-    from lead411.newsletter.models import SavedSearch
+    from lead411.leads.models import SavedSearch
     from lead411.policy.models import Conversation
 
     now = timezone.now()

@@ -19,9 +19,9 @@ from lead411.accounts.models import AccountChangeRequest, User
 from lead411.accounts.services import account_change_request_create, stolen_password_report
 from lead411.core import clock
 from lead411.core.models import AuditEvent
-from lead411.newsletter.models import SavedSearch
-from lead411.newsletter.services import delivery_enqueue
-from lead411.newsletter.suppression import suppression_add
+from lead411.leads.models import SavedSearch
+from lead411.mail.services import delivery_enqueue
+from lead411.mail.suppression import suppression_add
 
 
 def _grant(user, *codenames: str) -> None:

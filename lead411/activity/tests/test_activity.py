@@ -15,7 +15,7 @@ from lead411.activity.models import MemberDailyActivity
 from lead411.activity.selectors import activity_top_pages, member_activity_summary
 from lead411.activity.services import activity_purge_expired, activity_record
 from lead411.core.models import AuditEvent
-from lead411.core.schedules import configured_jobs
+from lead411.site.schedules import configured_jobs
 
 PageType = MemberDailyActivity.PageType
 

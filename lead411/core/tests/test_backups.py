@@ -27,7 +27,7 @@ from django.db import connection
 
 from lead411.accounts.models import User
 from lead411.core.backups import BackupError, database_restore, postgres_program
-from lead411.newsletter.models import SavedSearch
+from lead411.leads.models import SavedSearch
 
 REPO = Path(__file__).resolve().parents[3]
 SEED = """

@@ -61,6 +61,9 @@ from tqdm import tqdm
 
 from lead411.core import clock
 from lead411.core.database import planner_statistics_refresh
+from lead411.leads.matching import normalize_company_name
+from lead411.leads.models import Category, Company, TriggerEvent
+from lead411.leads.services import build_search_document, format_amount, leads_changed
 from lead411.leads.sources.base import (
     RejectsWriter,
     SourceFileError,
@@ -68,9 +71,6 @@ from lead411.leads.sources.base import (
     read_header,
     read_rows,
 )
-from lead411.leads.matching import normalize_company_name
-from lead411.leads.models import Category, Company, TriggerEvent
-from lead411.leads.services import build_search_document, format_amount, leads_changed
 
 SOURCE = "crunchbase"
 SOURCE_URL = "https://www.crunchbase.com"

@@ -31,9 +31,9 @@ def test_the_search_page_offers_to_save_the_current_search(member_client):
         reverse("leads:search"), {"q": "software", "region": "CA"}
     ).content.decode()
 
-    link = f'href="{reverse("newsletter:saved-search-create")}?q=software&amp;region=CA"'
+    link = f'href="{reverse("leads:saved-search-create")}?q=software&amp;region=CA"'
     assert link in html
     form = member_client.get(
-        reverse("newsletter:saved-search-create"), {"q": "software", "region": "CA"}
+        reverse("leads:saved-search-create"), {"q": "software", "region": "CA"}
     )
     assert form.status_code == 200

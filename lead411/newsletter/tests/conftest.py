@@ -1,36 +1,11 @@
-"""Fixtures of the newsletter tests: a real SMTP server on loopback, leads, members."""
+"""Helpers of the newsletter and mail tests: members and new leads (the SMTP sink is in the root conftest)."""
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from lead411.accounts.models import User
 from lead411.core import clock
 from lead411.leads.tests.factories import CompanyFactory, TriggerEventFactory
-
-from .smtp_sink import Sink
-
-
-@pytest.fixture
-def smtp_sink(settings: Any) -> Iterator[Sink]:
-    """An aiosmtpd server on 127.0.0.1 with Django's SMTP backend pointed at it."""
-    with Sink() as sink:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST = "127.0.0.1"
-        settings.EMAIL_PORT = sink.port
-        settings.EMAIL_USE_TLS = False
-        settings.EMAIL_USE_SSL = False
-        settings.EMAIL_HOST_USER = ""
-        settings.EMAIL_HOST_PASSWORD = ""
-        yield sink
-
-
-@pytest.fixture
-def https_site(settings: Any) -> str:
-    settings.SITE_URL = "https://leads.example.com"
-    return settings.SITE_URL
 
 
 def make_member(email: str, first_name: str = "") -> User:

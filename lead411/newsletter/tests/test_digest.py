@@ -9,20 +9,16 @@ from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
 
+from lead411.leads import services as lead_services
+from lead411.leads.criteria import EventBatch, document_words, mask_indices
 from lead411.leads.models import TriggerEvent
 from lead411.leads.selectors import LeadQuery, lead_search
 from lead411.leads.tests.factories import CompanyFactory, TriggerEventFactory
-from lead411.newsletter import services
-from lead411.newsletter.criteria import EventBatch, document_words, mask_indices
+from lead411.mail import services
+from lead411.mail.models import Delivery, Stream, bodies_pack, bodies_unpack
+from lead411.mail.outbox import delivery_email_message
 from lead411.newsletter.digest import events_load, newsletter_issue_build
-from lead411.newsletter.models import (
-    Delivery,
-    NewsletterIssue,
-    Stream,
-    bodies_pack,
-    bodies_unpack,
-)
-from lead411.newsletter.outbox import delivery_email_message
+from lead411.newsletter.models import NewsletterIssue
 
 from .conftest import make_member, new_event
 
@@ -41,11 +37,11 @@ def frozen(monkeypatch):
 
 def test_members_get_new_matching_leads_grouped_by_saved_search(frozen, https_site):
     ann = make_member("ann@example.com", "Ann")
-    services.saved_search_create(member=ann, name="Robots", criteria={"q": ["robots"]})
-    services.saved_search_create(
+    lead_services.saved_search_create(member=ann, name="Robots", criteria={"q": ["robots"]})
+    lead_services.saved_search_create(
         member=ann, name="Big in Texas", criteria={"region": ["TX"], "amount_min": ["10000000"]}
     )
-    services.saved_search_create(
+    lead_services.saved_search_create(
         member=ann, name="Not in the newsletter", criteria={}, include_in_newsletter=False
     )
     robot = new_event(
@@ -74,7 +70,7 @@ def test_members_get_new_matching_leads_grouped_by_saved_search(frozen, https_si
 
 def test_nothing_new_means_no_email(frozen):
     ann = make_member("ann@example.com")
-    services.saved_search_create(member=ann, name="Drones", criteria={"q": ["drones"]})
+    lead_services.saved_search_create(member=ann, name="Drones", criteria={"q": ["drones"]})
     new_event(summary="Acme builds robot arms")
     report = newsletter_issue_build(date=TODAY)
     assert report.deliveries == 0
@@ -83,7 +79,7 @@ def test_nothing_new_means_no_email(frozen):
 
 def test_only_events_imported_since_the_members_previous_newsletter(frozen, monkeypatch):
     ann = make_member("ann@example.com")
-    services.saved_search_create(member=ann, name="All", criteria={})
+    lead_services.saved_search_create(member=ann, name="All", criteria={})
     new_event(company_name="Yesterday Co", imported_at=frozen - dt.timedelta(hours=30))
     newsletter_issue_build(date=TODAY - dt.timedelta(days=1))
     first = Delivery.objects.get()
@@ -97,7 +93,7 @@ def test_only_events_imported_since_the_members_previous_newsletter(frozen, monk
 
 def test_building_a_day_twice_queues_nobody_twice(frozen):
     ann = make_member("ann@example.com")
-    services.saved_search_create(member=ann, name="All", criteria={})
+    lead_services.saved_search_create(member=ann, name="All", criteria={})
     new_event()
     assert newsletter_issue_build(date=TODAY).deliveries == 1
     again = newsletter_issue_build(date=TODAY)
@@ -114,7 +110,7 @@ def test_building_a_day_twice_queues_nobody_twice(frozen):
 
 def test_queued_rows_carry_the_outbox_fields_and_compressed_bodies(frozen, https_site):
     ann = make_member("ann@example.com", "Zoë")
-    services.saved_search_create(member=ann, name="All", criteria={})
+    lead_services.saved_search_create(member=ann, name="All", criteria={})
     new_event(company_name="Café Über")
     newsletter_issue_build(date=TODAY)
     delivery = Delivery.objects.get()
@@ -151,7 +147,7 @@ def test_unsubscribed_inactive_and_applicants_get_nothing(frozen, applicant):
     bob.is_active = False
     bob.save()
     for user in (ann, bob, applicant):
-        services.saved_search_create(member=user, name="All", criteria={})
+        lead_services.saved_search_create(member=user, name="All", criteria={})
     services.mail_preferences_set(member=ann, consents={"daily": False})
     new_event()
     assert newsletter_issue_build(date=TODAY).deliveries == 0
@@ -159,7 +155,7 @@ def test_unsubscribed_inactive_and_applicants_get_nothing(frozen, applicant):
 
 def test_html_is_inlined_and_fits_a_phone(frozen):
     ann = make_member("ann@example.com")
-    services.saved_search_create(member=ann, name="All", criteria={})
+    lead_services.saved_search_create(member=ann, name="All", criteria={})
     new_event()
     newsletter_issue_build(date=TODAY)
     html = Delivery.objects.get().parts()[1]
@@ -172,7 +168,7 @@ def test_html_is_inlined_and_fits_a_phone(frozen):
 def test_many_matches_are_capped_per_search_with_a_link_to_the_rest(frozen, settings):
     settings.NEWSLETTER_MAX_LEADS_PER_SEARCH = 2
     ann = make_member("ann@example.com")
-    services.saved_search_create(member=ann, name="All", criteria={})
+    lead_services.saved_search_create(member=ann, name="All", criteria={})
     company = CompanyFactory(name="Busy Inc")
     for _ in range(5):
         new_event(company=company)
@@ -184,7 +180,7 @@ def test_many_matches_are_capped_per_search_with_a_link_to_the_rest(frozen, sett
 
 def test_dry_run_writes_nothing(frozen, capsys):
     ann = make_member("ann@example.com")
-    services.saved_search_create(member=ann, name="All", criteria={})
+    lead_services.saved_search_create(member=ann, name="All", criteria={})
     new_event()
     call_command("send_daily_newsletter", "--date", "2026-11-29", "--dry-run")
     assert "would queue 1 newsletters" in capsys.readouterr().out
@@ -194,7 +190,7 @@ def test_dry_run_writes_nothing(frozen, capsys):
 
 def test_command_builds_and_sends(frozen, mailoutbox, capsys):
     ann = make_member("ann@example.com")
-    services.saved_search_create(member=ann, name="All", criteria={})
+    lead_services.saved_search_create(member=ann, name="All", criteria={})
     new_event()
     call_command("send_daily_newsletter")
     assert len(mailoutbox) == 1
@@ -204,7 +200,7 @@ def test_command_builds_and_sends(frozen, mailoutbox, capsys):
 
 def test_staff_preview_shows_any_members_newsletter(frozen, client, staff, member_client):
     ann = make_member("ann@example.com", "Ann")
-    services.saved_search_create(member=ann, name="Robots", criteria={"q": ["robot"]})
+    lead_services.saved_search_create(member=ann, name="Robots", criteria={"q": ["robot"]})
     new_event(summary="Acme builds a robot")
     url = reverse("newsletter:preview")
     assert member_client.get(url).status_code == 302  # not staff: to the admin login
@@ -314,19 +310,18 @@ def test_words_are_folded_and_stemmed_like_the_database():
 
 
 def test_the_daily_job_is_scheduled_at_the_send_time_and_runs(frozen, settings, mailoutbox):
-    from lead411.core.schedules import configured_jobs
     from lead411.newsletter.tasks import newsletter_daily_send
+    from lead411.site.schedules import configured_jobs
 
     settings.NEWSLETTER_SEND_TIME = "05:30"
     jobs = {job.func: job for job in configured_jobs()}
     daily = jobs["lead411.newsletter.tasks.newsletter_daily_send"]
     assert (daily.minutes, daily.at) == (24 * 60, "05:30")
     assert (
-        jobs["lead411.newsletter.tasks.outbox_drain"].minutes
-        == settings.NEWSLETTER_OUTBOX_POLL_MINUTES
+        jobs["lead411.mail.tasks.outbox_drain"].minutes == settings.NEWSLETTER_OUTBOX_POLL_MINUTES
     )
     ann = make_member("ann@example.com")
-    services.saved_search_create(member=ann, name="All", criteria={})
+    lead_services.saved_search_create(member=ann, name="All", criteria={})
     new_event()
     assert "queued 1 newsletters" in newsletter_daily_send()
     assert len(mailoutbox) == 1

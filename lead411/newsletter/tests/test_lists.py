@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from lead411.accounts.models import User
 from lead411.core.models import AuditEvent
-from lead411.newsletter import services
+from lead411.leads import services as lead_services
+from lead411.mail import services
+from lead411.mail.models import Delivery, MemberExportRecord
 from lead411.newsletter.digest import newsletter_issue_build
-from lead411.newsletter.models import Delivery, MemberExportRecord
 
 from .conftest import make_member, new_event
 
@@ -21,7 +22,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.clause("P6")]
 def test_each_newsletter_goes_to_its_member_and_names_no_other_address():
     members = [make_member(f"m{n}@example.com") for n in range(5)]
     for member in members:
-        services.saved_search_create(member=member, name="All", criteria={})
+        lead_services.saved_search_create(member=member, name="All", criteria={})
     new_event()
     newsletter_issue_build(date=timezone.localdate())
     deliveries = list(Delivery.objects.select_related("member"))
@@ -35,8 +36,8 @@ def test_each_newsletter_goes_to_its_member_and_names_no_other_address():
 
 def test_staff_who_are_not_superusers_cannot_export(client, staff):
     client.force_login(staff)
-    assert client.get(reverse("newsletter:member-export")).status_code == 403
-    assert client.post(reverse("newsletter:member-export"), {"purpose": "x"}).status_code == 403
+    assert client.get(reverse("mail:member-export")).status_code == 403
+    assert client.post(reverse("mail:member-export"), {"purpose": "x"}).status_code == 403
     assert not MemberExportRecord.objects.exists()
 
 
@@ -44,10 +45,10 @@ def test_superuser_export_is_recorded_with_its_purpose(client):
     boss = User.objects.create_superuser("boss@example.com", None)
     make_member("ann@example.com", "Ann")
     client.force_login(boss)
-    assert client.post(reverse("newsletter:member-export"), {"purpose": " "}).status_code == 200
+    assert client.post(reverse("mail:member-export"), {"purpose": " "}).status_code == 200
     assert not MemberExportRecord.objects.exists()
     response = client.post(
-        reverse("newsletter:member-export"), {"purpose": "Move to a new mail provider"}
+        reverse("mail:member-export"), {"purpose": "Move to a new mail provider"}
     )
     assert response["Content-Disposition"] == 'attachment; filename="lead411-members.csv"'
     rows = list(csv.reader(io.StringIO(response.content.decode())))

@@ -13,11 +13,11 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from lead411.leads.sources.crunchbase import crunchbase_import
+from lead411.leads import services as lead_services
 from lead411.leads.models import TriggerEvent
-from lead411.newsletter import services
+from lead411.leads.sources.crunchbase import crunchbase_import
+from lead411.mail.models import Delivery
 from lead411.newsletter.digest import newsletter_issue_build
-from lead411.newsletter.models import Delivery
 
 from .conftest import make_member
 
@@ -86,15 +86,15 @@ def test_latest_quarter_of_the_real_data_is_todays_newsletter(tmp_path, monkeypa
         "software": make_member("software@example.com", "Sol"),
         "biotech": make_member("bio@example.com", "Bea"),
     }
-    services.saved_search_create(
+    lead_services.saved_search_create(
         member=members["usa"],
         name="US funding",
         criteria={"kind": ["funding_round"], "country": ["USA"]},
     )
-    services.saved_search_create(
+    lead_services.saved_search_create(
         member=members["software"], name="Software", criteria={"q": ["software"]}
     )
-    services.saved_search_create(
+    lead_services.saved_search_create(
         member=members["biotech"], name="Biotech", criteria={"category": ["Biotechnology"]}
     )
 

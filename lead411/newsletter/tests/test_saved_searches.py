@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from lead411.newsletter import services
-from lead411.newsletter.criteria import criteria_from_params
-from lead411.newsletter.models import SavedSearch
+from lead411.leads import services as lead_services
+from lead411.leads.criteria import criteria_from_params
+from lead411.leads.models import SavedSearch
 
 from .conftest import make_member
 
@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.clause("L3")]
 
 
 def test_save_this_search_takes_the_search_pages_get_params(member_client, member):
-    url = reverse("newsletter:saved-search-create")
+    url = reverse("leads:saved-search-create")
     query = (
         "q=Robots+AI&kind=funding_round&country=USA&country=CAN&amount_min=1000000&page=3&bogus=1"
     )
@@ -41,7 +41,7 @@ def test_save_this_search_takes_the_search_pages_get_params(member_client, membe
 
 
 def test_invalid_search_parameters_are_refused_with_the_search_forms_message(member_client):
-    url = reverse("newsletter:saved-search-create")
+    url = reverse("leads:saved-search-create")
     page = member_client.get(f"{url}?date_from=2014-13-40")
     assert page.status_code == 400
     assert (
@@ -51,14 +51,14 @@ def test_invalid_search_parameters_are_refused_with_the_search_forms_message(mem
 
 
 def test_list_shows_only_my_searches_with_a_link_that_runs_them(member_client, member):
-    services.saved_search_create(
+    lead_services.saved_search_create(
         member=member,
         name="Boston biotech",
         criteria={"city": ["Boston"], "category": ["Biotechnology"]},
     )
     other = make_member("other@example.com")
-    services.saved_search_create(member=other, name="Not mine", criteria={"q": ["secret"]})
-    page = member_client.get(reverse("newsletter:saved-search-list"))
+    lead_services.saved_search_create(member=other, name="Not mine", criteria={"q": ["secret"]})
+    page = member_client.get(reverse("leads:saved-search-list"))
     body = page.content.decode()
     assert "Boston biotech" in body
     assert "Not mine" not in body
@@ -67,8 +67,10 @@ def test_list_shows_only_my_searches_with_a_link_that_runs_them(member_client, m
 
 
 def test_rename_edit_and_switch_off(member_client, member):
-    search = services.saved_search_create(member=member, name="Old", criteria={"q": ["robots"]})
-    url = reverse("newsletter:saved-search-edit", args=[search.pk])
+    search = lead_services.saved_search_create(
+        member=member, name="Old", criteria={"q": ["robots"]}
+    )
+    url = reverse("leads:saved-search-edit", args=[search.pk])
     assert member_client.get(url).status_code == 200
     response = member_client.post(url, {"name": "New name", "params": "q=drones&region=CA"})
     assert response.status_code == 302
@@ -79,8 +81,8 @@ def test_rename_edit_and_switch_off(member_client, member):
 
 
 def test_delete_asks_on_get_and_deletes_on_post(member_client, member):
-    search = services.saved_search_create(member=member, name="Gone", criteria={})
-    url = reverse("newsletter:saved-search-delete", args=[search.pk])
+    search = lead_services.saved_search_create(member=member, name="Gone", criteria={})
+    url = reverse("leads:saved-search-delete", args=[search.pk])
     assert member_client.get(url).status_code == 200
     assert SavedSearch.objects.filter(pk=search.pk).exists()
     assert member_client.post(url).status_code == 302
@@ -90,7 +92,7 @@ def test_delete_asks_on_get_and_deletes_on_post(member_client, member):
 @pytest.mark.parametrize("view", ["saved-search-edit", "saved-search-delete"])
 def test_another_members_search_is_a_404(member_client, view):
     other = make_member("other@example.com")
-    search = services.saved_search_create(member=other, name="Theirs", criteria={"q": ["x"]})
+    search = lead_services.saved_search_create(member=other, name="Theirs", criteria={"q": ["x"]})
     url = reverse(f"newsletter:{view}", args=[search.pk])
     assert member_client.get(url).status_code == 404
     assert member_client.post(url, {"name": "Mine now", "params": ""}).status_code == 404
@@ -99,17 +101,17 @@ def test_another_members_search_is_a_404(member_client, view):
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client):
-    response = client.get(reverse("newsletter:saved-search-list"))
+    response = client.get(reverse("leads:saved-search-list"))
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
 
 
 def test_names_are_unique_per_member(member):
-    services.saved_search_create(member=member, name="Same", criteria={})
+    lead_services.saved_search_create(member=member, name="Same", criteria={})
     with pytest.raises(
         ValidationError, match=re.escape("Saved search with this Member and Name already exists.")
     ):
-        services.saved_search_create(member=member, name="Same", criteria={})
+        lead_services.saved_search_create(member=member, name="Same", criteria={})
 
 
 def test_criteria_drop_page_and_unknown_params():

@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.urls import resolve, reverse
 
 from lead411.accounts.models import User
-from lead411.newsletter.models import Delivery
-from lead411.newsletter.outbox import delivery_email_message
-from lead411.policy import outbox
+from lead411.mail import services as mail_services
+from lead411.mail.models import Delivery
+from lead411.mail.outbox import delivery_email_message
 from lead411.policy.models import Conversation, Message
 from lead411.policy.services import (
     conversation_member_reply,
@@ -201,12 +201,12 @@ def test_staff_reply_from_the_admin_arrives_threaded(
     staff_message = conversation.messages.get(author_kind=Message.Author.STAFF)
     first_message = conversation.messages.get(author_kind=Message.Author.SENDER)
     [reply] = mail.outbox
-    first_id = outbox.message_id_for(key=f"contact:{conversation.pk}:{first_message.pk}")
+    first_id = mail_services.message_id_for(key=f"contact:{conversation.pk}:{first_message.pk}")
     root_id = ack.extra_headers["Message-ID"]
     assert reply.to == ["pat@example.org"]
     assert reply.subject == ack.subject
     assert "We checked: nothing was sent." in reply.body
-    assert reply.extra_headers["Message-ID"] == outbox.message_id_for(
+    assert reply.extra_headers["Message-ID"] == mail_services.message_id_for(
         key=f"contact:{conversation.pk}:{staff_message.pk}"
     )
     assert reply.extra_headers["In-Reply-To"] == first_id
@@ -242,14 +242,14 @@ def test_member_answers_on_the_site_and_the_next_reply_references_the_thread(
     # The email exactly as the outbox's sender builds it from the row.
     email = delivery_email_message(delivery=Delivery.objects.get(message_id=second_id(second)))
     ids = [
-        outbox.message_id_for(key=f"contact:{conversation.pk}:{m.pk}")
+        mail_services.message_id_for(key=f"contact:{conversation.pk}:{m.pk}")
         for m in conversation.messages.filter(id__lt=second.pk).order_by("id")
     ]
-    root = outbox.message_id_for(key=f"contact:{conversation.pk}:root")
+    root = mail_services.message_id_for(key=f"contact:{conversation.pk}:root")
     assert email.to == [member.email]
     assert email.extra_headers["In-Reply-To"] == ids[-1]
     assert email.extra_headers["References"] == " ".join([root, *ids])
-    assert len(ids) == 3 and ids[1] == outbox.message_id_for(  # noqa: PT018
+    assert len(ids) == 3 and ids[1] == mail_services.message_id_for(  # noqa: PT018
         key=f"contact:{conversation.pk}:{first.pk}"
     )
     assert f"/contact/conversations/{conversation.pk}/" in email.body
@@ -260,7 +260,7 @@ def test_member_answers_on_the_site_and_the_next_reply_references_the_thread(
 
 
 def second_id(message: Message) -> str:
-    return outbox.message_id_for(key=f"contact:{message.conversation_id}:{message.pk}")
+    return mail_services.message_id_for(key=f"contact:{message.conversation_id}:{message.pk}")
 
 
 def test_members_see_only_their_own_conversations(member_client, member):

@@ -1,7 +1,7 @@
 """``send_daily_newsletter``: build a day's newsletter and send the outbox.
 
 Meant to run once a day; the scheduler runs it by itself at NEWSLETTER_SEND_TIME
-(lead411.core.schedules). Running it again the same day sends nobody twice.
+(lead411.site.schedules). Running it again the same day sends nobody twice.
 """
 
 import datetime as dt
@@ -10,8 +10,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from lead411.core import clock
+from lead411.mail.outbox import outbox_send
 from lead411.newsletter.digest import newsletter_issue_build
-from lead411.newsletter.outbox import outbox_send
 
 
 class Command(BaseCommand):
