@@ -1,12 +1,12 @@
 """Splitting long id lists into pieces a database accepts in one ``IN (...)``."""
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import TypeVar
 
 T = TypeVar("T")
 
 
-def chunked(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+def chunked(items: list[T], size: int) -> Iterator[list[T]]:
     """Yield consecutive slices of ``items`` of at most ``size`` elements (the last may be shorter).
 
     SQLite allows 32,766 bound parameters per statement and PostgreSQL 65,535; callers

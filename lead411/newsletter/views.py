@@ -12,12 +12,12 @@ from django.views.decorators.http import require_http_methods
 
 from lead411.accounts.models import User
 from lead411.core import clock
+from lead411.mail import services as mail_services
 from lead411.mail.models import Stream
+from lead411.newsletter import services
 from lead411.newsletter.digest import newsletter_preview
 from lead411.newsletter.forms import PreviewForm
 from lead411.newsletter.models import ProductUpdate
-
-from . import services
 
 
 @staff_member_required
@@ -62,7 +62,7 @@ def product_update_preview_view(request: HttpRequest, update_id: int) -> HttpRes
     """Staff: the sanitised HTML of a product update as members will get it (P5)."""
     update = get_object_or_404(ProductUpdate, pk=update_id)
     subject, text, html = services.product_update_render(update=update)
-    prefs = services.mail_preferences_get_or_create(member=request.user)
-    footer = services.footer_context(prefs=prefs, stream=Stream.UPDATES)
+    prefs = mail_services.mail_preferences_get_or_create(member=request.user)
+    footer = mail_services.footer_context(prefs=prefs, stream=Stream.UPDATES)
     context = {"update": update, "subject": subject, "text": text, "html": html, "footer": footer}
     return render(request, "newsletter/product_update_preview.html", context)

@@ -115,12 +115,20 @@ def policy_notice_email_send(*, version: PolicyVersion) -> int:
     }
     subject = " ".join(render_to_string("policy/email/policy_notice_subject.txt", context).split())
     text_body = render_to_string("policy/email/policy_notice_message.txt", context)
+    queued_before = set(
+        Delivery.objects.filter(key__startswith=f"policy-v{version.number}:").values_list(
+            "key", flat=True
+        )
+    )
     count = 0
     for member in members_consenting(stream=Stream.UPDATES).iterator():
+        key = policy_notice_key(version=version, member=member)
+        if key in queued_before:
+            continue
         delivery = delivery_enqueue(
             member=member,
             stream=Stream.UPDATES,
-            key=policy_notice_key(version=version, member=member),
+            key=key,
             subject=subject,
             text_body=text_body,
         )

@@ -197,7 +197,7 @@ def test_killing_the_server_during_writes_loses_no_acknowledged_write(
         wait_until_up(url, restarted, tmp_path / "gunicorn2.log")
         out = e2e_server.shell(
             "from django.db import connection; "
-            "from lead411.newsletter.models import SavedSearch; "
+            "from lead411.leads.models import SavedSearch; "
             f"names = list(SavedSearch.objects.filter(member__email={email_address!r})"
             ".values_list('name', flat=True)); "
             "print(sorted(names)); "

@@ -400,9 +400,9 @@ def test_account_delete_survives_malformed_input(
 # --- Newsletter: saved searches, preferences, unsubscribe. ---
 
 NEWSLETTER_TABLES = [
-    "newsletter.SavedSearch",
-    "newsletter.MailPreferences",
-    "newsletter.Suppression",
+    "leads.SavedSearch",
+    "mail.MailPreferences",
+    "mail.Suppression",
 ]
 SAVED_SEARCH_FIELDS = {
     "name": ["Robotics in Texas"],
@@ -572,7 +572,7 @@ SEARCH_FIELDS = {
     "sort": ["relevance", "date", "amount", "random"],
     "page": ["1", "2", "0", "100000", "1.5"],
 }
-LEADS_TABLES = ["leads.TriggerEvent", "leads.Company", "newsletter.SavedSearch"]
+LEADS_TABLES = ["leads.TriggerEvent", "leads.Company", "leads.SavedSearch"]
 
 
 @pytest.mark.clause("L2")

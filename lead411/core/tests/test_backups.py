@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parents[3]
 SEED = """
 import datetime as dt
 from lead411.accounts.models import User
-from lead411.newsletter.models import SavedSearch
+from lead411.leads.models import SavedSearch
 now = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
 for n, name in enumerate(["Ana", "Bjørn", "Chloé"]):
     user = User.objects.create_user(f"m{n}@example.com", "pw-" + name, first_name=name)

@@ -93,7 +93,7 @@ def test_delete_asks_on_get_and_deletes_on_post(member_client, member):
 def test_another_members_search_is_a_404(member_client, view):
     other = make_member("other@example.com")
     search = lead_services.saved_search_create(member=other, name="Theirs", criteria={"q": ["x"]})
-    url = reverse(f"newsletter:{view}", args=[search.pk])
+    url = reverse(f"leads:{view}", args=[search.pk])
     assert member_client.get(url).status_code == 404
     assert member_client.post(url, {"name": "Mine now", "params": ""}).status_code == 404
     search.refresh_from_db()

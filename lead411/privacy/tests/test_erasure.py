@@ -28,6 +28,7 @@ from lead411.accounts.services import (
     application_submit,
     member_name_change,
 )
+from lead411.accounts.tests.conftest import login
 from lead411.activity.models import MemberDailyActivity
 from lead411.core import clock
 from lead411.core.mail import RETRY_GROUP, message_as_data
@@ -45,8 +46,6 @@ from lead411.policy.services import (
     policy_seed,
 )
 from lead411.privacy.services import erased_label
-
-from lead411.accounts.tests.conftest import login
 
 pytestmark = [pytest.mark.clause("P11"), pytest.mark.django_db]
 
@@ -180,8 +179,8 @@ def test_the_fixture_puts_the_member_in_every_table(zelda):
         "accounts.Application.telephone",
         "accounts.AccountChangeRequest.contact_email",
         "account.EmailAddress.email",
-        "newsletter.SavedSearch.name",
-        "newsletter.Delivery.to_email",
+        "leads.SavedSearch.name",
+        "mail.Delivery.to_email",
         "policy.Conversation.email",
         "policy.Message.body",
         "core.AuditEvent.changes",
@@ -256,7 +255,7 @@ def test_mail_to_an_erased_address_is_suppressed_until_its_owner_signs_up_again(
     again.delete()
 
     # The owner signs up again and confirms the address: a fresh opt-in lifts the entry.
-    from .conftest import links_in, signup_data
+    from lead411.accounts.tests.conftest import links_in, signup_data
 
     fresh = Client()
     fresh.post("/accounts/signup/", signup_data(email=EMAIL))
