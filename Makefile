@@ -10,7 +10,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 export LEAD411_DATA_DIR ?= $(abspath ../shared/data)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-sqlite test-postgres lint fmt audit bench clauses screens clean
+.PHONY: help install run test test-fast test-sqlite test-postgres lint fmt audit bench clauses screens clean
 
 help:  ## Print the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -56,6 +56,9 @@ audit: install  ## bandit (reviewed findings in docs/bandit-baseline.json) and p
 		&& echo "bandit: no medium or high finding beyond the reviewed ones" || status=1; \
 	$(VENV)/bin/pip-audit --strict --skip-editable || status=1; \
 	exit $$status
+
+test-fast: install  ## The suite on SQLite without the browser and crash tests (a few minutes)
+	$(VENV)/bin/pytest -q -m "not e2e and not slow"
 
 test-sqlite: install  ## The suite on SQLite
 	$(VENV)/bin/pytest -q

@@ -68,6 +68,13 @@ def https_site(settings: Any) -> str:
     return settings.SITE_URL
 
 
+def pytest_collection_modifyitems(config, items):
+    """Mark every browser test ``e2e``, so ``make test-fast`` can leave them out."""
+    for item in items:
+        if "tests/e2e/" in item.nodeid:
+            item.add_marker(pytest.mark.e2e)
+
+
 # --- The clause ledger: which marked test proved which clause, per database vendor. ---
 
 _clause_outcomes: dict[str, dict[str, object]] = {}

@@ -38,8 +38,8 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from lead411.core import clock  # noqa: E402
-from lead411.leads.sources.base import RejectsWriter  # noqa: E402
 from lead411.leads.sources import crunchbase as cb  # noqa: E402
+from lead411.leads.sources.base import RejectsWriter  # noqa: E402
 
 EXPORT = Path(settings.LEAD411_DATA_DIR) / "crunchbase_2015"
 

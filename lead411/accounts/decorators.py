@@ -25,12 +25,3 @@ def member_required(view: Callable[..., HttpResponseBase]) -> Callable[..., Http
         return view(request, *args, **kwargs)
 
     return login_required(_wrapped)
-
-
-class MemberRequiredMixin:
-    """Class-based-view form of ``member_required``."""
-
-    @classmethod
-    def as_view(cls, **initkwargs: Any) -> Callable[..., HttpResponseBase]:
-        """Return the view wrapped by ``member_required``."""
-        return member_required(super().as_view(**initkwargs))  # type: ignore[misc]  # mixed into a View

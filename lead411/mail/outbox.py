@@ -64,7 +64,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F
 
 from lead411.core import clock
 
@@ -605,18 +605,3 @@ def outbox_send(*, batch_size: int = 100, max_messages: int | None = None) -> Se
                 backend.close()
     log.info("outbox: %s", report)
     return report
-
-
-def outbox_counts() -> dict[str, int]:
-    """Return the number of deliveries per status (for the command's summary and admin)."""
-    from django.db.models import Count
-
-    rows = Delivery.objects.values("status").annotate(n=Count("id")).order_by()
-    return {row["status"]: row["n"] for row in rows}
-
-
-def outbox_pending_exists() -> bool:
-    """Return True when some delivery is pending or in flight."""
-    return Delivery.objects.filter(
-        Q(status=Delivery.Status.PENDING) | Q(status__in=IN_FLIGHT)
-    ).exists()

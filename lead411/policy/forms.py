@@ -63,17 +63,6 @@ class ConversationReplyForm(forms.Form):
     )
 
 
-class StaffReplyForm(forms.Form):
-    """Staff's answer in the admin."""
-
-    body = forms.CharField(
-        label="Answer",
-        max_length=20_000,
-        widget=forms.Textarea(attrs={"rows": 10, "cols": 80}),
-        help_text="Sent by email, threaded with the conversation, and shown to the member on the site.",
-    )
-
-
 class AcknowledgeForm(forms.Form):
     """The notice banner's button: which version the member read."""
 

@@ -27,7 +27,7 @@ from lead411.core.tests.databases import own_database_url
 
 from .smtp_sink import Sink
 
-pytestmark = [pytest.mark.clause("L4")]
+pytestmark = [pytest.mark.clause("L4"), pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[3]
 HELPERS = "lead411.newsletter.tests.crash_helpers"

@@ -34,7 +34,7 @@ import pytest
 
 from lead411.core.tests.databases import own_database_url
 
-pytestmark = [pytest.mark.clause("P2")]
+pytestmark = [pytest.mark.clause("P2"), pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[3]
 LINES = 150_000
