@@ -97,6 +97,7 @@ class Submission:
     company_name: str = ""
     state_of_incorporation: str = ""
     sic: str = ""
+    file_number: str = ""
     items: tuple[str, ...] = ()
     item_titles: tuple[str, ...] = ()
     documents: tuple[FilingDocument, ...] = field(default=())
@@ -202,6 +203,7 @@ def _from_text_header(header: str, documents: tuple[FilingDocument, ...]) -> Sub
         company_name=first("COMPANY CONFORMED NAME"),
         state_of_incorporation=first("STATE OF INCORPORATION"),
         sic=sic.group(1) if sic else "",
+        file_number=first("SEC FILE NUMBER"),
         items=items,
         item_titles=tuple(v for v in item_info if v not in items),
         documents=documents,
@@ -226,6 +228,7 @@ def _from_tag_header(header: str, documents: tuple[FilingDocument, ...]) -> Subm
         company_name=first("CONFORMED-NAME"),
         state_of_incorporation=first("STATE-OF-INCORPORATION"),
         sic=first("ASSIGNED-SIC"),
+        file_number=first("FILE-NUMBER"),
         items=tuple(values.get("ITEMS", [])),
         documents=documents,
     )
@@ -301,5 +304,7 @@ def plain_text(body: str) -> str:
 
 
 def _fold(text: str) -> str:
-    lines = (" ".join(line.replace("\xa0", " ").split()) for line in text.split("\n"))
+    # Zero-width spaces pad table cells in Workiva and Toppan Merrill documents.
+    text = text.replace("\u200b", "").replace("\xa0", " ")
+    lines = (" ".join(line.split()) for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
