@@ -93,7 +93,9 @@ def main() -> None:
 
     print("## EDGAR\n")
     print(f"Command: `.venv/bin/python bench/bench_edgar.py` (repeats {REPEATS}, loops {LOOPS};")
-    print("median of the repetitions). `lead411.leads.sources.edgar.parsers` (defusedxml + extraction) against")
+    print(
+        "median of the repetitions). `lead411.leads.sources.edgar.parsers` (defusedxml + extraction) against"
+    )
     print("a bare `xml.etree.ElementTree.fromstring` of the same bytes, in the same run.\n")
     print("| input | unit | ours | bare ElementTree | ratio (ours time / bare time) |")
     print("|---|---|---:|---:|---:|")

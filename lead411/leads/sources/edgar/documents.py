@@ -1,3 +1,5 @@
+# EDGAR text uses typographic quotes and dashes (’ “ ” –); the patterns must match them.
+# ruff: noqa: RUF001, RUF003
 """Read Form 8-K documents: which items they report, who joins or leaves, what changes hands.
 
 Input is a filing in any shape EDGAR serves (see ``submission.read_submission``); output
@@ -33,12 +35,10 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import PurePath
 
-from lead411.leads.sources.edgar.parsers import ACCESSION_RE, EdgarParseError, pad_cik
-from lead411.leads.sources.edgar.submission import Submission, read_submission
+from lead411.leads.sources.edgar.parsers import EdgarParseError, pad_cik
+from lead411.leads.sources.edgar.submission import read_submission
 
-_MONTHS = (
-    "January|February|March|April|May|June|July|August|September|October|November|December"
-)
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 DATE_RE = re.compile(rf"\b({_MONTHS})\s+(\d{{1,2}}),?\s+(\d{{4}})\b")
 _DATE = rf"(?:{_MONTHS})\s+\d{{1,2}},?\s+\d{{4}}"
 
@@ -53,8 +53,12 @@ _REPORT_DATE_RE = re.compile(
     rf"date of report\b[^\n]*?(?:\n\s*)?[^\n]*?({_DATE})(?:\s*\(({_DATE})\))?",
     re.IGNORECASE,
 )
+# "1001039_8K_2015_0001001039-15-000150.htm": no word boundary before the accession.
+ACCESSION_IN_NAME_RE = re.compile(r"(?<!\d)(\d{10}-\d{2}-\d{6})(?!\d)")
 _CIK_FACT_RE = re.compile(r'name="dei:EntityCentralIndexKey"[^>]*>\s*(\d{1,10})\s*<')
 
+# Long enough for a three-part consideration (shares, cash, earn-out).
+PRICE_TEXT_CHARS = 500
 EXECUTIVE_ITEMS = frozenset({"5.02"})
 TRANSACTION_ITEMS = frozenset({"2.01"})
 # Before August 2004 (SEC Release 33-8400) 8-K items were single digits.
@@ -111,7 +115,7 @@ class Transaction:
     ``counterparty`` is the company acquired (acquisition) or the buyer (disposition).
     ``seller`` names who sold the target to the registrant when the text says so;
     ``asset`` what was sold when it is not a company ("Document Imaging division").
-    ``price_text`` is the consideration as written (at most 300 characters);
+    ``price_text`` is the consideration as written (at most ``PRICE_TEXT_CHARS``);
     ``price_usd`` its first US-dollar amount, in dollars, when there is one.
     """
 
@@ -198,7 +202,7 @@ def parse_8k(data: bytes, *, origin: str = "") -> EightKDocument:
     sections = item_sections(text)
     if not sections and not re.search(r"form\s+8-k", text[:3000], re.IGNORECASE):
         raise EdgarParseError(f"{where}: no 8-K item headings and no Form 8-K cover")
-    company_name = submission.company_name or _cover_name(text)
+    company_name = submission.company_name or cover_name(text)
     registrant = _registrant_names(company_name, text)
     changes: list[ExecutiveChange] = []
     deals: list[Transaction] = []
@@ -223,7 +227,7 @@ def parse_8k(data: bytes, *, origin: str = "") -> EightKDocument:
 
 
 def _accession_from(origin: str) -> str:
-    found = ACCESSION_RE.search(PurePath(origin).name) if origin else None
+    found = ACCESSION_IN_NAME_RE.search(PurePath(origin).name) if origin else None
     return found.group(1) if found else ""
 
 
@@ -232,7 +236,8 @@ def _cover_cik(body: str) -> str:
     return pad_cik(found.group(1)) if found else ""
 
 
-def _cover_name(text: str) -> str:
+def cover_name(text: str) -> str:
+    """Return the registrant's name as the cover prints it above "(Exact name of registrant"."""
     found = _EXACT_NAME_RE.search(text[:6000])
     return found.group(1).strip() if found else ""
 
@@ -321,10 +326,14 @@ _TITLE_WORDS = (
     "Senior|Executive|Vice|Chief|President|Director|Directors|Chairman|Chair|Board|Company|"
     "Interim|Acting|Corporate|General|Principal|Treasurer|Secretary|Officer|The|And|Of"
 )
+# Letters with accents too ("José Roé"): Latin-1 upper and lower case ranges.
+_UPPER = "A-ZÀ-ÖØ-Þ"
+_LOWER = "a-zß-öø-ÿ"
 _NAME_WORD = (
-    rf"(?!(?:{_TITLE_WORDS})\b)(?:Mc|Mac|O['’]|De|Di|La|Van)?[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
+    rf"(?!(?:{_TITLE_WORDS})\b)(?:Mc|Mac|O['’]|De|Di|La|Van)?[{_UPPER}][{_LOWER}]+"
+    rf"(?:-[{_UPPER}][{_LOWER}]+)?"
 )
-_INITIAL = r"[A-Z]\."
+_INITIAL = rf"[{_UPPER}]\."
 # "Gary S. Shedlin", "V. James Vena", "Dina Powell McCormick", "R. Andrew Dickson III".
 NAME = (
     rf"(?:(?:Dr|Mr|Mrs|Ms)\.\s+)?(?:{_NAME_WORD}|{_INITIAL})"
@@ -334,22 +343,131 @@ _NAMES = rf"{NAME}(?:(?:\s*,\s*|\s*,?\s+and\s+){NAME})*"
 _NAME_RE = re.compile(NAME)
 # Capitalised words that make a phrase a title or an organisation, never a person.
 _NOT_NAME_WORDS = frozenset(
-    """the a an on in of and board company corporation inc chief officer executive
-    president vice director directors chairman chair senior financial operating
-    committee bank group holdings registrant annual meeting item form current report
-    section agreement plan stock common exchange commission securities new york
-    additionally also each following pursuant under effective as previously
-    compensation appointment election departure resignation retirement however""".split()
+    [
+        "the",
+        "a",
+        "an",
+        "on",
+        "in",
+        "of",
+        "and",
+        "board",
+        "company",
+        "corporation",
+        "inc",
+        "chief",
+        "officer",
+        "executive",
+        "president",
+        "vice",
+        "director",
+        "directors",
+        "chairman",
+        "chair",
+        "senior",
+        "financial",
+        "operating",
+        "committee",
+        "bank",
+        "group",
+        "holdings",
+        "registrant",
+        "annual",
+        "meeting",
+        "item",
+        "form",
+        "current",
+        "report",
+        "section",
+        "agreement",
+        "plan",
+        "stock",
+        "common",
+        "exchange",
+        "commission",
+        "securities",
+        "new",
+        "york",
+        "additionally",
+        "also",
+        "each",
+        "following",
+        "pursuant",
+        "under",
+        "effective",
+        "as",
+        "previously",
+        "compensation",
+        "appointment",
+        "election",
+        "departure",
+        "resignation",
+        "retirement",
+        "however",
+    ]
 )
 
 _ROLE_WORDS = frozenset(
-    """acting interim executive senior vice president chief officer financial operating
-    strategy accounting principal director directors chairman chair co-chairman
-    vice-chairman chairwoman treasurer secretary controller counsel general member
-    technology information marketing revenue legal people human resources lending
-    credit customer brand administrative investment risk compliance independent
-    lead corporate deputy assistant head global division business elect designate
-    non-executive and of board the""".split()
+    [
+        "acting",
+        "interim",
+        "executive",
+        "senior",
+        "vice",
+        "president",
+        "chief",
+        "officer",
+        "financial",
+        "operating",
+        "strategy",
+        "accounting",
+        "principal",
+        "director",
+        "directors",
+        "chairman",
+        "chair",
+        "co-chairman",
+        "vice-chairman",
+        "chairwoman",
+        "treasurer",
+        "secretary",
+        "controller",
+        "counsel",
+        "general",
+        "member",
+        "technology",
+        "information",
+        "marketing",
+        "revenue",
+        "legal",
+        "people",
+        "human",
+        "resources",
+        "lending",
+        "credit",
+        "customer",
+        "brand",
+        "administrative",
+        "investment",
+        "risk",
+        "compliance",
+        "independent",
+        "lead",
+        "corporate",
+        "deputy",
+        "assistant",
+        "head",
+        "global",
+        "division",
+        "business",
+        "elect",
+        "designate",
+        "non-executive",
+        "and",
+        "of",
+        "board",
+        "the",
+    ]
 )
 _ROLE_KEYWORDS = re.compile(
     r"officer|president|chair|director|treasurer|secretary|controller|counsel|"
@@ -384,7 +502,7 @@ _LEGAL_SUFFIX_RE = re.compile(
 def is_person_name(value: str) -> bool:
     """True when ``value`` reads as a person's name: no word of a title or an organisation."""
     # Initials ("Carl A. Nelson") are parts of names, never title words.
-    words = [w for w in re.findall(r"[A-Za-z]+", value) if len(w) > 1]
+    words = [w for w in re.findall(r"[^\W\d_]+", value) if len(w) > 1]
     honorific = {"dr", "mr", "mrs", "ms", "jr", "sr"}
     return len([w for w in words if w.lower() not in honorific]) >= 2 and not any(
         w.lower() in _NOT_NAME_WORDS for w in words
@@ -413,7 +531,7 @@ def _registrant_names(company_name: str, text: str) -> frozenset[str]:
     follows the registrant's name.
     """
     names = {"the company", "company", "the registrant", "registrant", "us", "the corporation"}
-    for name in (company_name, _cover_name(text)):
+    for name in (company_name, cover_name(text)):
         if name:
             names.add(_normalise_org(name))
     first = _normalise_org(company_name).split(" ")[0] if company_name else ""
@@ -486,7 +604,10 @@ def _role_from(text: str) -> tuple[str, str]:
 
 def _other_company(rest: str, registrant: frozenset[str]) -> bool:
     """True when the role just read continues "of <an organisation that is not the registrant>"."""
-    found = re.match(rf"\s*(?:\([^)]*\)\s*)?of\s+((?:the\s+)?{ORG}|the Company|the Registrant|[A-Z][\w’'&.-]*(?:\s+[A-Z][\w’'&.-]*){{0,4}})", rest)
+    found = re.match(
+        rf"\s*(?:\([^)]*\)\s*)?of\s+((?:the\s+)?{ORG}|the Company|the Registrant|[A-Z][\w’'&.-]*(?:\s+[A-Z][\w’'&.-]*){{0,4}})",
+        rest,
+    )
     if not found:
         return False
     org = found.group(1)
@@ -601,13 +722,16 @@ def _changes_in(sentence: str, item: str, registrant: frozenset[str]) -> list[Ex
             if _HISTORY_RE.search(rest[:60]):
                 continue
             add(match.group("names"), role, Change.APPOINTMENT, clause)
-            # "appointed A as X and B as Y": read each "and has appointed" again.
     depart = _DEPART_RE.search(sentence)
     if depart:
-        rest = depart.group("rest")
-        role = _departure_role(depart, registrant)
-        if role is not None:
-            add(depart.group("names"), role, Change.DEPARTURE, depart.group("verb") + rest)
+        left = _departure_role(depart, registrant)
+        if left is not None:
+            add(
+                depart.group("names"),
+                left,
+                Change.DEPARTURE,
+                depart.group("verb") + depart.group("rest"),
+            )
     return _dedupe(found)
 
 
@@ -631,7 +755,9 @@ def _departure_role(depart: re.Match[str], registrant: frozenset[str]) -> str | 
     for candidate in (depart.group("appositive"), before.group(1) if before else None):
         if candidate:
             text = re.sub(
-                r"^(?:the\s+)?(?:Company['’]s\s+)?(?:current|then)?\s*", "", candidate.strip(),
+                r"^(?:the\s+)?(?:Company['’]s\s+)?(?:current|then)?\s*",
+                "",
+                candidate.strip(),
                 flags=re.IGNORECASE,
             )
             role, after = _role_from(text)
@@ -655,9 +781,7 @@ def _merge(changes: list[ExecutiveChange]) -> list[ExecutiveChange]:
     """One record per person and direction; a later mention adds nothing already known."""
     out: list[ExecutiveChange] = []
     for change in changes:
-        same = next(
-            (c for c in out if c.name == change.name and c.change is change.change), None
-        )
+        same = next((c for c in out if c.name == change.name and c.change is change.change), None)
         if same is None:
             out.append(change)
     return out
@@ -681,7 +805,7 @@ _ACQUIRE_RE = re.compile(
     rf"(?:completed|consummated|closed)\s+(?:its|the)\s+(?:previously announced\s+)?acquisition\s+of\s+"
     rf"(?:all\s+of\s+)?(?:the\s+)?(?:issued\s+and\s+)?(?:outstanding\s+)?(?:capital\s+stock|shares|stock|equity interests)?"
     rf"(?:\s+of\s+common\s+stock)?(?:\s+of\s+)?(?P<target>{ORG})"
-    rf"|\bacquired\s+(?:all\s+(?:of\s+)?)?(?:the\s+)?(?:[\d,]+\s+)?(?:issued\s+and\s+outstanding\s+)?"
+    rf"|\bacquired\s+(?:all\s+(?:of\s+)?)?(?:the\s+)?(?:[\d,]+\s+)?(?:(?:issued\s+and\s+)?outstanding\s+)?"
     rf"(?:shares\s+of\s+(?:the\s+)?common\s+stock\s+of\s+|capital\s+stock\s+of\s+|stock\s+of\s+)?(?P<target2>{ORG})"
 )
 _PURCHASED_FROM_RE = re.compile(rf"purchased\s+(?P<what>.{{1,80}}?)\s+from\s+(?P<seller>{ORG})")
@@ -724,7 +848,9 @@ def transactions(
     consideration = next((s for s in all_sentences if _CONSIDERATION_RE.search(s)), "")
     out = []
     for deal, sentence in found:
-        source = sentence if _MONEY_RE.search(sentence) and _CONSIDERATION_RE.search(sentence) else ""
+        source = (
+            sentence if _MONEY_RE.search(sentence) and _CONSIDERATION_RE.search(sentence) else ""
+        )
         if not source and len(found) == 1:
             source = consideration
         out.append(_priced(deal, source, section.text))
@@ -735,13 +861,17 @@ def _priced(deal: Transaction, sentence: str, text: str) -> Transaction:
     price_text = ""
     if sentence:
         start = _CONSIDERATION_RE.search(sentence)
-        price_text = sentence[start.start() if start else 0 :][:300]
+        price_text = sentence[start.start() if start else 0 :][:PRICE_TEXT_CHARS]
     amount = _USD_RE.search(price_text)
     price_usd = None
-    if amount and not re.search(r"[A-Z]\$", price_text[max(0, amount.start() - 2) : amount.start() + 1]):
+    if amount and not re.search(
+        r"[A-Z]\$", price_text[max(0, amount.start() - 2) : amount.start() + 1]
+    ):
         try:
             value = Decimal(amount.group(1).replace(",", ""))
-            scale = {"thousand": 10**3, "million": 10**6, "billion": 10**9}.get(amount.group(2) or "", 1)
+            scale = {"thousand": 10**3, "million": 10**6, "billion": 10**9}.get(
+                amount.group(2) or "", 1
+            )
             price_usd = value * scale
         except InvalidOperation:
             price_usd = None
@@ -785,13 +915,21 @@ def _deal_in(sentence: str, item: str, registrant: frozenset[str]) -> Transactio
         target = _ORG_RE.search(purchased.group("what"))
         name = _org(target.group(0)) if target else purchased.group("what").strip()
         return Transaction(
-            Direction.ACQUISITION, name, item, seller=_org(purchased.group("seller")), completed_on=when
+            Direction.ACQUISITION,
+            name,
+            item,
+            seller=_org(purchased.group("seller")),
+            completed_on=when,
         )
     transferred = _TRANSFERRED_RE.search(sentence)
     if transferred:
         what = transferred.group("what").strip(" ,")
         return Transaction(
-            Direction.DISPOSITION, _org(transferred.group("buyer")), item, asset=what, completed_on=when
+            Direction.DISPOSITION,
+            _org(transferred.group("buyer")),
+            item,
+            asset=what,
+            completed_on=when,
         )
     return None
 

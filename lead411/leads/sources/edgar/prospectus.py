@@ -1,3 +1,4 @@
+# EDGAR text uses typographic quotes (“ ”); the patterns must match them.
 """Read IPO registration statements and prospectuses: S-1, S-1/A, F-1, F-1/A and 424B4.
 
 Pure functions over bytes, like ``documents.parse_8k``. The form type alone does not
@@ -18,8 +19,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
 
-from lead411.leads.sources.edgar.documents import _cover_name
-from lead411.leads.sources.edgar.parsers import ACCESSION_RE, EdgarParseError
+from lead411.leads.sources.edgar.documents import ACCESSION_IN_NAME_RE, cover_name
+from lead411.leads.sources.edgar.parsers import EdgarParseError
 from lead411.leads.sources.edgar.submission import read_submission
 
 IPO_FORMS = frozenset({"S-1", "S-1/A", "F-1", "F-1/A", "424B4"})
@@ -50,7 +51,9 @@ _TOTAL_RE = re.compile(
     re.IGNORECASE,
 )
 _HEADLINE_AMOUNT_RE = re.compile(r"^\$\s?([\d,]{7,})$", re.MULTILINE)
-_COUNT_RE = re.compile(r"^([\d,]{5,})\s+(Units|Shares|shares|units|American Depositary Shares)\b", re.MULTILINE)
+_COUNT_RE = re.compile(
+    r"^([\d,]{5,})\s+(Units|Shares|shares|units|American Depositary Shares)\b", re.MULTILINE
+)
 _RANGE_RE = re.compile(r"between\s+\$\s?(\d+(?:\.\d+)?)\s+and\s+\$\s?(\d+(?:\.\d+)?)")
 _PRICE_RE = re.compile(
     r"(?:initial public )?offering price (?:is|of)\s+\$\s?(\d+(?:\.\d+)?)", re.IGNORECASE
@@ -62,7 +65,9 @@ _PROSPECTUS_START_RE = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _REGISTRATION_RE = re.compile(r"Registration (?:Statement )?No\.\s*(333-\d+)", re.IGNORECASE)
-_BY_COMPANY_RE = re.compile(r"initial public offering of [^.]{0,60}? by ([A-Z][^.]{2,100}?)\.(?:\s|$)")
+_BY_COMPANY_RE = re.compile(
+    r"initial public offering of [^.]{0,60}? by ([A-Z][^.]{2,100}?)\.(?:\s|$)"
+)
 
 
 @dataclass(frozen=True)
@@ -95,7 +100,9 @@ class IpoDocument:
     def summary(self) -> str:
         """Return the one-line lead summary: "Acme Inc. files for an IPO on Nasdaq (ACME), $75M"."""
         if not self.is_ipo:
-            return f"{self.company_name} offers listed securities (Form {self.form_type}, not an IPO)"
+            return (
+                f"{self.company_name} offers listed securities (Form {self.form_type}, not an IPO)"
+            )
         verb = "prices its IPO" if self.form_type == "424B4" else "files for an IPO"
         text = f"{self.company_name} {verb}"
         if self.exchange:
@@ -130,13 +137,16 @@ def parse_ipo(data: bytes, *, origin: str = "") -> IpoDocument:
         raise EdgarParseError(f"{where}: {exc}") from exc
     form_type = (submission.form_type or primary.doc_type).upper()
     if form_type not in IPO_FORMS:
-        raise EdgarParseError(f"{where}: a {form_type or 'document of unknown form'}, not {sorted(IPO_FORMS)}")
+        raise EdgarParseError(
+            f"{where}: a {form_type or 'document of unknown form'}, not {sorted(IPO_FORMS)}"
+        )
     text = primary.text()
     start = _PROSPECTUS_START_RE.search(text[:_COVER_CHARS])
     cover = text[start.start() if start else 0 :][:_COVER_CHARS]
     ipo_said = _IPO_RE.search(cover)
     listed = _LISTED_RE.search(cover)
-    is_ipo = bool(ipo_said) and not (listed and listed.start() < ipo_said.start())
+    # "Our common stock is listed on ..." before any IPO wording: a follow-on offering.
+    is_ipo = ipo_said is not None and (listed is None or listed.start() > ipo_said.start())
     symbol = _SYMBOL_RE.search(cover)
     total = _TOTAL_RE.search(cover)
     headline = _HEADLINE_AMOUNT_RE.search(cover)
@@ -155,10 +165,10 @@ def parse_ipo(data: bytes, *, origin: str = "") -> IpoDocument:
         offering = _decimal(headline.group(1))
     registration = _REGISTRATION_RE.search(text[:_COVER_CHARS])
     by_company = _BY_COMPANY_RE.search(cover)
-    name = submission.company_name or (by_company.group(1) if by_company else _cover_name(cover))
+    name = submission.company_name or (by_company.group(1) if by_company else cover_name(cover))
     accession = submission.accession
     if not accession and origin:
-        found = ACCESSION_RE.search(PurePath(origin).name)
+        found = ACCESSION_IN_NAME_RE.search(PurePath(origin).name)
         accession = found.group(1) if found else ""
     return IpoDocument(
         form_type=form_type,

@@ -42,6 +42,9 @@ from django.db.models import Q
 
 from lead411.core.clock import now
 from lead411.core.database import planner_statistics_refresh
+from lead411.leads.matching import normalize_company_name
+from lead411.leads.models import Category, Company, Contact, TriggerEvent
+from lead411.leads.services import build_search_document, format_amount
 from lead411.leads.sources.edgar.form_types import is_known_form_type
 from lead411.leads.sources.edgar.models import EdgarFiling, FeedCursor, MatchReview
 from lead411.leads.sources.edgar.parsers import (
@@ -56,9 +59,6 @@ from lead411.leads.sources.edgar.parsers import (
 )
 from lead411.leads.sources.edgar.places import place_from_edgar_code
 from lead411.leads.sources.edgar.selectors import company_match_find
-from lead411.leads.matching import normalize_company_name
-from lead411.leads.models import Category, Company, Contact, TriggerEvent
-from lead411.leads.services import build_search_document, format_amount
 
 logger = logging.getLogger(__name__)
 

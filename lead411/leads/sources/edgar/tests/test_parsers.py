@@ -6,8 +6,19 @@ from decimal import Decimal
 
 import pytest
 
-from lead411.leads.sources.edgar.parsers import EdgarParseError, parse_feed, parse_form_d, parse_form_index
-from lead411.leads.sources.edgar.tests.fixtures import ITEM_502, atom_entry, atom_feed, data_dir, form_d
+from lead411.leads.sources.edgar.parsers import (
+    EdgarParseError,
+    parse_feed,
+    parse_form_d,
+    parse_form_index,
+)
+from lead411.leads.sources.edgar.tests.fixtures import (
+    ITEM_502,
+    atom_entry,
+    atom_feed,
+    data_dir,
+    form_d,
+)
 
 
 @pytest.mark.clause("L5")

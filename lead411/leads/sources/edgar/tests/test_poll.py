@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from lead411.leads.models import Contact, TriggerEvent
 from lead411.leads.sources.edgar import services
 from lead411.leads.sources.edgar.models import EdgarFiling, FeedCursor
 from lead411.leads.sources.edgar.services import edgar_fetch, edgar_poll
 from lead411.leads.sources.edgar.tests.fixtures import atom_entry, atom_feed, data_dir, form_d
-from lead411.leads.models import Contact, TriggerEvent
 
 pytestmark = pytest.mark.django_db
 

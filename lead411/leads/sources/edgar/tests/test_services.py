@@ -8,6 +8,9 @@ import pytest
 from django.core.management import call_command
 
 from lead411.core.clock import now
+from lead411.leads.matching import normalize_company_name
+from lead411.leads.models import Company, Contact, TriggerEvent
+from lead411.leads.selectors import leads_data_version
 from lead411.leads.sources.edgar.models import EdgarFiling, MatchReview
 from lead411.leads.sources.edgar.services import edgar_import
 from lead411.leads.sources.edgar.tests.fixtures import (
@@ -18,9 +21,6 @@ from lead411.leads.sources.edgar.tests.fixtures import (
     data_dir,
     form_d,
 )
-from lead411.leads.matching import normalize_company_name
-from lead411.leads.models import Company, Contact, TriggerEvent
-from lead411.leads.selectors import leads_data_version
 
 pytestmark = pytest.mark.django_db
 
