@@ -368,3 +368,6 @@ CACHES = {
         }
     )
 }
+
+# Contact-form messages one client IP may send per hour before the form refuses (abuse limit).
+POLICY_CONTACT_MAX_PER_HOUR = env.int("POLICY_CONTACT_MAX_PER_HOUR", default=5)

@@ -12,13 +12,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from lead411.core.mail import message_send_or_queue
+from lead411.core.urls import absolute_url
 
 from .selectors import stolen_password_report_open
-
-
-def site_url(path: str) -> str:
-    """Return ``path`` made absolute with settings.SITE_URL, never the request's Host header."""
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def user_display(user: Any) -> str:
@@ -71,11 +67,11 @@ class MembershipAccountAdapter(DefaultAccountAdapter):
     def get_reset_password_from_key_url(self, key: str) -> str:
         """Return the reset link from SITE_URL (a spoofed Host header cannot redirect it)."""
         path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
-        return site_url(path.replace("UID-KEY", quote(key)))
+        return absolute_url(path.replace("UID-KEY", quote(key)))
 
     def get_email_confirmation_url(self, request: HttpRequest, emailconfirmation: Any) -> str:
         """Return the verification link from SITE_URL."""
-        return site_url(reverse("account_confirm_email", args=[emailconfirmation.key]))
+        return absolute_url(reverse("account_confirm_email", args=[emailconfirmation.key]))
 
     def send_password_reset_mail(self, user: Any, email: str, context: dict[str, Any]) -> None:
         """Send the reset link, except while a stolen-password report is open (clause P13).
@@ -92,7 +88,7 @@ class MembershipAccountAdapter(DefaultAccountAdapter):
 
         A mail-server outage queues the email for retry instead of failing the page.
         """
-        context = {**context, "operator": settings.OPERATOR, "site_url": site_url("")}
+        context = {**context, "operator": settings.OPERATOR, "site_url": absolute_url("")}
         message_send_or_queue(self.render_mail(template_prefix, email, context))
 
     def send_notification_mail(
@@ -108,6 +104,8 @@ class MembershipAccountAdapter(DefaultAccountAdapter):
         token = stolen_password_token(user=user)
         context = {
             **(context or {}),
-            "stolen_password_url": site_url(reverse("accounts:stolen-password-link", args=[token])),
+            "stolen_password_url": absolute_url(
+                reverse("accounts:stolen-password-link", args=[token])
+            ),
         }
         super().send_notification_mail(template_prefix, user, context, email)

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 
 from lead411.core.mail import message_send_or_queue
+from lead411.core.urls import site_root
 
 
 def email_send(*, template: str, to: list[str], context: dict[str, Any] | None = None) -> None:
@@ -17,7 +18,7 @@ def email_send(*, template: str, to: list[str], context: dict[str, Any] | None =
     (settings.SITE_URL), so links never come from a request's Host header. Sending after
     commit means a rolled-back transition mails nobody.
     """
-    ctx = {"operator": settings.OPERATOR, "site_url": settings.SITE_URL.rstrip("/")}
+    ctx = {"operator": settings.OPERATOR, "site_url": site_root()}
     ctx.update(context or {})
     subject = " ".join(render_to_string(f"accounts/email/{template}_subject.txt", ctx).split())
     message = render_to_string(f"accounts/email/{template}_message.txt", ctx)

@@ -17,18 +17,13 @@ from django.urls import reverse
 from lead411.core import clock
 from lead411.core.audit import audit_record, diff, snapshot
 from lead411.core.models import AuditEvent
+from lead411.core.urls import absolute_url
 
 from .emails import email_send, staff_addresses
 from .models import AccountChangeRequest, Application, StolenPasswordReport, User
 
 PROFILE_FIELDS = ("company", "job_title", "telephone", "industry", "company_size", "country")
 REVIEW_FIELDS = ("status", "refusal_reason", "info_request", "info_response")
-
-
-def _site_url(path: str) -> str:
-    from django.conf import settings
-
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def application_submit(*, user: User, **profile: str) -> Application:
@@ -61,7 +56,7 @@ def application_submit(*, user: User, **profile: str) -> Application:
     email_send(
         template="staff_application_new",
         to=staff_addresses(),
-        context={"application": application, "admin_url": _site_url(reverse("admin:index"))},
+        context={"application": application, "admin_url": absolute_url(reverse("admin:index"))},
     )
     return application
 
@@ -103,8 +98,8 @@ def _transition(
         context={
             "user": locked.user,
             "application": locked,
-            "application_url": _site_url(reverse("accounts:application")),
-            "login_url": _site_url(reverse("account_login")),
+            "application_url": absolute_url(reverse("accounts:application")),
+            "login_url": absolute_url(reverse("account_login")),
         },
     )
     application.refresh_from_db()
@@ -193,7 +188,7 @@ def application_answer(*, user: User, answer: str) -> Application:
     email_send(
         template="staff_application_answered",
         to=staff_addresses(),
-        context={"application": result, "admin_url": _site_url(reverse("admin:index"))},
+        context={"application": result, "admin_url": absolute_url(reverse("admin:index"))},
     )
     return result
 
@@ -308,7 +303,11 @@ def stolen_password_report(*, user: User) -> StolenPasswordReport:
     email_send(
         template="staff_stolen_password",
         to=staff_addresses(),
-        context={"report": report, "user": locked, "admin_url": _site_url(reverse("admin:index"))},
+        context={
+            "report": report,
+            "user": locked,
+            "admin_url": absolute_url(reverse("admin:index")),
+        },
     )
     user.password = locked.password
     return report
@@ -381,7 +380,10 @@ def account_change_request_create(
     email_send(
         template="staff_account_change_request",
         to=staff_addresses(),
-        context={"change_request": change_request, "admin_url": _site_url(reverse("admin:index"))},
+        context={
+            "change_request": change_request,
+            "admin_url": absolute_url(reverse("admin:index")),
+        },
     )
     return change_request
 

@@ -13,9 +13,9 @@ def page_type_for(*, namespace: str, url_name: str) -> str:
     """Return the ``PageType`` value for a resolved ``namespace`` and ``url_name``.
 
     Rules, first match wins: lead search, lead detail, anything named like an export,
-    saved searches, the newsletter app or anything named like preferences or
-    subscriptions, account pages (the accounts app, allauth's ``account_*`` names and
-    this app's own pages); everything else is ``other``.
+    saved searches, the newsletter and mail apps or anything named like preferences or
+    subscriptions, account pages (the accounts and privacy apps, allauth's ``account_*``
+    names and this app's own pages); everything else is ``other``.
     """
     spaces = set(namespace.split(":")) if namespace else set()
     if "leads" in spaces and url_name == "search":
@@ -26,9 +26,9 @@ def page_type_for(*, namespace: str, url_name: str) -> str:
         return PageType.EXPORT
     if "saved" in url_name or "saved_searches" in spaces:
         return PageType.SAVED_SEARCHES
-    if "newsletter" in spaces or "preference" in url_name or "subscription" in url_name:
+    if spaces & {"newsletter", "mail"} or "preference" in url_name or "subscription" in url_name:
         return PageType.NEWSLETTER
-    if spaces & {"accounts", "activity"} or url_name.startswith("account_"):
+    if spaces & {"accounts", "privacy", "activity"} or url_name.startswith("account_"):
         return PageType.ACCOUNT
     return PageType.OTHER
 

@@ -29,7 +29,7 @@ class MemberActivityMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if getattr(settings, "ACTIVITY_RECORDING_ENABLED", True):
+        if settings.ACTIVITY_RECORDING_ENABLED:
             try:
                 self._record(request, response)
             except DatabaseError:

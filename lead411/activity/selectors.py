@@ -64,7 +64,7 @@ def member_activity_summary(*, member: Any) -> ActivitySummary:
         first_day=span["first"],
         last_day=span["last"],
         pages=pages,
-        retention_days=int(getattr(settings, "ACTIVITY_RETENTION_DAYS", 365)),
+        retention_days=int(settings.ACTIVITY_RETENTION_DAYS),
     )
 
 

@@ -15,7 +15,7 @@ def visit_gap() -> dt.timedelta:
 
     ``ACTIVITY_VISIT_GAP_MINUTES`` (default 30, the usual web-analytics session timeout).
     """
-    return dt.timedelta(minutes=getattr(settings, "ACTIVITY_VISIT_GAP_MINUTES", 30))
+    return dt.timedelta(minutes=settings.ACTIVITY_VISIT_GAP_MINUTES)
 
 
 # One statement: the visit test (no request of this member within the gap, or a new
@@ -70,7 +70,7 @@ def activity_record(
 
 def retention_days() -> int:
     """Return ``ACTIVITY_RETENTION_DAYS`` (default 365): how long daily counters are kept."""
-    return int(getattr(settings, "ACTIVITY_RETENTION_DAYS", 365))
+    return int(settings.ACTIVITY_RETENTION_DAYS)
 
 
 def activity_purge_expired(*, today: dt.date | None = None) -> int:

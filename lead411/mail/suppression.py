@@ -70,7 +70,7 @@ def _hmac_hex(key: bytes, email: str) -> str:
 
 def suppression_hashes(email: str) -> list[str]:
     """Return the hashes of ``email`` under the current key and every fallback key."""
-    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
     return [email_hash(email, secret=key) for key in keys]
 
 
@@ -122,7 +122,7 @@ def users_exclude_suppressed(members: QuerySet[User]) -> QuerySet[User]:
     digests = set(Suppression.objects.values_list("email_hash", flat=True))
     if not digests:
         return members
-    secret_keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    secret_keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
     keys = [_derived_key(secret) for secret in secret_keys]
     excluded = [
         pk

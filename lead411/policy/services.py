@@ -409,8 +409,8 @@ def policy_text_context() -> dict[str, object]:
         "site_url": site,
         "contact_url": site + reverse("policy:contact"),
         "operator": settings.OPERATOR,
-        "weblog_raw_retention_days": int(getattr(settings, "WEBLOG_RAW_RETENTION_DAYS", 30)),
-        "weblog_query_allowlist": ", ".join(getattr(settings, "WEBLOG_QUERY_ALLOWLIST", [])),
+        "weblog_raw_retention_days": int(settings.WEBLOG_RAW_RETENTION_DAYS),
+        "weblog_query_allowlist": ", ".join(settings.WEBLOG_QUERY_ALLOWLIST),
         "session_cookie_name": settings.SESSION_COOKIE_NAME,
         "session_cookie_days": settings.SESSION_COOKIE_AGE // (60 * 60 * 24),
         "session_cookie_secure": settings.SESSION_COOKIE_SECURE,
@@ -420,9 +420,9 @@ def policy_text_context() -> dict[str, object]:
         "activity_url": site + reverse("activity:mine")
         if apps.is_installed("lead411.activity")
         else "",
-        "activity_retention_days": int(getattr(settings, "ACTIVITY_RETENTION_DAYS", 365)),
+        "activity_retention_days": int(settings.ACTIVITY_RETENTION_DAYS),
         "reports_installed": apps.is_installed("lead411.reports"),
-        "report_min_cell": int(getattr(settings, "REPORT_MIN_CELL", 10)),
+        "report_min_cell": int(settings.REPORT_MIN_CELL),
         "password_reset_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
         "email_streams": [
             {

@@ -14,7 +14,7 @@ def contact_allowed(*, client_ip: str) -> bool:
     The limit is ``POLICY_CONTACT_MAX_PER_HOUR`` (default 5). The cache key is a
     keyed hash of the address, never the address, and expires with its window.
     """
-    limit = int(getattr(settings, "POLICY_CONTACT_MAX_PER_HOUR", 5))
+    limit = int(settings.POLICY_CONTACT_MAX_PER_HOUR)
     digest = hashlib.sha256(f"{settings.SECRET_KEY}:{client_ip}".encode()).hexdigest()[:32]
     key = f"policy:contact:{digest}"
     cache.add(key, 0, timeout=WINDOW_SECONDS)

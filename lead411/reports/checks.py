@@ -16,7 +16,7 @@ def min_cell() -> int:
 
     Raises ImproperlyConfigured when the setting is below 5, so no release can use it.
     """
-    k = int(getattr(settings, "REPORT_MIN_CELL", 10))
+    k = int(settings.REPORT_MIN_CELL)
     if k < MIN_CELL_FLOOR:
         raise ImproperlyConfigured(
             f"REPORT_MIN_CELL is {k}; it must be at least {MIN_CELL_FLOOR} (clause P14)."

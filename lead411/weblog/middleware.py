@@ -39,13 +39,13 @@ class PageViewRecorderMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        if getattr(settings, "WEBLOG_RECORDING_ENABLED", True):
+        if settings.WEBLOG_RECORDING_ENABLED:
             # Loading the uap-core and crawler rules takes about a second: pay it when the
             # worker boots (Django builds the middleware chain then), not on a visitor's request.
             classify_user_agent("Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0")
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not getattr(settings, "WEBLOG_RECORDING_ENABLED", True) or self._excluded(request):
+        if not settings.WEBLOG_RECORDING_ENABLED or self._excluded(request):
             return self.get_response(request)
         anonymous = not _authenticated(request)
         started = time.perf_counter()
@@ -57,7 +57,7 @@ class PageViewRecorderMiddleware:
 
     @staticmethod
     def _excluded(request: HttpRequest) -> bool:
-        prefixes = getattr(settings, "WEBLOG_EXCLUDED_PATH_PREFIXES", ())
+        prefixes = settings.WEBLOG_EXCLUDED_PATH_PREFIXES
         return request.path.startswith(tuple(prefixes))
 
     @staticmethod

@@ -43,8 +43,8 @@ class PageViewBuffer:
 
     def add(self, row: tuple) -> None:
         """Queue one request's values; write now, or wake the writer, when the buffer is full."""
-        limit = int(getattr(settings, "WEBLOG_BUFFER_ROWS", 200))
-        interval = float(getattr(settings, "WEBLOG_FLUSH_INTERVAL_SECONDS", 5.0))
+        limit = int(settings.WEBLOG_BUFFER_ROWS)
+        interval = float(settings.WEBLOG_FLUSH_INTERVAL_SECONDS)
         with self._lock:
             self._rows.append(row)
             full = len(self._rows) >= limit

@@ -33,7 +33,7 @@ VISIT_GAP = dt.timedelta(minutes=30)  # a visit ends after 30 minutes of inactiv
 
 def query_allowlist() -> frozenset[str]:
     """Return the query parameters kept in stored paths (``WEBLOG_QUERY_ALLOWLIST``)."""
-    return frozenset(getattr(settings, "WEBLOG_QUERY_ALLOWLIST", ()))
+    return frozenset(settings.WEBLOG_QUERY_ALLOWLIST)
 
 
 def day_salt_get(*, day: dt.date) -> bytes:
@@ -137,9 +137,7 @@ def raw_cutoff(*, now: dt.datetime | None = None) -> dt.date:
     importer writes lines of such days there directly.
     """
     current = (now or clock.now()).astimezone(dt.UTC)
-    return current.date() - dt.timedelta(
-        days=int(getattr(settings, "WEBLOG_RAW_RETENTION_DAYS", 30))
-    )
+    return current.date() - dt.timedelta(days=int(settings.WEBLOG_RAW_RETENTION_DAYS))
 
 
 class DayAggregate:

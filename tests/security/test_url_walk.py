@@ -58,7 +58,7 @@ GET_MAY_WRITE = {
     "django_q.task",
     "core.auditevent",
     # A member's default mail preferences row, created once on first view (get_or_create).
-    "newsletter.mailpreferences",
+    "mail.mailpreferences",
 }
 REFUSED = {301, 302, 400, 403, 404, 405}
 GARBAGE_STRINGS = ["x", "0", "-1", "%2e%2e%2fetc", "'\"<svg>", "a" * 300, "%00", "2026-13-45"]

@@ -1,6 +1,6 @@
 """Steps of the crash and concurrency tests, run in processes of their own so they can be killed.
 
-``python -m lead411.newsletter.tests.crash_helpers serve`` loads Django once, then reads
+``python -m lead411.mail.tests.crash_helpers serve`` loads Django once, then reads
 commands on stdin, one per line, and answers one line each:
 
 - ``setup N``: build an issue for N new members; answers the number of deliveries.

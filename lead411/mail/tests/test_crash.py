@@ -30,7 +30,7 @@ from .smtp_sink import Sink
 pytestmark = [pytest.mark.clause("L4"), pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[3]
-HELPERS = "lead411.newsletter.tests.crash_helpers"
+HELPERS = "lead411.mail.tests.crash_helpers"
 MEMBERS = 1000
 
 

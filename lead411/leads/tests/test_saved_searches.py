@@ -9,8 +9,7 @@ from django.urls import reverse
 from lead411.leads import services as lead_services
 from lead411.leads.criteria import criteria_from_params
 from lead411.leads.models import SavedSearch
-
-from .conftest import make_member
+from lead411.newsletter.tests.conftest import make_member
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clause("L3")]
 
