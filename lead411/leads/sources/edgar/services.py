@@ -872,9 +872,17 @@ class _Importer:
     ) -> None:
         """Import feed/index entries, oldest first, one filing per accession.
 
-        Entries of ``documented`` accessions are counted but not imported: their
-        document is (``_import_filing``).
+        Entries of ``documented`` accessions, and 8-K or IPO filings whose document
+        was imported before, are counted but not imported: the document is the richer
+        source (``_import_filing``), and the entry names nobody.
         """
+        documented = set(documented) | set(
+            EdgarFiling.objects.filter(
+                accession__in={entry.accession for _, entry in entries},
+                form_type__in=DOCUMENT_FORMS,
+                document_loaded=True,
+            ).values_list("accession", flat=True)
+        )
         self.report.entries_read += len(entries)
         chosen: dict[str, tuple[str, FeedEntry]] = {}
         for where, entry in entries:
