@@ -7,17 +7,20 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
+from lead411.leads.matching import normalize_company_name
 from lead411.leads.models import Company, Contact, TriggerEvent
-from lead411.leads.sources.edgar.models import EdgarFiling, FeedCursor
+from lead411.leads.sources.edgar.models import EdgarFiling, FeedCursor, MatchReview
 from lead411.leads.sources.edgar.services import (
     edgar_fetch,
     edgar_import,
     edgar_poll,
     retry_after_seconds,
 )
-from lead411.leads.sources.edgar.tests.fixtures import atom_entry, atom_feed, data_dir
+from lead411.leads.sources.edgar.tests.fixtures import atom_entry, atom_feed, data_dir, form_d
 from lead411.leads.sources.edgar.tests.test_poll import _Server, local_only
+from lead411.leads.tests.factories import CompanyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -279,3 +282,21 @@ def test_retry_after_accepts_seconds_and_dates():
     assert retry_after_seconds(None, default=1.5) == 1.5
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", default=1.0) == 0.0
     assert retry_after_seconds("soon", default=2.0) == 2.0
+
+
+@pytest.mark.clause("L5")
+def test_review_queue_shows_company_names_and_candidates_not_ids(admin_client, tmp_path):
+    CompanyFactory(
+        name="Acme, Inc.", normalized_name=normalize_company_name("Acme, Inc."), city="Austin"
+    )
+    path = tmp_path / "0009000001-25-000001.xml"
+    path.write_bytes(form_d())
+    edgar_import(form_ds=[str(path)])
+    review = MatchReview.objects.get()
+    opts = MatchReview._meta
+    change = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[review.pk])
+    listing = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    for url in (change, listing):
+        html = admin_client.get(url).content.decode()
+        assert "Acme, Inc. (Boston, MA; CIK 0009000001; #" in html
+        assert "Acme, Inc. (Austin, CA; #" in html
