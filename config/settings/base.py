@@ -289,6 +289,12 @@ EDGAR_POLL_MAX_PAGES = env.int("EDGAR_POLL_MAX_PAGES", default=10)
 # SEC fair access: at most 10 requests per second (sec.gov/os/accessing-edgar-data).
 EDGAR_MAX_REQUESTS_PER_SECOND = 10
 EDGAR_HTTP_TIMEOUT_SECONDS = env.int("EDGAR_HTTP_TIMEOUT_SECONDS", default=20)
+# A 429 (too many requests) or 503 answer is retried at most EDGAR_HTTP_MAX_RETRIES times,
+# after the server's Retry-After or else EDGAR_HTTP_BACKOFF_SECONDS doubled at each try, each
+# pause capped at EDGAR_HTTP_MAX_BACKOFF_SECONDS (SEC fair access asks clients to back off).
+EDGAR_HTTP_MAX_RETRIES = env.int("EDGAR_HTTP_MAX_RETRIES", default=3)
+EDGAR_HTTP_BACKOFF_SECONDS = env.float("EDGAR_HTTP_BACKOFF_SECONDS", default=1.0)
+EDGAR_HTTP_MAX_BACKOFF_SECONDS = env.float("EDGAR_HTTP_MAX_BACKOFF_SECONDS", default=60.0)
 
 # Anonymous web log (lead411.weblog, clause P2).
 WEBLOG_RECORDING_ENABLED = env.bool("WEBLOG_RECORDING_ENABLED", default=True)

@@ -22,10 +22,13 @@ unknown; a Form D document (the richer source) overwrites.
 """
 
 import datetime as dt
+import email.utils
 import hashlib
 import logging
+import re
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
@@ -45,6 +48,13 @@ from lead411.core.database import planner_statistics_refresh
 from lead411.leads.matching import normalize_company_name
 from lead411.leads.models import Category, Company, Contact, TriggerEvent
 from lead411.leads.services import build_search_document, format_amount
+from lead411.leads.sources.edgar.documents import (
+    Change,
+    EightKDocument,
+    ExecutiveChange,
+    Transaction,
+    parse_8k,
+)
 from lead411.leads.sources.edgar.form_types import is_known_form_type
 from lead411.leads.sources.edgar.models import EdgarFiling, FeedCursor, MatchReview
 from lead411.leads.sources.edgar.parsers import (
@@ -58,6 +68,7 @@ from lead411.leads.sources.edgar.parsers import (
     parse_form_index,
 )
 from lead411.leads.sources.edgar.places import place_from_edgar_code
+from lead411.leads.sources.edgar.prospectus import IPO_FORMS, IpoDocument, parse_ipo
 from lead411.leads.sources.edgar.selectors import company_match_find
 
 logger = logging.getLogger(__name__)
@@ -85,6 +96,8 @@ class EdgarImportReport:
     entries_read: int = 0
     duplicate_entries: int = 0
     documents_read: int = 0
+    filings_read: Counter[str] = field(default_factory=Counter)
+    files_failed: int = 0
     created: Counter[str] = field(default_factory=Counter)
     updated: Counter[str] = field(default_factory=Counter)
     unchanged: int = 0
@@ -114,6 +127,8 @@ class EdgarImportReport:
             f"feed/index entries read: {self.entries_read} "
             f"({self.duplicate_entries} repeats of a filing under another filer role)",
             f"Form D documents read: {self.documents_read}",
+            f"8-K and IPO documents read: {sum(self.filings_read.values())} "
+            f"{_counts(self.filings_read)}",
             f"events created: {sum(self.created.values())} {_counts(self.created)}",
             f"events updated: {sum(self.updated.values())} {_counts(self.updated)}",
             f"filings unchanged: {self.unchanged}",
@@ -124,7 +139,7 @@ class EdgarImportReport:
             f"companies created: {self.companies_created} "
             f"({self.reviews_created} sent to staff review)",
             f"filings skipped (not leads): {sum(self.skipped.values())} {_counts(self.skipped)}",
-            f"problems: {len(self.problems)}",
+            f"problems: {len(self.problems)} ({self.files_failed} files could not be read)",
         ]
         out.extend(f"  {problem}" for problem in self.problems)
         return out
@@ -245,6 +260,189 @@ def lead_from_form_d(document: FormDDocument, *, key: str) -> _Lead:
     )
 
 
+@dataclass(frozen=True)
+class _DocumentLead:
+    """One trigger event an 8-K or IPO document makes: a person, a deal or an offering."""
+
+    key: str
+    kind: str
+    summary: str
+    announced_on: dt.date | None
+    counterparty: str = ""
+    amount_usd: Decimal | None = None
+    person: ExecutiveChange | None = None
+
+
+@dataclass(frozen=True)
+class _FilingLeads:
+    """What one 8-K or IPO document gives the importer: its filing facts and its leads."""
+
+    accession: str
+    form_type: str
+    cik: str
+    company_name: str
+    filed_on: dt.date | None
+    source_url: str
+    leads: tuple[_DocumentLead, ...]
+
+    def company_lead(self) -> _Lead:
+        """The filing as a ``_Lead``, for company matching and the ``EdgarFiling`` row."""
+        return _Lead(
+            accession=self.accession,
+            form_type=self.form_type,
+            cik=self.cik,
+            company_name=self.company_name,
+            source_url=self.source_url,
+            filed_on=self.filed_on,
+            kind=self.leads[0].kind if self.leads else Kind.OTHER,
+            announced_on=self.filed_on,
+            from_document=True,
+        )
+
+    def supersedes(self, event: TriggerEvent) -> bool:
+        """True when this filing is newer than the one that last wrote ``event``.
+
+        Only an IPO lead is shared by several filings (S-1, amendments, 424B4); a
+        filing without a date never overwrites one with a date.
+        """
+        if self.filed_on is None:
+            return event.announced_on is None
+        return event.announced_on is None or self.filed_on >= event.announced_on
+
+
+# Folders of saved filings carry licence and provenance notes beside the filings.
+_CARRIER_NOTE_RE = re.compile(r"^(?:LICENSE|ATTRIBUTION|README)", re.IGNORECASE)
+# edgar-crawler names a document "CIK_8K_year_accession.htm"; a single <DOCUMENT> block
+# has no SEC header, so the name is where its CIK is (SOURCES.md, sec_8k).
+_CRAWLER_NAME_RE = re.compile(r"^(\d{1,10})_8K_\d{4}_")
+FILING_PATTERNS = ("*.txt", "*.nc", "*.htm", "*.html")
+
+
+def _cik_from_name(origin: str) -> str:
+    found = _CRAWLER_NAME_RE.match(Path(urllib.parse.urlsplit(origin).path).name)
+    return found.group(1).zfill(10) if found else ""
+
+
+def _filing_key(accession: str, *, data: bytes) -> str:
+    """The accession, or ``doc-`` + 16 hex chars of the SHA-256 of a document without one."""
+    return accession or "doc-" + hashlib.sha256(data.strip()).hexdigest()[:16]
+
+
+def _filing_source_url(*, cik: str, accession: str, origin: str) -> str:
+    if cik and accession:
+        return filing_url(cik=cik, accession=accession)
+    if _is_url(origin):
+        return origin[:500]
+    if cik:
+        return "https://www.sec.gov/cgi-bin/browse-edgar?action=getcompany&CIK=" + cik
+    return ""
+
+
+def _on(day: dt.date) -> str:
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def person_summary(*, company_name: str, change: ExecutiveChange) -> str:
+    """Return the lead summary of one executive change, naming the person.
+
+    ``"The Walt Disney Company: Christine M. McCarthy appointed Chief Financial Officer,
+    effective July 1, 2015"``; the date when the filing states one.
+    """
+    text = f"{company_name}: {change.summary()}"
+    if change.effective_on is not None:
+        text += f", effective {_on(change.effective_on)}"
+    return text
+
+
+def leads_from_8k(document: EightKDocument, *, data: bytes, origin: str) -> _FilingLeads:
+    """Return the leads of an 8-K: one per person who joins or leaves (Item 5.02, old
+    Item 5), one per acquisition or disposition (Item 2.01, old Item 2).
+
+    Appointment -> ``executive_hire``, departure -> ``executive_departure``; a deal ->
+    ``acquisition`` with the counterparty and the US-dollar price when stated. An 8-K
+    whose items move nobody and transfer nothing (pay only, results, votes) has none.
+    """
+    accession = _filing_key(document.accession, data=data)
+    cik = document.cik or _cik_from_name(origin)
+    announced = document.filed_on or document.report_date
+    leads: list[_DocumentLead] = []
+    for change in document.executive_changes:
+        kind = (
+            Kind.EXECUTIVE_HIRE if change.change is Change.APPOINTMENT else Kind.EXECUTIVE_DEPARTURE
+        )
+        leads.append(
+            _DocumentLead(
+                key=f"{accession}/{change.change}/{change.name}"[:300],
+                kind=kind,
+                summary=person_summary(company_name=document.company_name, change=change),
+                announced_on=announced or change.effective_on,
+                person=change,
+            )
+        )
+    for deal in document.transactions:
+        leads.append(_deal_lead(deal, accession=accession, document=document, announced=announced))
+    return _FilingLeads(
+        accession=accession,
+        form_type=document.form_type,
+        cik=cik,
+        company_name=document.company_name,
+        filed_on=document.filed_on,
+        source_url=_filing_source_url(cik=cik, accession=document.accession, origin=origin),
+        leads=tuple(leads),
+    )
+
+
+def _deal_lead(
+    deal: Transaction, *, accession: str, document: EightKDocument, announced: dt.date | None
+) -> _DocumentLead:
+    return _DocumentLead(
+        key=f"{accession}/{deal.direction}/{deal.counterparty}"[:300],
+        kind=Kind.ACQUISITION,
+        summary=deal.summary(document.company_name),
+        announced_on=announced or deal.completed_on,
+        counterparty=deal.counterparty,
+        amount_usd=deal.price_usd,
+    )
+
+
+def leads_from_ipo(document: IpoDocument, *, data: bytes, origin: str) -> _FilingLeads:
+    """Return the ``ipo`` lead of an IPO registration or prospectus; none for a follow-on.
+
+    The summary carries the exchange, ticker and offering size when stated; the
+    offering size (US dollars) is also the event's amount. The ticker never selects
+    the company: CIK does.
+    """
+    accession = _filing_key(document.accession, data=data)
+    leads: tuple[_DocumentLead, ...] = ()
+    if document.is_ipo:
+        leads = (
+            _DocumentLead(
+                key=accession,
+                kind=Kind.IPO,
+                summary=document.summary(),
+                announced_on=document.filed_on,
+                amount_usd=document.offering_usd,
+            ),
+        )
+    return _FilingLeads(
+        accession=accession,
+        form_type=document.form_type,
+        cik=document.cik,
+        company_name=document.company_name,
+        filed_on=document.filed_on,
+        source_url=_filing_source_url(
+            cik=document.cik, accession=document.accession, origin=origin
+        ),
+        leads=leads,
+    )
+
+
+def _no_lead_reason(filing: _FilingLeads) -> str:
+    if filing.form_type.upper().startswith("8-K"):
+        return "8-K (no person joins or leaves, no acquisition or disposition)"
+    return f"{filing.form_type} (not an initial public offering)"
+
+
 def _summary(*, event: TriggerEvent, company_name: str, lead: _Lead) -> str:
     if event.kind == Kind.FUNDING_ROUND:
         if event.amount_usd is not None:
@@ -285,14 +483,17 @@ class _Importer:
             company = Company(
                 name=lead.company_name[:300],
                 normalized_name=normalize_company_name(lead.company_name)[:300],
-                cik=lead.cik,
+                # Unknown is NULL: the column is unique and many companies have no CIK.
+                cik=lead.cik or None,
                 country_code=country,
                 region=region,
                 city=lead.city[:100],
                 source=SOURCE,
-                source_key=lead.cik,
+                source_key=lead.cik or f"{lead.accession} {lead.company_name}"[:300],
                 source_url=(
                     "https://www.sec.gov/cgi-bin/browse-edgar?action=getcompany&CIK=" + lead.cik
+                    if lead.cik
+                    else ""
                 ),
                 imported_at=self.now,
                 updated_at=self.now,
@@ -317,7 +518,7 @@ class _Importer:
     def _fill_company(self, company: Company, lead: _Lead, *, country: str, region: str) -> None:
         """Fill what the company row does not know yet; never overwrite another source."""
         changes = {}
-        if not company.cik:
+        if not company.cik and lead.cik:
             changes["cik"] = lead.cik
         if lead.city and not company.city:
             changes.update(city=lead.city[:100], region=region, country_code=country)
@@ -527,6 +728,133 @@ class _Importer:
                 existing.save(update_fields=["role", "source_key"])
                 self.report.contacts_updated += 1
 
+    # 8-K and IPO documents -------------------------------------------------------
+
+    def import_filing(self, filing: "_FilingLeads") -> None:
+        """Write the leads one 8-K or IPO document makes, in one transaction.
+
+        Each lead is keyed ``accession/person`` or ``accession/counterparty`` (``accession``
+        alone for an IPO), so a second import finds every row and changes nothing. A
+        generic event the feed or daily index made for the same accession (keyed by the
+        accession) becomes the filing's first lead rather than a duplicate. The company is
+        the one a previous import of the filing used, else matched by CIK (never by
+        ticker: tickers are reused, SOURCES.md sec_company).
+        """
+        existing = {
+            event.source_key: event
+            for event in TriggerEvent.objects.filter(
+                source=SOURCE, source_key__in=[lead.key for lead in filing.leads]
+            ).select_related("company")
+        }
+        generic = (
+            TriggerEvent.objects.filter(source=SOURCE, source_key=filing.accession)
+            .select_related("company")
+            .first()
+            if filing.accession and filing.accession not in existing
+            else None
+        )
+        known = next(iter(existing.values()), None) or generic
+        if known is not None:
+            company, explanation = known.company, known.company_match
+        else:
+            company, explanation = self.company_for(filing.company_lead())
+        categories = self.add_category(company, "")
+        first_event: TriggerEvent | None = None
+        for lead in filing.leads:
+            event = existing.get(lead.key)
+            if event is None and generic is not None:
+                event, generic = generic, None
+                event.source_key = lead.key
+            if event is None and lead.kind == Kind.IPO:
+                event = self._ipo_event(company)
+            created = event is None
+            if event is None:
+                event = TriggerEvent(
+                    company=company,
+                    kind=lead.kind,
+                    company_match=explanation[:200],
+                    source=SOURCE,
+                    source_key=lead.key,
+                    source_url=filing.source_url,
+                    imported_at=self.now,
+                    updated_at=self.now,
+                )
+            elif lead.key not in existing and not filing.supersedes(event):
+                self.report.unchanged += 1
+                first_event = first_event or event
+                continue
+            values: dict[str, object] = {
+                "kind": lead.kind,
+                "announced_on": lead.announced_on,
+                "summary": lead.summary[:300],
+                "counterparty": lead.counterparty[:300],
+                "amount": lead.amount_usd,
+                "currency": "USD" if lead.amount_usd is not None else "",
+                "amount_usd": lead.amount_usd,
+                "source_key": event.source_key,
+            }
+            values["search_document"] = build_search_document(
+                company_name=company.name, categories=categories, summary=lead.summary[:300]
+            )
+            changed = False
+            for name, value in values.items():
+                if getattr(event, name) != value:
+                    setattr(event, name, value)
+                    changed = True
+            if created:
+                event.full_clean()
+                event.save()
+                self.report.created[event.kind] += 1
+            elif changed:
+                event.updated_at = self.now
+                event.full_clean()
+                event.save()
+                self.report.updated[event.kind] += 1
+            else:
+                self.report.unchanged += 1
+            first_event = first_event or event
+            if lead.person is not None:
+                self._person_contact(company, lead.person, key=lead.key)
+        if first_event is not None and filing.accession:
+            self._record_filing(filing.company_lead(), first_event)
+
+    def _ipo_event(self, company: Company) -> TriggerEvent | None:
+        """The IPO lead an earlier filing of the same offering made (S-1, S-1/A, 424B4).
+
+        One IPO per company: its registration, amendments and final prospectus are
+        steps of one offering (SOURCES.md: "the same IPO as this company's earlier
+        S-1, so de-duplicate").
+        """
+        return (
+            TriggerEvent.objects.filter(source=SOURCE, kind=Kind.IPO, company=company)
+            .order_by("-announced_on", "-id")
+            .first()
+        )
+
+    def _person_contact(self, company: Company, change: ExecutiveChange, *, key: str) -> None:
+        """The person of an executive change becomes a contact of the company.
+
+        Someone who leaves is kept with the role they held ("Former Director"): the
+        filing names them at this company, and the lead needs the name. A person the
+        company already lists (from a Form D or an earlier 8-K) is left as it is.
+        """
+        if Contact.objects.filter(company=company, name=change.name).exists():
+            return
+        role = change.role
+        if change.change is Change.DEPARTURE and role:
+            role = f"Former {role}"
+        contact = Contact(
+            company=company,
+            name=change.name[:200],
+            role=role[:200],
+            source=SOURCE,
+            source_key=key[:300],
+            imported_at=self.now,
+        )
+        contact.full_clean()
+        contact.save()
+        self.report.contacts_created += 1
+
     # Batches --------------------------------------------------------------------
 
     def import_safely(self, lead: _Lead, *, where: str) -> None:
@@ -536,8 +864,25 @@ class _Importer:
         except (ValidationError, DatabaseError, ValueError) as exc:
             self.report.problems.append(f"{where} {lead.accession}: not imported ({exc})")
 
-    def import_entries(self, entries: Sequence[tuple[str, FeedEntry]]) -> None:
-        """Import feed/index entries, oldest first, one filing per accession."""
+    def import_entries(
+        self,
+        entries: Sequence[tuple[str, FeedEntry]],
+        *,
+        documented: frozenset[str] | set[str] = frozenset(),
+    ) -> None:
+        """Import feed/index entries, oldest first, one filing per accession.
+
+        Entries of ``documented`` accessions, and 8-K or IPO filings whose document
+        was imported before, are counted but not imported: the document is the richer
+        source (``_import_filing``), and the entry names nobody.
+        """
+        documented = set(documented) | set(
+            EdgarFiling.objects.filter(
+                accession__in={entry.accession for _, entry in entries},
+                form_type__in=DOCUMENT_FORMS,
+                document_loaded=True,
+            ).values_list("accession", flat=True)
+        )
         self.report.entries_read += len(entries)
         chosen: dict[str, tuple[str, FeedEntry]] = {}
         for where, entry in entries:
@@ -555,6 +900,8 @@ class _Importer:
         )
         unknown: dict[str, list[str]] = {}
         for where, entry in ordered:
+            if entry.accession in documented:
+                continue
             if not is_known_form_type(entry.form_type):
                 self.report.skipped["unknown form type"] += 1
                 unknown.setdefault(entry.form_type, []).append(f"{where} {entry.accession}")
@@ -607,21 +954,68 @@ def user_agent() -> str:
 def edgar_fetch(url: str) -> bytes:
     """GET ``url`` from EDGAR with the fair-access User-Agent and rate limit; return the body.
 
+    SEC fair access (sec.gov/os/accessing-edgar-data): a declared User-Agent, at most
+    10 requests per second, and backing off when told to. A 429 or 503 answer is
+    retried up to ``settings.EDGAR_HTTP_MAX_RETRIES`` times after the server's
+    ``Retry-After`` (seconds or an HTTP date), else after ``EDGAR_HTTP_BACKOFF_SECONDS``
+    doubled at each try; no pause exceeds ``EDGAR_HTTP_MAX_BACKOFF_SECONDS``.
+
     Raises ``OSError`` (``urllib.error.URLError``/``HTTPError``, timeouts) or
-    ``HTTPException`` when the network or the server fails, and ``ValueError`` for a
-    URL that is not http(s).
+    ``HTTPException`` when the network or the server fails (the last 429/503 once the
+    retries are spent), and ``ValueError`` for a URL that is not http(s).
     """
     if urllib.parse.urlsplit(url).scheme not in {"http", "https"}:
         raise ValueError(f"not an http(s) URL: {url!r}")
-    _THROTTLE.wait(min(settings.EDGAR_MAX_REQUESTS_PER_SECOND, 10))
-    request = urllib.request.Request(  # noqa: S310 - scheme checked above
-        url, headers={"User-Agent": user_agent(), "Accept-Encoding": "identity"}
-    )
-    with urllib.request.urlopen(  # noqa: S310 - scheme checked above
-        request, timeout=settings.EDGAR_HTTP_TIMEOUT_SECONDS
-    ) as response:
-        body: bytes = response.read()
-    return body
+    retries = max(0, settings.EDGAR_HTTP_MAX_RETRIES)
+    for attempt in range(retries + 1):
+        _THROTTLE.wait(min(settings.EDGAR_MAX_REQUESTS_PER_SECOND, 10))
+        request = urllib.request.Request(  # noqa: S310 - scheme checked above
+            url, headers={"User-Agent": user_agent(), "Accept-Encoding": "identity"}
+        )
+        try:
+            with urllib.request.urlopen(  # noqa: S310 - scheme checked above
+                request, timeout=settings.EDGAR_HTTP_TIMEOUT_SECONDS
+            ) as response:
+                body: bytes = response.read()
+            return body
+        except urllib.error.HTTPError as exc:
+            if exc.code not in RETRY_STATUSES or attempt == retries:
+                raise
+            pause = min(
+                retry_after_seconds(
+                    exc.headers.get("Retry-After"),
+                    default=settings.EDGAR_HTTP_BACKOFF_SECONDS * 2**attempt,
+                ),
+                settings.EDGAR_HTTP_MAX_BACKOFF_SECONDS,
+            )
+            exc.close()
+            logger.info("EDGAR answered %s for %s: retry in %.1f s", exc.code, url, pause)
+            time.sleep(pause)
+    raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
+
+
+RETRY_STATUSES = frozenset({429, 503})
+
+
+def retry_after_seconds(value: str | None, *, default: float) -> float:
+    """Return the pause a ``Retry-After`` header asks for, in seconds (RFC 9110 10.2.3).
+
+    The value is a number of seconds or an HTTP date; ``default`` when absent or
+    unreadable; never negative.
+    """
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return default
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+        seconds = (when - dt.datetime.now(dt.UTC)).total_seconds()
+    return max(0.0, seconds)
 
 
 Fetcher = Callable[[str], bytes]
@@ -638,16 +1032,30 @@ def _read_input(source: str, *, fetch: Fetcher, report: EdgarImportReport) -> by
         return fetch(source) if _is_url(source) else Path(source).read_bytes()
     except NETWORK_ERRORS as exc:
         report.problems.append(f"{source}: could not be read ({exc})")
+        report.files_failed += 1
         return None
 
 
-def _expand(sources: Iterable[str], patterns: tuple[str, ...]) -> list[str]:
-    """Files and URLs as given; a directory stands for its files matching ``patterns``."""
+def _expand(
+    sources: Iterable[str], patterns: tuple[str, ...], *, report: EdgarImportReport | None = None
+) -> list[str]:
+    """Files and URLs as given; a directory stands for its files matching ``patterns``.
+
+    In a directory, licence and provenance notes (``LICENSE*``, ``ATTRIBUTION*``,
+    ``README*``) are no filings: counted in ``report.skipped``, never read. A file
+    named explicitly is always read.
+    """
     out: list[str] = []
     for source in sources:
         path = Path(source)
         if not _is_url(source) and path.is_dir():
-            out.extend(str(p) for pattern in patterns for p in sorted(path.glob(pattern)))
+            found = sorted({p for pattern in patterns for p in path.glob(pattern) if p.is_file()})
+            for file in found:
+                if _CARRIER_NOTE_RE.match(file.name):
+                    if report is not None:
+                        report.skipped["licence or provenance note"] += 1
+                    continue
+                out.append(str(file))
         else:
             out.append(source)
     return out
@@ -667,13 +1075,18 @@ def edgar_import(
     feeds: Sequence[str] = (),
     indexes: Sequence[str] = (),
     form_ds: Sequence[str] = (),
+    eight_ks: Sequence[str] = (),
+    ipos: Sequence[str] = (),
     fetch: Fetcher = edgar_fetch,
 ) -> EdgarImportReport:
-    """Import EDGAR files or URLs: Atom feed pages, daily form indexes, Form D documents.
+    """Import EDGAR files or URLs: feed pages, daily form indexes, Form D, 8-K and IPO documents.
 
-    ``feeds`` and ``form_ds`` may name directories (their ``*.atom``, resp. ``*.xml``
-    and ``*.nc`` files). Feed and index entries are imported first, then the Form D
-    documents, which complete the offerings (amount, address, related persons).
+    ``feeds``, ``form_ds``, ``eight_ks`` and ``ipos`` may name directories (their
+    ``*.atom``; ``*.xml`` and ``*.nc``; ``*.txt``, ``*.nc``, ``*.htm`` and ``*.html``).
+    Feed and index entries are imported first, then the Form D documents, which
+    complete the offerings (amount, address, related persons), then the 8-K and IPO
+    documents (see ``leads_from_8k`` and ``leads_from_ipo``). A file that cannot be
+    read or parsed is a problem line and counts in ``report.files_failed``.
     The planner statistics are refreshed at the end when anything changed.
     Returns the report; bad input is a line in ``report.problems``, never an exception.
     """
@@ -689,6 +1102,7 @@ def edgar_import(
             parsed = (parse_form_index if is_index else parse_feed)(data, origin=source)
         except EdgarParseError as exc:
             report.problems.append(f"{exc}: file skipped")
+            report.files_failed += 1
             continue
         report.problems.extend(parsed.problems)
         entries.extend((source, entry) for entry in parsed.entries)
@@ -697,6 +1111,11 @@ def edgar_import(
         data = _read_input(source, fetch=fetch, report=report)
         if data is not None:
             _import_document(importer, data=data, origin=source, accession="")
+    for form, sources in (("8-K", eight_ks), ("IPO", ipos)):
+        for source in _expand(sources, FILING_PATTERNS, report=report):
+            data = _read_input(source, fetch=fetch, report=report)
+            if data is not None:
+                _import_filing_document(importer, data=data, origin=source, form=form)
     # Rows are saved one by one, so the leads app's receivers have already expired the
     # cached search counts; a poll that found nothing new leaves them and the statistics.
     if report.changed or report.companies_created:
@@ -710,10 +1129,52 @@ def _import_document(importer: _Importer, *, data: bytes, origin: str, accession
         document = parse_form_d(data, origin=origin)
     except EdgarParseError as exc:
         report.problems.append(f"{exc}: document skipped")
+        report.files_failed += 1
         return
     report.documents_read += 1
     key = accession or _document_key(document, data=data, origin=origin)
     importer.import_safely(lead_from_form_d(document, key=key), where=origin)
+
+
+def parse_filing_document(data: bytes, *, origin: str, form: str) -> _FilingLeads:
+    """Parse an 8-K (``form="8-K"``) or IPO document (any other ``form``) into its leads.
+
+    Raises EdgarParseError when the bytes are not such a filing (truncated, binary, an
+    HTML error page, another form type).
+    """
+    if form.upper().startswith("8-K"):
+        return leads_from_8k(parse_8k(data, origin=origin), data=data, origin=origin)
+    return leads_from_ipo(parse_ipo(data, origin=origin), data=data, origin=origin)
+
+
+def _import_filing_document(
+    importer: _Importer, *, data: bytes, origin: str, form: str
+) -> _FilingLeads | None:
+    report = importer.report
+    try:
+        filing = parse_filing_document(data, origin=origin, form=form)
+    except EdgarParseError as exc:
+        report.problems.append(f"{exc}: document skipped")
+        report.files_failed += 1
+        return None
+    _import_filing(importer, filing, origin=origin)
+    return filing
+
+
+def _import_filing(importer: _Importer, filing: _FilingLeads, *, origin: str) -> None:
+    report = importer.report
+    report.filings_read[filing.form_type] += 1
+    if not filing.leads:
+        report.skipped[_no_lead_reason(filing)] += 1
+        return
+    if not filing.cik and not filing.company_name:
+        report.problems.append(f"{origin}: no CIK and no company name in the filing: not imported")
+        return
+    try:
+        with transaction.atomic():
+            importer.import_filing(filing)
+    except (ValidationError, DatabaseError, ValueError) as exc:
+        report.problems.append(f"{origin} {filing.accession}: not imported ({exc})")
 
 
 def feed_page_url(url: str, *, start: int) -> str:
@@ -747,7 +1208,9 @@ def edgar_poll(
 
     Reads feed pages (``settings.EDGAR_FEED_URL``, 100 entries a page) from the newest
     until a page reaches the stored position (``FeedCursor``) or ``EDGAR_POLL_MAX_PAGES``,
-    then fetches the primary document of each new Form D (amount, address, people).
+    then fetches the primary document of each new Form D (amount, address, people) and
+    the submission of each new 8-K, S-1, F-1 or 424B4 (the people who join or leave,
+    the deals, the offering: see ``leads_from_8k`` and ``leads_from_ipo``).
     Every request carries the fair-access User-Agent and waits its turn (at most 10
     per second). When any request fails (connection refused, HTTP 500, timeout, an
     HTML error page instead of the feed) nothing is imported, the failure is stored in
@@ -761,6 +1224,7 @@ def edgar_poll(
     attempt_at = now()
     entries: list[tuple[str, FeedEntry]] = []
     documents: list[tuple[str, bytes]] = []
+    filings: list[tuple[str, _FilingLeads]] = []
     try:
         for page in range(pages):
             page_url = url if page == 0 else feed_page_url(url, start=page * 100)
@@ -782,6 +1246,9 @@ def edgar_poll(
             }
             for accession, link in wanted.items():
                 documents.append((accession, fetch(primary_document_url(link))))
+            filings = _fetch_filing_documents(
+                entries, cursor=cursor, loaded=loaded, fetch=fetch, report=report
+            )
     except (*NETWORK_ERRORS, EdgarParseError) as exc:
         message = f"{url}: poll failed, feed position kept for the next poll ({exc})"
         report.problems.append(message)
@@ -791,9 +1258,14 @@ def edgar_poll(
         cursor.save(update_fields=["last_attempt_at", "last_error"])
         return report
     importer = _Importer(report)
-    importer.import_entries(entries)
+    # A filing whose document was read is imported from it (people, deals, offering),
+    # not from its feed entry, which names nobody.
+    documented = {filing.accession for _, filing in filings}
+    importer.import_entries(entries, documented=documented)
     for accession, data in documents:
         _import_document(importer, data=data, origin=f"{url} {accession}", accession=accession)
+    for origin, filing in filings:
+        _import_filing(importer, filing, origin=origin)
     newest = max(
         (e for _, e in entries if e.updated is not None),
         key=lambda e: e.updated,  # type: ignore[arg-type, return-value]
@@ -807,6 +1279,68 @@ def edgar_poll(
     cursor.last_error = ""
     cursor.save()
     return report
+
+
+DOCUMENT_FORMS = frozenset({"8-K", *IPO_FORMS})
+# A filing the archive no longer serves: its feed entry is imported instead.
+_GONE_STATUSES = frozenset({404, 410})
+
+
+def submission_url(link: str, *, accession: str) -> str:
+    """Return the URL of a filing's complete submission text file from its index link.
+
+    EDGAR keeps ``<accession>.txt`` (SEC header plus every document) in the filing's
+    folder; ``read_submission`` finds the primary document in it.
+    """
+    return link.rsplit("/", 1)[0] + f"/{accession}.txt"
+
+
+def _fetch_filing_documents(
+    entries: Sequence[tuple[str, FeedEntry]],
+    *,
+    cursor: FeedCursor,
+    loaded: set[str],
+    fetch: Fetcher,
+    report: EdgarImportReport,
+) -> list[tuple[str, _FilingLeads]]:
+    """Fetch and parse the documents of the new 8-K and IPO filings among ``entries``.
+
+    New means newer than the stored feed position and not read before. One request
+    per filing (its submission text file). A filing the archive does not serve (404,
+    410) or that does not parse is a problem line, and its feed entry is imported
+    instead; any other failure propagates and fails the poll (position kept).
+    """
+    wanted: dict[str, tuple[str, str]] = {}
+    for _, entry in entries:
+        is_new = (
+            cursor.last_updated is None
+            or entry.updated is None
+            or entry.updated > cursor.last_updated
+        )
+        if (
+            entry.form_type in DOCUMENT_FORMS
+            and entry.link
+            and is_new
+            and entry.accession not in loaded
+        ):
+            wanted[entry.accession] = (entry.form_type, entry.link)
+    out: list[tuple[str, _FilingLeads]] = []
+    for accession, (form_type, link) in wanted.items():
+        document_url = submission_url(link, accession=accession)
+        try:
+            data = fetch(document_url)
+        except urllib.error.HTTPError as exc:
+            if exc.code not in _GONE_STATUSES:
+                raise
+            report.problems.append(f"{document_url}: could not be read ({exc}); feed entry used")
+            continue
+        try:
+            filing = parse_filing_document(data, origin=document_url, form=form_type)
+        except EdgarParseError as exc:
+            report.problems.append(f"{exc}: feed entry used")
+            continue
+        out.append((document_url, filing))
+    return out
 
 
 def _reached(cursor: FeedCursor, entries: Sequence[FeedEntry]) -> bool:

@@ -5,7 +5,7 @@ from collections import Counter
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from lead411.core.clock import now
 from lead411.leads.matching import normalize_company_name
@@ -379,17 +379,19 @@ def test_bad_input_is_a_summary_line_and_the_rest_of_the_batch_is_imported(tmp_p
     good_doc = _write(tmp_path, "0009000001-25-000001.xml", form_d(leading_blank_line=True))
     missing = str(tmp_path / "missing.xml")
     out = io.StringIO()
-    call_command(
-        "import_edgar",
-        "--feed",
-        feed,
-        html,
-        "--formd",
-        truncated,
-        missing,
-        good_doc,
-        stdout=out,
-    )
+    # Files that cannot be read make the command fail, after the others are imported.
+    with pytest.raises(CommandError, match=r"^3 file\(s\) could not be read; see the problems"):
+        call_command(
+            "import_edgar",
+            "--feed",
+            feed,
+            html,
+            "--formd",
+            truncated,
+            missing,
+            good_doc,
+            stdout=out,
+        )
     lines = out.getvalue().splitlines()
     assert f"  {feed} entry 3: no CIK in the title 'D - Nameless Fund (Filer)' (Nameless Fund)" in (
         lines
@@ -406,7 +408,7 @@ def test_bad_input_is_a_summary_line_and_the_rest_of_the_batch_is_imported(tmp_p
         f"  unknown form type 'XYZ-99': 1 entries skipped (first: {feed} 0000000102-25-000001)"
         in (lines)
     )
-    assert "problems: 5" in lines
+    assert "problems: 5 (3 files could not be read)" in lines
     assert "events created: 2 (funding_round 2)" in lines
     assert set(TriggerEvent.objects.values_list("source_key", flat=True)) == {
         "0000000101-25-000001",
