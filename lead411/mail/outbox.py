@@ -102,6 +102,12 @@ class SendReport:
         )
 
 
+class SenderRejected(Exception):
+    """The SMTP server refused the envelope sender (5xx at MAIL FROM): a relay or DNS set-up
+    problem of the operator, not of any recipient. The run stops; the rows wait, unchanged,
+    for the next run, and no address is failed or suppressed."""
+
+
 class _Reconnect(Exception):
     """The SMTP connection is unusable; open a new one and go on with the next row."""
 
@@ -326,9 +332,20 @@ def _suppress_if_due(*, email: str, code: int, reason: str) -> bool:
 
 
 def _record_failure(
-    row: Delivery, token: str, code: int | None, text: str, report: SendReport
+    row: Delivery,
+    token: str,
+    code: int | None,
+    text: str,
+    report: SendReport,
+    *,
+    about_recipient: bool = False,
 ) -> None:
-    """Record a rejection: 4xx or no code -> retry with backoff; 5xx -> failed (+ suppression)."""
+    """Record a rejection: 4xx or no code -> retry with backoff; 5xx -> failed.
+
+    Only a 5xx that is about the recipient (``about_recipient``: the answer to RCPT TO)
+    counts towards suppressing the address (RFC 5321 section 4.2.5); a 5xx to DATA or at
+    the final dot rejects this message's content, never the address.
+    """
     now = clock.now()
     error = (f"{code} " if code else "") + text
     if code is not None and code >= 500:
@@ -342,7 +359,8 @@ def _record_failure(
             sent_at=now,
         ):
             report.failed += 1
-            _suppress_if_due(email=row.to_email, code=code, reason=error)
+            if about_recipient:
+                _suppress_if_due(email=row.to_email, code=code, reason=error)
         return
     if row.attempts >= settings.NEWSLETTER_MAX_ATTEMPTS:
         if _move(
@@ -453,13 +471,22 @@ def _send_smtp(
         body += b"\r\n"
     try:
         code, reply = smtp.mail(envelope_sender())
+        if code >= 500:
+            _move(row, token, status=Delivery.Status.PENDING, claim_token="")
+            smtp.rset()
+            raise SenderRejected(f"{code} {reply.decode(errors='replace')}")
+        about_recipient = False
         if code == 250:
             code, reply = smtp.rcpt(row.to_email)
+            about_recipient = code not in (250, 251)
         if code in (250, 251):
             smtp.putcmd("data")
             code, reply = smtp.getreply()
         if code != 354:
-            _record_failure(row, token, code, reply.decode(errors="replace"), report)
+            _record_failure(
+                row, token, code, reply.decode(errors="replace"), report,
+                about_recipient=about_recipient,
+            )  # fmt: skip
             smtp.rset()
             return
         smtp.send(body)
@@ -556,7 +583,8 @@ def outbox_send(*, batch_size: int = 100, max_messages: int | None = None) -> Se
     ``max_messages`` stops after that many claimed rows (tests, manual runs).
 
     Raises ``smtplib.SMTPException``/``OSError`` when the SMTP server cannot be reached or
-    STARTTLS fails (never a plaintext fallback); claimed rows are then released unchanged.
+    STARTTLS fails (never a plaintext fallback), and ``SenderRejected`` when it refuses the
+    envelope sender; claimed rows are then released unchanged.
     """
     report = SendReport()
     token = str(uuid.uuid4())

@@ -30,9 +30,20 @@ def free_port() -> int:
 class SinkHandler:
     """aiosmtpd handler keeping the accepted messages' bytes."""
 
-    def __init__(self, *, temp_rate: float = 0.0, perm_rate: float = 0.0, seed: int = 411) -> None:
+    def __init__(
+        self,
+        *,
+        temp_rate: float = 0.0,
+        perm_rate: float = 0.0,
+        seed: int = 411,
+        mail_from_reply: str = "",
+        data_reply: str = "",
+    ) -> None:
         self.temp_rate = temp_rate
         self.perm_rate = perm_rate
+        # A fixed answer to every MAIL FROM / end of DATA instead of 250 (a misconfigured relay).
+        self.mail_from_reply = mail_from_reply
+        self.data_reply = data_reply
         self.random = random.Random(seed)
         self.lock = threading.Lock()
         self.raw: list[bytes] = []
@@ -42,6 +53,15 @@ class SinkHandler:
         """Return True when this sink always answers 550 to ``address``."""
         digest = int(hashlib.sha256(address.lower().encode()).hexdigest()[:8], 16)
         return digest / 0xFFFFFFFF < self.perm_rate
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, mail_options: Any
+    ) -> str:
+        if self.mail_from_reply:
+            return self.mail_from_reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
@@ -58,6 +78,8 @@ class SinkHandler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.data_reply:
+            return self.data_reply
         with self.lock:
             self.raw.append(bytes(envelope.original_content or envelope.content))
         return "250 Message accepted"

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from lead411.core import clock
-from lead411.mail.outbox import outbox_send
+from lead411.mail.outbox import SenderRejected, outbox_send
 from lead411.newsletter.digest import newsletter_issue_build
 
 
@@ -45,4 +45,11 @@ class Command(BaseCommand):
             self.stdout.write(str(report))
         if options["dry_run"] or options["no_send"]:
             return
-        self.stdout.write(f"Outbox: {outbox_send()}.")
+        try:
+            sent = outbox_send()
+        except SenderRejected as exc:
+            raise CommandError(
+                f"The SMTP server refused the sender address ({exc}); nothing was marked failed. "
+                "Fix NEWSLETTER_ENVELOPE_FROM or DEFAULT_FROM_EMAIL and run again."
+            ) from None
+        self.stdout.write(f"Outbox: {sent}.")
