@@ -23,6 +23,7 @@ urlpatterns = [
     # Mail links already sent point under /newsletter/, where the mail app grew up.
     path("newsletter/", include("lead411.mail.urls")),
     path("", include("lead411.policy.urls")),
+    path("", include("lead411.contact.urls")),
     path("", include("lead411.pages.urls")),
 ]
 

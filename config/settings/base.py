@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "lead411.mail",
     "lead411.newsletter",
     "lead411.policy",
+    "lead411.contact",
     "lead411.weblog",
     "lead411.activity",
     "lead411.reports",

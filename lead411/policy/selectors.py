@@ -4,7 +4,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from lead411.accounts.models import User
 from lead411.core import clock
-from lead411.policy.models import Conversation, PolicyAcknowledgement, PolicyVersion
+from lead411.policy.models import PolicyAcknowledgement, PolicyVersion
 
 
 def policy_version_list_published() -> QuerySet[PolicyVersion]:
@@ -52,8 +52,3 @@ def policy_notice_for(*, user: User) -> PolicyVersion | None:
     if latest is None or latest.acknowledged:
         return None
     return latest
-
-
-def conversation_list_for(*, member: User) -> QuerySet[Conversation]:
-    """Return ``member``'s own conversations, most recent activity first."""
-    return Conversation.objects.filter(user=member).order_by("-last_message_at", "-id")

@@ -1,24 +1,15 @@
 """Policy pages, the notice acknowledgement, the contact form and a member's conversations."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
-from lead411.core.http import client_ip
 from lead411.policy import selectors, services
-from lead411.policy.forms import AcknowledgeForm, ContactForm, ConversationReplyForm
+from lead411.policy.forms import AcknowledgeForm
 from lead411.policy.rendering import policy_diff
-from lead411.policy.throttle import contact_allowed
-
-TOO_MANY_MESSAGES = (
-    "You have sent several messages in the last hour. Please wait a while, or call or "
-    "write to us at the address on this page."
-)
 
 
 def policy_current_view(request: HttpRequest) -> HttpResponse:
@@ -110,77 +101,3 @@ def policy_acknowledge_view(request: HttpRequest) -> HttpResponse:
     ):
         target = reverse("policy:privacy")
     return HttpResponseRedirect(target)
-
-
-@require_http_methods(["GET", "POST"])
-def contact_view(request: HttpRequest) -> HttpResponse:
-    """Show the operator's postal address, telephone, fax and email, and the contact form.
-
-    A post becomes a conversation staff answer (clauses P1, P10). A filled honeypot is
-    answered like a success and stored nowhere; past the hourly limit the form is shown
-    again with the reason.
-    """
-    user = request.user
-    initial = {}
-    if user.is_authenticated:
-        initial = {"name": user.get_full_name(), "email": user.email}  # type: ignore[union-attr]  # authenticated
-    if request.method == "POST":
-        form = ContactForm(request.POST, initial=initial)
-        if form.is_valid():
-            if form.is_honeypot_filled:
-                return redirect("policy:contact-sent")
-            if not contact_allowed(client_ip=client_ip(request)):
-                form.add_error(None, TOO_MANY_MESSAGES)
-            else:
-                services.conversation_start(
-                    user=user if user.is_authenticated else None,  # type: ignore[arg-type]  # authenticated
-                    name=form.cleaned_data["name"],
-                    email=form.cleaned_data["email"],
-                    category=form.cleaned_data["category"],
-                    body=form.cleaned_data["message"],
-                )
-                return redirect("policy:contact-sent")
-    else:
-        category = request.GET.get("category", "")
-        form = ContactForm(initial={**initial, **({"category": category} if category else {})})
-    return render(request, "policy/contact_form.html", {"form": form})
-
-
-def contact_sent_view(request: HttpRequest) -> HttpResponse:
-    """Thank the sender and say what happens next."""
-    return render(request, "policy/contact_sent.html")
-
-
-@login_required
-def conversation_list_view(request: HttpRequest) -> HttpResponse:
-    """List the logged-in member's conversations with staff."""
-    conversations = selectors.conversation_list_for(member=request.user)  # type: ignore[arg-type]  # login_required
-    return render(request, "policy/conversation_list.html", {"conversations": conversations})
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def conversation_detail_view(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    """Show one of the member's conversations and let them answer on the site."""
-    conversation = get_object_or_404(
-        selectors.conversation_list_for(member=request.user),  # type: ignore[arg-type]  # login_required
-        pk=conversation_id,
-    )
-    form = ConversationReplyForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.conversation_member_reply(
-                member=request.user,  # type: ignore[arg-type]  # login_required
-                conversation=conversation,
-                body=form.cleaned_data["message"],
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, "Your answer was sent to our staff.")
-            return redirect("policy:conversation-detail", conversation_id=conversation.pk)
-    return render(
-        request,
-        "policy/conversation_detail.html",
-        {"conversation": conversation, "messages_list": conversation.messages.all(), "form": form},
-    )

@@ -7,12 +7,13 @@ from django.db.models import Q
 
 from lead411.accounts.models import AccountChangeRequest, Application
 from lead411.activity.selectors import member_activity_export
+from lead411.contact.models import Conversation
 from lead411.core.audit import snapshot
 from lead411.core.models import AuditEvent
 from lead411.leads.models import SavedSearch
 from lead411.mail.models import Delivery, MailPreferences
 from lead411.mail.suppression import suppressed_among
-from lead411.policy.models import Conversation, PolicyAcknowledgement
+from lead411.policy.models import PolicyAcknowledgement
 
 
 def member_data_export(*, user: Any) -> dict[str, Any]:

@@ -20,12 +20,12 @@ from django_q.models import OrmQ, Task
 
 from lead411.accounts.models import AccountChangeRequest, Application, User
 from lead411.accounts.services import user_sessions_end
+from lead411.contact.models import Conversation, Message
+from lead411.contact.services import conversations_erase
 from lead411.core import clock
 from lead411.core.chunking import chunked
 from lead411.core.models import AuditEvent
 from lead411.mail.suppression import ERASURE_REASON, suppression_add
-from lead411.policy.models import Conversation, Message
-from lead411.policy.services import conversations_erase
 
 ERASED = "(erased)"
 MAIL_TASK = "lead411.core.mail.message_send"  # the task that retries a one-off email

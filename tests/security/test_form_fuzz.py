@@ -36,13 +36,14 @@ from hypothesis import strategies as st
 
 from lead411.accounts.models import Application, User
 from lead411.accounts.views import stolen_password_token
+from lead411.contact.services import conversation_start
 from lead411.leads.models import SavedSearch
 from lead411.leads.services import saved_search_create
 from lead411.mail.models import Stream
 from lead411.mail.services import mail_preferences_get_or_create
 from lead411.mail.tokens import unsubscribe_token_make
 from lead411.policy.models import PolicyVersion
-from lead411.policy.services import conversation_start, policy_version_publish
+from lead411.policy.services import policy_version_publish
 
 # 100 examples per endpoint keeps the file near two minutes on a loaded machine; the
 # full run of the brief is FUZZ_EXAMPLES=200 (both pass on SQLite and PostgreSQL).
@@ -496,7 +497,7 @@ def test_unsubscribe_survives_malformed_tokens(
 
 # --- Policy: contact form, conversation reply, notice acknowledgement. ---
 
-POLICY_TABLES = ["policy.Conversation", "policy.Message", "policy.PolicyAcknowledgement"]
+POLICY_TABLES = ["contact.Conversation", "contact.Message", "policy.PolicyAcknowledgement"]
 CONTACT_FIELDS = {
     "name": ["Visitor Vee", "  "],
     "email": ["vee@example.com", "vee@example.com\r\nBcc: x@example.com"],

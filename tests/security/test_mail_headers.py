@@ -30,6 +30,8 @@ from lead411.accounts.services import (
     application_request_info,
     stolen_password_report,
 )
+from lead411.contact.models import Conversation
+from lead411.contact.services import conversation_reply, conversation_start
 from lead411.leads.services import saved_search_create
 from lead411.leads.tests.factories import CompanyFactory, TriggerEventFactory
 from lead411.mail.models import Delivery
@@ -38,8 +40,6 @@ from lead411.mail.services import mail_preferences_set
 from lead411.newsletter.digest import newsletter_issue_build
 from lead411.newsletter.models import ProductUpdate
 from lead411.newsletter.services import product_update_send
-from lead411.policy.models import Conversation
-from lead411.policy.services import conversation_reply, conversation_start
 
 VICTIM = "victim@example.com"
 INJECTIONS = [

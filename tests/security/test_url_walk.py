@@ -33,8 +33,8 @@ PUBLIC_NAMES = {
     "policy:privacy",
     "policy:version",
     "policy:diff",
-    "policy:contact",
-    "policy:contact-sent",
+    "contact:contact",
+    "contact:contact-sent",
     "mail:unsubscribe",
     "accounts:stolen-password",
     "accounts:stolen-password-link",
@@ -253,7 +253,7 @@ def test_member_a_cannot_read_or_change_member_bs_saved_search(
 @pytest.mark.django_db
 def test_member_a_cannot_read_member_bs_conversation(member_a: Client, other_member) -> None:
     """Member B's contact conversation is 404 for member A and absent from A's list."""
-    from lead411.policy.services import conversation_start
+    from lead411.contact.services import conversation_start
 
     theirs = conversation_start(
         user=other_member,

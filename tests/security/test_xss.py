@@ -35,6 +35,8 @@ from lead411.accounts.services import (
     application_refuse,
     application_request_info,
 )
+from lead411.contact.models import Conversation
+from lead411.contact.services import conversation_reply
 from lead411.leads.models import SavedSearch
 from lead411.leads.tests.factories import CompanyFactory, TriggerEventFactory
 from lead411.mail.models import Delivery
@@ -42,8 +44,8 @@ from lead411.mail.outbox import delivery_email_message
 from lead411.mail.services import mail_preferences_set
 from lead411.newsletter.models import ProductUpdate
 from lead411.newsletter.services import product_update_send
-from lead411.policy.models import Conversation, PolicyVersion
-from lead411.policy.services import conversation_reply, policy_version_publish
+from lead411.policy.models import PolicyVersion
+from lead411.policy.services import policy_version_publish
 
 MARK = "4117"
 # Plain-text fields: each must come back as the same characters, escaped.
@@ -397,7 +399,7 @@ def test_contact_form_and_replies_are_escaped_for_both_sides_and_in_emails(
     page(admin_client, admin_list(Conversation))
     page(admin_client, admin_change(Conversation, conversation.pk))
     if logged_in:
-        url = reverse("policy:conversation-detail", args=[conversation.pk])
+        url = reverse("contact:conversation-detail", args=[conversation.pk])
         page(client, url)
         response = client.post(url, {"message": payload})
         assert response.status_code in (200, 302)
@@ -405,8 +407,8 @@ def test_contact_form_and_replies_are_escaped_for_both_sides_and_in_emails(
     with run_on_commit(execute=True):
         conversation_reply(actor=superuser, conversation=conversation, body=payload)
     if logged_in:
-        page(client, reverse("policy:conversation-detail", args=[conversation.pk]))
-        page(client, reverse("policy:conversation-list"), must_show=False)  # subjects only
+        page(client, reverse("contact:conversation-detail", args=[conversation.pk]))
+        page(client, reverse("contact:conversation-list"), must_show=False)  # subjects only
     assert_emails_inert(emails(mailoutbox))
 
 

@@ -190,8 +190,8 @@ def test_download_my_data_includes_searches_mail_choices_conversations_and_activ
     from django.utils import timezone
 
     from lead411.activity.models import MemberDailyActivity
+    from lead411.contact.models import Conversation
     from lead411.leads.models import SavedSearch
-    from lead411.policy.models import Conversation
 
     now = timezone.now()
     SavedSearch.objects.create(

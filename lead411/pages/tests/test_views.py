@@ -53,7 +53,7 @@ def test_public_pages_render_with_the_layout(client, name, heading):
     assert '<a class="skip-link" href="#main">' in html
     assert '<main id="main"' in html
     assert '<nav class="site-nav" aria-label="Main">' in html
-    for page in ("leads:search", "pages:about", "policy:privacy", "policy:contact"):
+    for page in ("leads:search", "pages:about", "policy:privacy", "contact:contact"):
         assert f'href="{reverse(page)}"' in html
     assert "Company and funding data: CrunchBase 2015 export" in html
     assert "CC BY-NC 4.0" in html

@@ -30,6 +30,8 @@ from lead411.accounts.services import (
 )
 from lead411.accounts.tests.conftest import login
 from lead411.activity.models import MemberDailyActivity
+from lead411.contact.models import Conversation, Message
+from lead411.contact.services import conversation_reply, conversation_start
 from lead411.core import clock
 from lead411.core.mail import RETRY_GROUP, message_as_data
 from lead411.core.models import AuditEvent
@@ -38,13 +40,8 @@ from lead411.mail.models import Delivery, Suppression
 from lead411.mail.services import delivery_enqueue, mail_preferences_set
 from lead411.mail.suppression import ERASURE_REASON, email_hash, is_suppressed, suppression_add
 from lead411.newsletter.digest import newsletter_recipients
-from lead411.policy.models import Conversation, Message, PolicyAcknowledgement
-from lead411.policy.services import (
-    conversation_reply,
-    conversation_start,
-    policy_acknowledge,
-    policy_seed,
-)
+from lead411.policy.models import PolicyAcknowledgement
+from lead411.policy.services import policy_acknowledge, policy_seed
 from lead411.privacy.services import erased_label
 
 pytestmark = [pytest.mark.clause("P11"), pytest.mark.django_db]
@@ -181,8 +178,8 @@ def test_the_fixture_puts_the_member_in_every_table(zelda):
         "account.EmailAddress.email",
         "leads.SavedSearch.name",
         "mail.Delivery.to_email",
-        "policy.Conversation.email",
-        "policy.Message.body",
+        "contact.Conversation.email",
+        "contact.Message.body",
         "core.AuditEvent.changes",
         "core.AuditEvent.actor_label",
         "admin.LogEntry.object_repr",

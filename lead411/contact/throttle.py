@@ -16,7 +16,7 @@ def contact_allowed(*, client_ip: str) -> bool:
     """
     limit = int(settings.POLICY_CONTACT_MAX_PER_HOUR)
     digest = hashlib.sha256(f"{settings.SECRET_KEY}:{client_ip}".encode()).hexdigest()[:32]
-    key = f"policy:contact:{digest}"
+    key = f"contact:contact:{digest}"
     cache.add(key, 0, timeout=WINDOW_SECONDS)
     try:
         count = cache.incr(key)

@@ -8,15 +8,15 @@ from django.core.exceptions import ValidationError
 from django.urls import resolve, reverse
 
 from lead411.accounts.models import User
-from lead411.mail import services as mail_services
-from lead411.mail.models import Delivery
-from lead411.mail.outbox import delivery_email_message
-from lead411.policy.models import Conversation, Message
-from lead411.policy.services import (
+from lead411.contact.models import Conversation, Message
+from lead411.contact.services import (
     conversation_member_reply,
     conversation_reply,
     conversation_start,
 )
+from lead411.mail import services as mail_services
+from lead411.mail.models import Delivery
+from lead411.mail.outbox import delivery_email_message
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def test_contact_page_lists_post_telephone_fax_and_email(client, settings):
         "contact_email": "help@acme.example",
     }
 
-    body = client.get(reverse("policy:contact")).content.decode()
+    body = client.get(reverse("contact:contact")).content.decode()
 
     for text in (
         "Acme Leads Inc.",
@@ -57,10 +57,10 @@ def test_contact_page_lists_post_telephone_fax_and_email(client, settings):
 @pytest.mark.clause("P1")
 def test_a_visitor_message_becomes_a_conversation(client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("policy:contact"), VALID)
+        response = client.post(reverse("contact:contact"), VALID)
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("policy:contact-sent")
+    assert response["Location"] == reverse("contact:contact-sent")
     conversation = Conversation.objects.get()
     assert (conversation.name, conversation.email, conversation.user) == (
         "Pat Visitor",
@@ -86,7 +86,7 @@ def test_a_visitor_message_becomes_a_conversation(client, django_capture_on_comm
     ],
 )
 def test_contact_form_rejects_bad_input(client, field, value, error):
-    response = client.post(reverse("policy:contact"), {**VALID, field: value})
+    response = client.post(reverse("contact:contact"), {**VALID, field: value})
 
     assert response.status_code == 200
     assert response.context["form"].errors[field] == [error]
@@ -96,7 +96,7 @@ def test_contact_form_rejects_bad_input(client, field, value, error):
 @pytest.mark.clause("P1")
 def test_line_breaks_in_the_email_address_are_rejected(client):
     response = client.post(
-        reverse("policy:contact"), {**VALID, "email": "pat@example.org\nBcc: victim@example.org"}
+        reverse("contact:contact"), {**VALID, "email": "pat@example.org\nBcc: victim@example.org"}
     )
 
     assert response.context["form"].errors["email"] == [
@@ -107,18 +107,18 @@ def test_line_breaks_in_the_email_address_are_rejected(client):
 
 
 def test_a_filled_honeypot_is_thanked_and_dropped(client):
-    response = client.post(reverse("policy:contact"), {**VALID, "website": "http://spam.example"})
+    response = client.post(reverse("contact:contact"), {**VALID, "website": "http://spam.example"})
 
-    assert response["Location"] == reverse("policy:contact-sent")
+    assert response["Location"] == reverse("contact:contact-sent")
     assert not Conversation.objects.exists()
 
 
 def test_contact_form_is_rate_limited_per_address(client, settings):
     settings.POLICY_CONTACT_MAX_PER_HOUR = 2
     for _ in range(2):
-        assert client.post(reverse("policy:contact"), VALID).status_code == 302
+        assert client.post(reverse("contact:contact"), VALID).status_code == 302
 
-    response = client.post(reverse("policy:contact"), VALID)
+    response = client.post(reverse("contact:contact"), VALID)
 
     assert response.status_code == 200
     assert "You have sent several messages in the last hour" in response.content.decode()
@@ -126,10 +126,10 @@ def test_contact_form_is_rate_limited_per_address(client, settings):
 
 
 def test_a_member_message_is_linked_to_the_member(member_client, member):
-    page = member_client.get(reverse("policy:contact"))
+    page = member_client.get(reverse("contact:contact"))
     assert page.context["form"].initial["email"] == member.email
 
-    member_client.post(reverse("policy:contact"), {**VALID, "email": member.email})
+    member_client.post(reverse("contact:contact"), {**VALID, "email": member.email})
 
     assert Conversation.objects.get().user == member
 
@@ -142,7 +142,7 @@ def test_a_breach_report_is_acknowledged_and_staff_are_alerted(
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
-            reverse("policy:contact"),
+            reverse("contact:contact"),
             {**VALID, "category": "breach", "message": "You sent my address to a partner."},
         )
 
@@ -151,7 +151,7 @@ def test_a_breach_report_is_acknowledged_and_staff_are_alerted(
     alert, ack = sorted(mail.outbox, key=lambda m: m.to[0] != "privacy@acme.example")
     assert alert.to == ["privacy@acme.example"]
     assert "Breach of the privacy policy reported" in alert.subject
-    assert f"/admin/policy/conversation/{conversation.pk}/change/" in alert.body
+    assert f"/admin/contact/conversation/{conversation.pk}/change/" in alert.body
     assert ack.to == ["pat@example.org"]
     assert ack.subject == f"Re: [Lead411 #{conversation.pk}] Report a breach of this policy"
     assert "we received your report of a breach" in ack.body
@@ -167,13 +167,13 @@ def test_breach_reports_are_listed_first_to_staff(admin_client):
         user=None, name="B", email="b@example.org", category="leads", body="A question"
     )
 
-    response = admin_client.get(reverse("admin:policy_conversation_changelist"))
+    response = admin_client.get(reverse("admin:contact_conversation_changelist"))
     listed = list(response.context["cl"].result_list)
 
     assert [c.pk for c in listed] == [older_breach.pk, newer_question.pk]
     assert list(Conversation.objects.all()) == [older_breach, newer_question]
     filtered = admin_client.get(
-        reverse("admin:policy_conversation_changelist"), {"is_breach_report__exact": "1"}
+        reverse("admin:contact_conversation_changelist"), {"is_breach_report__exact": "1"}
     )
     assert [c.pk for c in filtered.context["cl"].result_list] == [older_breach.pk]
 
@@ -191,7 +191,7 @@ def test_staff_reply_from_the_admin_arrives_threaded(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
-            reverse("admin:policy_conversation_change", args=[conversation.pk]),
+            reverse("admin:contact_conversation_change", args=[conversation.pk]),
             {"reply": "We checked: nothing was sent. Details follow."},
         )
 
@@ -223,12 +223,12 @@ def test_member_answers_on_the_site_and_the_next_reply_references_the_thread(
     )
     first = conversation_reply(actor=staff, conversation=conversation, body="See the policy.")
 
-    listing = member_client.get(reverse("policy:conversation-list")).content.decode()
+    listing = member_client.get(reverse("contact:conversation-list")).content.decode()
     assert f"#{conversation.pk} A question about my data or this policy" in listing
-    detail = member_client.get(reverse("policy:conversation-detail", args=[conversation.pk]))
+    detail = member_client.get(reverse("contact:conversation-detail", args=[conversation.pk]))
     assert "See the policy." in detail.content.decode()
     posted = member_client.post(
-        reverse("policy:conversation-detail", args=[conversation.pk]),
+        reverse("contact:conversation-detail", args=[conversation.pk]),
         {"message": "Thanks, and how long?"},
     )
     assert posted.status_code == 302
@@ -270,7 +270,7 @@ def test_members_see_only_their_own_conversations(member_client, member):
     )
 
     assert (
-        member_client.get(reverse("policy:conversation-detail", args=[theirs.pk])).status_code
+        member_client.get(reverse("contact:conversation-detail", args=[theirs.pk])).status_code
         == 404
     )
     with pytest.raises(ValidationError, match=r"This conversation is not yours\."):
@@ -291,7 +291,7 @@ def test_the_admin_shows_the_thread_escaped(admin_client):
         user=None, name="Pat", email="pat@example.org", category="other", body="<b>Hi</b>"
     )
 
-    page = admin_client.get(reverse("admin:policy_conversation_change", args=[conversation.pk]))
+    page = admin_client.get(reverse("admin:contact_conversation_change", args=[conversation.pk]))
 
     assert page.status_code == 200
     assert "&lt;b&gt;Hi&lt;/b&gt;" in page.content.decode()
@@ -300,4 +300,4 @@ def test_the_admin_shows_the_thread_escaped(admin_client):
 
 def test_the_policy_app_serves_privacy_and_contact():
     assert resolve("/privacy/").view_name == "policy:privacy"
-    assert resolve("/contact/").view_name == "policy:contact"
+    assert resolve("/contact/").view_name == "contact:contact"
