@@ -9,13 +9,13 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from lead411.leads.models import Category, Company, TriggerEvent
 from lead411.leads.sources.base import read_rows
 from lead411.leads.sources.crunchbase import (
     MATCHED_BY_REPAIRED_ID,
     CrunchbaseImportReport,
     crunchbase_import,
 )
-from lead411.leads.models import Category, Company, TriggerEvent
 
 FIXTURES = Path(__file__).parent / "fixtures" / "crunchbase"
 REAL_EXPORT = Path(settings.LEAD411_DATA_DIR) / "crunchbase_2015"
