@@ -4,7 +4,7 @@ This module is the seam to the engine. It knows tantivy and nothing of Django's 
 takes a ``LeadQuery`` and returns event ids in order, the total and the facet counts
 (``Hits``), and it writes documents that ``lead411.leads.search.index`` prepares from the
 database. Facets are tantivy terms aggregations, whose JSON follows Elasticsearch's, so
-the same request can later go to OpenSearch or Quickwit (docs/decisions/0010).
+the same request can later go to OpenSearch or Quickwit (docs/decisions/0001-lead-search-on-tantivy.md).
 
 One tantivy index lives in ``search_index_dir()``; each process keeps one open ``Index``
 and reloads its reader when another process commits (see ``index.search_index_fresh``).
@@ -392,17 +392,18 @@ def _filter_clauses(query: LeadQuery) -> list[tantivy.Query]:
     return filters
 
 
-def build_query(query: LeadQuery) -> tantivy.Query:
+def build_query(query: LeadQuery, *, only_ids: list[int] | None = None) -> tantivy.Query:
     """Return the tantivy query of a ``LeadQuery``: its text clauses and its filters.
 
     Filters are constant-score clauses, so relevance comes from the words alone. A query
-    with only exclusions (``NOT software``) matches everything else.
+    with only exclusions (``NOT software``) matches everything else. ``only_ids``
+    restricts the matches to those events (the digest's new events of the day).
     """
     clauses = _text_clauses(query.parsed)
-    clauses += [
-        (tantivy.Occur.Must, tantivy.Query.const_score_query(f, 0.0))
-        for f in _filter_clauses(query)
-    ]
+    filters = _filter_clauses(query)
+    if only_ids is not None:
+        filters.append(tantivy.Query.term_set_query(SCHEMA, "id", only_ids))
+    clauses += [(tantivy.Occur.Must, tantivy.Query.const_score_query(f, 0.0)) for f in filters]
     if not any(occur == tantivy.Occur.Must for occur, _ in clauses):
         clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
     if len(clauses) == 1:
@@ -438,6 +439,7 @@ def engine_search(
     offset: int,
     limit: int,
     facet_size: int = 0,
+    only_ids: list[int] | None = None,
 ) -> Hits:
     """Return the ids ``offset .. offset+limit`` of the matches of ``query`` in its sort order.
 

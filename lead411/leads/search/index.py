@@ -8,7 +8,7 @@ One function brings the index in step for every writer: ``search_index_sync``. I
   this process last synced, and at least every ``SEARCH_INDEX_SYNC_SECONDS``, so a second
   application host with its own index folder picks up what another host imported.
 
-It re-indexes the events whose ``updated_at`` (or their company's) reached the index's
+It re-indexes the events whose ``updated_at`` (or their company's) passed the index's
 high-water mark, and reconciles ids when the counts differ (deletes). Changes that do not
 touch ``updated_at`` (an admin edit, a company's categories, a renamed category) are sent
 by ``lead411.leads.search.receivers`` through ``search_index_update`` with their ids.
@@ -268,8 +268,8 @@ def _indexed_ids_of_companies(index: tantivy.Index, companies: set[int]) -> set[
 def search_index_sync(*, reconcile: bool = False) -> IndexReport:
     """Bring the index in step with the database; return what was written.
 
-    Re-indexes events whose (or whose company's) ``updated_at`` is at or after the
-    index's high-water mark; when the index and the database count different events, or
+    Re-indexes events whose (or whose company's) ``updated_at`` is after the index's
+    high-water mark; when the index and the database count different events, or
     with ``reconcile``, compares every id and stamp and fixes the differences. Builds the
     whole index when there is none. Takes the writer lock only when something changed.
     """
@@ -283,8 +283,11 @@ def search_index_sync(*, reconcile: bool = False) -> IndexReport:
     mark = int(meta.get("high_water", 0))
     high_water = _high_water()
     since = dt.datetime.fromtimestamp(mark / 1_000_000, tz=dt.UTC)
+    # Strictly after the mark: rows stamped at the mark were indexed by the sync that set
+    # it (a bulk import stamps every row with one time). A row rewritten later with that
+    # same stamp is caught by ``--update`` / ``search_index_sync(reconcile=True)``.
     changed = set(
-        TriggerEvent.objects.filter(Q(updated_at__gte=since) | Q(company__updated_at__gte=since))
+        TriggerEvent.objects.filter(Q(updated_at__gt=since) | Q(company__updated_at__gt=since))
         .values_list("id", flat=True)
         .order_by()
     )
@@ -388,9 +391,8 @@ def search_index_fresh() -> tantivy.Index:
     """Return the open index, first brought in step with the database when it may lag.
 
     Cheap when nothing changed: one cache read. When the leads data version changed
-    since this process last looked, or ``SEARCH_INDEX_SYNC_SECONDS`` passed, the index
-    is synced (``search_index_sync``); when the cache lost the version, every id and
-    stamp is compared once. A missing index is built here.
+    since this process last looked, the cache lost it, or ``SEARCH_INDEX_SYNC_SECONDS``
+    passed, the index is synced (``search_index_sync``). A missing index is built here.
     """
     search_index_flush()
     path = engine.search_index_dir()
@@ -406,13 +408,12 @@ def search_index_fresh() -> tantivy.Index:
         and engine.index_exists(path)
     ):
         return engine.open_index(path)
+    # A new version, a first search in this process, a cache that lost the version, or
+    # time for the periodic look: catch up (cheap when nothing changed).
+    search_index_sync()
     if version is None:
-        search_index_sync(reconcile=True)
         cache.add(DATA_VERSION_KEY, uuid.uuid4().hex, None)
         version = leads_data_version() or ""
-    else:
-        # Another version, a first search in this process, or time for the periodic look.
-        search_index_sync()
     engine.write_meta(path, data_version=version)
     _synced[path] = _Synced(version=version, at=now)
     index = engine.open_index(path)

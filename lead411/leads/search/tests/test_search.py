@@ -288,3 +288,39 @@ def test_check_finds_differences_and_the_command_rebuilds(leads, capsys):
     call_command("search_index_rebuild", verbosity=0)
     assert "Rebuilt the search index: 7 written, 0 deleted, 7 documents" in capsys.readouterr().out
     call_command("search_index_rebuild", "--check")
+
+
+# --- saved searches against the day's new events (the digest) ---------------------------
+
+
+@pytest.mark.clause("L3")
+def test_saved_searches_match_the_new_events_through_the_same_engine(leads):
+    from lead411.leads.search.digest import lead_search_new_matches
+
+    now = timezone.now()
+    old = [leads["helix_a"].pk, leads["ledger_b"].pk]
+    TriggerEvent.objects.filter(pk__in=old).update(imported_at=now - dt.timedelta(days=3))
+    queries = [
+        LeadQuery(q="series a"),
+        LeadQuery(q="software OR saas"),
+        LeadQuery(countries=("CAN",), sort="date"),
+        LeadQuery(q="series a"),  # the same saved search of another member: counted once
+        LeadQuery(q="zebra"),
+    ]
+    found = lead_search_new_matches(
+        queries=queries,
+        since=now - dt.timedelta(days=1),
+        until=now + dt.timedelta(hours=1),
+        limit=25,
+    )
+    assert len(found) == 4
+    assert found[LeadQuery(q="series a")] == [leads["maple_a"].pk]  # Helix's is not new
+    assert set(found[LeadQuery(q="software OR saas")]) == _keys(leads, "pocket_v", "cloud_seed")
+    assert found[LeadQuery(countries=("CAN",), sort="date")] == [
+        leads["maple_b"].pk,
+        leads["maple_a"].pk,
+    ]
+    assert found[LeadQuery(q="zebra")] == []
+    # Exactly what the search page finds among the same events.
+    page = set(lead_search_ids(query=LeadQuery(q="software OR saas"), limit=100).ids)
+    assert set(found[LeadQuery(q="software OR saas")]) == page - set(old)
