@@ -445,10 +445,11 @@ def engine_search(
 
     With ``facet_size`` the six facets' top ``facet_size`` values are counted over every
     match. Sorts: relevance (BM25), date (newest first, then highest id), amount (largest
-    first, then newest); unknown dates and amounts go last.
+    first, then newest); unknown dates and amounts go last. ``only_ids``: see
+    ``build_query``.
     """
     searcher = index.searcher()
-    tantivy_query = build_query(query)
+    tantivy_query = build_query(query, only_ids=only_ids)
     sort = query.effective_sort
     order_by = {"date": "date_key", "amount": "amount_key"}.get(sort)
     result = searcher.search(
