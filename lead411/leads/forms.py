@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
 from lead411.leads.models import TriggerEvent
-from lead411.leads.selectors import SORTS, LeadQuery, search_terms
+from lead411.leads.search.query import SORTS, LeadQuery, parse_text
 
 # Each multi-valued filter accepts this many values; more is a malformed URL.
 MAX_FILTER_VALUES = 20
@@ -162,16 +162,12 @@ class LeadSearchForm(forms.Form):
         """Return messages about corrections made to a valid request, for display."""
         notices = []
         q = self.cleaned_data.get("q", "")
-        terms = search_terms(q)
-        if q and " ".join(terms) != q.casefold():
-            if terms:
-                notices.append(
-                    "Search operators and punctuation are ignored; we searched for leads "
-                    f"containing all of: {', '.join(terms)}."
-                )
-            else:
-                notices.append("Your search text had no words to search for; showing all leads.")
-        if self.cleaned_data.get("sort") == "relevance" and not terms:
+        parsed = parse_text(q)
+        if q and parsed.is_empty:
+            notices.append("Your search text had no words to search for; showing all leads.")
+        elif parsed.notes:
+            notices.append(" ".join(parsed.notes) + f" We searched for: {parsed.describe()}.")
+        if self.cleaned_data.get("sort") == "relevance" and not parsed.must:
             notices.append("Sorting by relevance needs search words; sorted by date instead.")
         if self.unknown_params:
             names = ", ".join(p[:40] for p in self.unknown_params[:5])

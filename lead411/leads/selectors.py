@@ -1,123 +1,62 @@
 """Reads in the leads domain: lead search with facets, lead detail, CSV export rows (clause L2).
 
-One selector serves both databases. On SQLite the full-text part runs on the FTS5 table
-``leads_event_fts`` (rowid = event id, bm25 relevance); on PostgreSQL it runs on
-``to_tsvector('english', search_document)``, the exact expression of the GIN index of
-migration 0002, with ``ts_rank`` relevance. User text never reaches either query
-language raw: it is reduced to words (``search_terms``) and each word is quoted.
+Lead search is one call to the search engine (``lead411.leads.search``, tantivy): the
+matching ids in sort order, the total and the facet counts come from the index, and the
+page's events are then read from the database by id (one query). The search page, the
+CSV export, the daily newsletter's saved searches and the API all go through
+``lead_search_ids``; there is no second matcher.
 """
 
-import dataclasses
-import hashlib
-import itertools
 import math
-import re
 import uuid
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
-from django.db.models import BooleanField, Count, F, FloatField, QuerySet
-from django.db.models.expressions import OrderBy, RawSQL
+from django.db.models import F, QuerySet
+from django.db.models.expressions import OrderBy
 from django.shortcuts import get_object_or_404
 
-from lead411.leads.models import Category, Company, Contact, SavedSearch, TriggerEvent
+from lead411.leads.models import Contact, SavedSearch, TriggerEvent
+from lead411.leads.search.engine import Hits, engine_search
+from lead411.leads.search.index import DATA_VERSION_KEY, search_index_fresh
+from lead411.leads.search.places import country_label, region_label
+from lead411.leads.search.query import (
+    MAX_SEARCH_TERMS,
+    SORTS,
+    LeadQuery,
+    ParsedText,
+    Sort,
+    parse_text,
+    search_terms,
+)
 
-Sort = Literal["relevance", "date", "amount"]
-SORTS: tuple[Sort, ...] = ("relevance", "date", "amount")
+__all__ = [
+    "DATA_VERSION_KEY",
+    "MAX_SEARCH_TERMS",
+    "SORTS",
+    "Facet",
+    "FacetValue",
+    "LeadQuery",
+    "ParsedText",
+    "SearchResult",
+    "Sort",
+    "lead_export_rows",
+    "lead_get",
+    "lead_list_latest",
+    "lead_search",
+    "lead_search_ids",
+    "leads_data_version",
+    "parse_text",
+    "saved_search_get",
+    "saved_search_list",
+    "search_terms",
+]
 
-# A word is a run of letters/digits; everything else (quotes, *, :, ^, parentheses,
-# + and -) is FTS syntax or punctuation and is dropped.
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
-# Boolean operators of FTS5 and websearch_to_tsquery; searched words are always ANDed,
-# so these carry no meaning and would otherwise become required literal words.
-_OPERATOR_WORDS = frozenset({"and", "or", "not", "near"})
-MAX_SEARCH_TERMS = 16
 # How many values each facet lists: the largest counts first.
 FACET_LIMIT = 12
-# The total and facets of a search read every matching event (1-2 s for the broadest
-# searches on the real data) and change only when leads change: cached this long
-# (seconds) under the leads data version, which every change of leads replaces
-# (``lead411.leads.services.leads_changed``), so a cached count is never stale.
-TALLY_CACHE_SECONDS = 600
-DATA_VERSION_KEY = "leads:data-version"
-
-_FTS_TABLE_FILTER = (
-    '"leads_triggerevent"."id" IN '
-    "(SELECT rowid FROM leads_event_fts WHERE leads_event_fts MATCH %s)"
-)
-# The same with a unary plus: SQLite then checks each event against the matched ids
-# instead of using the id list as an index constraint inside the loop that another
-# filter drives (country index -> events by company AND rowid IN list), which walks the
-# whole list per company: q=software&country=USA took 524 s that way and 0.14 s with it.
-_FTS_TABLE_FILTER_CHECK = "+" + _FTS_TABLE_FILTER
-# Must match the GIN index expression of migration 0002 exactly, or PostgreSQL scans.
-_PG_VECTOR = 'to_tsvector(\'english\', "leads_triggerevent"."search_document")'
-_PG_FILTER = f"{_PG_VECTOR} @@ plainto_tsquery('english', %s)"
-_PG_RANK = f"ts_rank({_PG_VECTOR}, plainto_tsquery('english', %s))"
-
-
-def search_terms(text: str) -> list[str]:
-    """Return the words of a user's search text, lower-cased, at most ``MAX_SEARCH_TERMS``.
-
-    Punctuation and FTS syntax (``" * : ^ ( ) - +``) separate words and are dropped;
-    the operator words AND/OR/NOT/NEAR are dropped. ``'Acme "AI" OR (cloud*)'`` gives
-    ``["acme", "ai", "cloud"]``. Never raises.
-    """
-    words = [w.casefold() for w in _WORD.findall(text)]
-    return [w for w in words if w not in _OPERATOR_WORDS][:MAX_SEARCH_TERMS]
-
-
-def fts5_match_expression(terms: list[str]) -> str:
-    """Return an FTS5 MATCH expression that ANDs ``terms``, each as a quoted string.
-
-    Quoting makes every term a literal phrase, so no input can form FTS5 syntax
-    (sqlite.org/fts5.html, section 3.1: strings). ``terms`` come from ``search_terms``
-    and hold no double quote; any that slipped in is doubled as FTS5 requires.
-    """
-    return " ".join('"' + term.replace('"', '""') + '"' for term in terms)
-
-
-@dataclass(frozen=True)
-class LeadQuery:
-    """A parsed lead search: the words and the filters; empty tuples mean "any".
-
-    Amounts are in USD; dates are inclusive. ``sort`` empty means the default:
-    relevance when there are words, otherwise date.
-    """
-
-    q: str = ""
-    kinds: tuple[str, ...] = ()
-    round_types: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-    countries: tuple[str, ...] = ()
-    regions: tuple[str, ...] = ()
-    cities: tuple[str, ...] = ()
-    date_from: date | None = None
-    date_to: date | None = None
-    amount_min: Decimal | None = None
-    amount_max: Decimal | None = None
-    sort: Sort | Literal[""] = ""
-
-    @property
-    def terms(self) -> list[str]:
-        """Return the search words of ``q`` (see ``search_terms``)."""
-        return search_terms(self.q)
-
-    @property
-    def effective_sort(self) -> Sort:
-        """Return the sort in force: relevance needs words, and is the default with them."""
-        if self.sort == "relevance" and not self.terms:
-            return "date"
-        if self.sort:
-            return self.sort
-        return "relevance" if self.terms else "date"
 
 
 @dataclass(frozen=True)
@@ -145,7 +84,8 @@ class SearchResult:
 
     ``events`` hold at most ``page_size`` events with their company loaded; ``total`` is
     the number of matching events; ``page`` is 1-based and ``num_pages`` is capped at
-    ``settings.LEADS_MAX_PAGE``.
+    ``settings.LEADS_MAX_PAGE``. ``notes`` say how the search text was read when it was
+    not read as typed.
     """
 
     events: list[TriggerEvent]
@@ -156,6 +96,8 @@ class SearchResult:
     sort: Sort
     terms: list[str]
     facets: list[Facet] = field(default_factory=list)
+    notes: tuple[str, ...] = ()
+    described: str = ""
 
     @property
     def has_previous(self) -> bool:
@@ -175,67 +117,6 @@ class SearchResult:
         return (self.page - 1) * self.page_size + len(self.events)
 
 
-def _is_postgresql() -> bool:
-    return connection.vendor == "postgresql"
-
-
-def _raw(sql: str, text: str, output_field: BooleanField | FloatField) -> RawSQL:
-    """Return a RawSQL expression of one of this module's constant SQL strings.
-
-    Only the constants above reach ``sql``; user text travels as the bound parameter.
-    """
-    return RawSQL(sql, (text,), output_field=output_field)  # noqa: S611 (constant SQL, bound text)
-
-
-def _text_filter(terms: list[str], *, alone: bool) -> RawSQL:
-    """Return a boolean SQL expression true for events whose search document has all ``terms``.
-
-    ``alone``: no other filter applies, so on SQLite the matched ids drive the query
-    (0.001 s for a rare word, against 0.02 s for a scan checking each event); otherwise
-    they are only checked (see ``_FTS_TABLE_FILTER_CHECK``).
-    """
-    if _is_postgresql():
-        return _raw(_PG_FILTER, " ".join(terms), BooleanField())
-    sql = _FTS_TABLE_FILTER if alone else _FTS_TABLE_FILTER_CHECK
-    return _raw(sql, fts5_match_expression(terms), BooleanField())
-
-
-def _filtered_events(query: LeadQuery, *, with_text: bool = True) -> QuerySet[TriggerEvent]:
-    """Return the events matching every filter of ``query`` (and its words if ``with_text``).
-
-    Category filters go through a subquery so an event of a company in two selected
-    categories is counted once.
-    """
-    events = TriggerEvent.objects.all()
-    if with_text and query.terms:
-        alone = dataclasses.replace(query, q="", sort="") == LeadQuery()
-        events = events.filter(_text_filter(query.terms, alone=alone))
-    if query.kinds:
-        events = events.filter(kind__in=query.kinds)
-    if query.round_types:
-        events = events.filter(round_type__in=query.round_types)
-    if query.categories:
-        in_categories = Company.categories.through.objects.filter(
-            category__name__in=query.categories
-        ).values("company_id")
-        events = events.filter(company_id__in=in_categories)
-    if query.countries:
-        events = events.filter(company__country_code__in=query.countries)
-    if query.regions:
-        events = events.filter(company__region__in=query.regions)
-    if query.cities:
-        events = events.filter(company__city__in=query.cities)
-    if query.date_from is not None:
-        events = events.filter(announced_on__gte=query.date_from)
-    if query.date_to is not None:
-        events = events.filter(announced_on__lte=query.date_to)
-    if query.amount_min is not None:
-        events = events.filter(amount_usd__gte=query.amount_min)
-    if query.amount_max is not None:
-        events = events.filter(amount_usd__lte=query.amount_max)
-    return events
-
-
 def _ordering(sort: Sort) -> list[OrderBy | str]:
     """Return the ORDER BY for a date or amount sort; unknown dates and amounts go last."""
     if sort == "amount":
@@ -245,60 +126,6 @@ def _ordering(sort: Sort) -> list[OrderBy | str]:
             "-id",
         ]
     return [F("announced_on").desc(nulls_last=True), "-id"]
-
-
-def _sqlite_ranked_ids(query: LeadQuery, *, offset: int, limit: int) -> list[int]:
-    """Return event ids in bm25 order (best first) from the FTS5 table, SQLite only.
-
-    The FTS5 table drives the query so bm25 is computed once per match; the structured
-    filters, compiled by the ORM, restrict it through ``+rowid IN (...)``. The unary plus
-    keeps SQLite from handing the IN list to FTS5 as rowid constraints, which would rerun
-    the full-text query once per listed id (18 s instead of 0.9 s on the real data).
-    """
-    sql = (
-        "SELECT rowid FROM leads_event_fts WHERE leads_event_fts MATCH %s{filters} "
-        "ORDER BY rank, rowid DESC LIMIT %s OFFSET %s"
-    )
-    params: list[Any] = [fts5_match_expression(query.terms)]
-    others = _filtered_events(query, with_text=False)
-    if others.query.where:
-        # order_by(): without it the default ordering would sort the id list for nothing.
-        inner_sql, inner_params = others.values("id").order_by().query.sql_with_params()
-        sql = sql.format(filters=f" AND +rowid IN ({inner_sql})")
-        params.extend(inner_params)
-    else:
-        sql = sql.format(filters="")
-    params.extend([limit, offset])
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
-
-
-def _ordered_events(query: LeadQuery, *, offset: int, limit: int) -> list[TriggerEvent]:
-    """Return the events ``offset .. offset+limit`` of the result in sort order, with company."""
-    sort = query.effective_sort
-    # The page never shows the search document; leaving it out halves the bytes read.
-    with_company = TriggerEvent.objects.select_related("company").defer("search_document")
-    if sort == "relevance" and not _is_postgresql():
-        ids = _sqlite_ranked_ids(query, offset=offset, limit=limit)
-        by_id = with_company.in_bulk(ids)
-        return [by_id[event_id] for event_id in ids if event_id in by_id]
-    events = _filtered_events(query).select_related("company").defer("search_document")
-    if sort == "relevance":
-        rank = _raw(_PG_RANK, " ".join(query.terms), FloatField())
-        events = events.annotate(rank=rank).order_by("-rank", "-id")
-    else:
-        events = events.order_by(*_ordering(sort))
-    return list(events[offset : offset + limit])
-
-
-def facet_label(param: str, value: str) -> str:
-    """Return the display label of a facet value: kinds by name, round types de-slugged."""
-    if param == "kind":
-        return str(_KIND_LABELS.get(value, value))
-    if param == "round_type":
-        return value.replace("_", " ").capitalize()
-    return value
 
 
 _KIND_LABELS = dict(TriggerEvent.Kind.choices)
@@ -312,101 +139,35 @@ _FACETS = (
     ("region", "State / region", "regions"),
     ("city", "City", "cities"),
 )
-# The columns read per matching event, in the order of ``_FACETS`` minus the category
-# (which hangs off the company and is counted by the database).
-_TALLY_COLUMNS = ("kind", "round_type", "company__country_code", "company__region", "company__city")
-_TALLY_CHUNK = 2000
-# Up to this many category ids are read with ``id IN (...)``; 900 stays under SQLite's
-# older 999 bound-parameter limit.
-_IN_LIST_MAX = 900
 
 
-@dataclass
-class _Tally:
-    """The facet counts of a filtered set: value -> number of events, per GET parameter.
+def facet_label(param: str, value: str) -> str:
+    """Return the label people read for a facet value: names, not codes.
 
-    ``total`` is the number of events in the set; ``counts["category"]`` is keyed by
-    category name and counts an event once per category of its company.
+    Kinds by name, round types de-slugged ("debt_financing" -> "Debt financing"),
+    countries by name ("GBR" -> "United Kingdom"), US states and Canadian provinces by
+    name ("CA" -> "California"); other values as they are.
     """
-
-    total: int
-    counts: dict[str, Counter[str]]
-
-
-def _tally(events: QuerySet[TriggerEvent]) -> _Tally:
-    """Count the facet values of ``events``: one pass over the events, one GROUP BY for categories.
-
-    One query reads (kind, round type, company country, region, city) of each matching
-    event and ``Counter`` tallies them, instead of a COUNT and five GROUP BY queries that
-    each reran the full-text match and the company join. Categories hang off the company
-    (many per company), so the database counts them: one GROUP BY over events joined to
-    the category links, with the names read once at the end. Blank values are not
-    counted. Raises nothing of its own.
-    """
-    plain: list[Counter[str]] = [Counter() for _ in _TALLY_COLUMNS]
-    total = 0
-    rows = events.order_by().values_list(*_TALLY_COLUMNS)
-    for chunk in _chunks(rows.iterator(chunk_size=_TALLY_CHUNK), _TALLY_CHUNK):
-        total += len(chunk)
-        # Counter.update counts a whole column in C, not cell by cell in Python.
-        for counter, column in zip(plain, zip(*chunk, strict=True), strict=True):
-            counter.update(column)
-    # Blank values are no facet value; the columns are NOT NULL and the company join is
-    # inner, so there is no NULL to drop.
-    for counter in plain:
-        counter.pop("", None)
-    by_category: dict[int, int] = {}
-    if total:
-        by_category = dict(
-            events.order_by()
-            .filter(company__categories__isnull=False)
-            .values_list("company__categories")
-            .annotate(events=Count("id"))
-            .values_list("company__categories", "events")
-        )
-    names: dict[int, str] = {}
-    if by_category:
-        # 864 categories on the real data: past the IN-list bound, read them all.
-        categories_read = Category.objects.values_list("id", "name")
-        if len(by_category) <= _IN_LIST_MAX:
-            categories_read = categories_read.filter(id__in=list(by_category))
-        names = dict(categories_read)
-    categories: Counter[str] = Counter()
-    for category_id, count in by_category.items():
-        if names.get(category_id):
-            categories[names[category_id]] += count
-    kind, round_type, country, region, city = plain
-    return _Tally(
-        total=total,
-        counts={
-            "kind": kind,
-            "round_type": round_type,
-            "category": categories,
-            "country": country,
-            "region": region,
-            "city": city,
-        },
-    )
+    if param == "kind":
+        return str(_KIND_LABELS.get(value, value))
+    if param == "round_type":
+        return value.replace("_", " ").capitalize()
+    if param == "country":
+        return country_label(value)
+    if param == "region":
+        return region_label(value)
+    return value
 
 
-def _chunks(items: Iterator[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
-    """Yield lists of at most ``size`` consecutive items of ``items``."""
-    chunk = list(itertools.islice(items, size))
-    while chunk:
-        yield chunk
-        chunk = list(itertools.islice(items, size))
+def _facets(counts: dict[str, list[tuple[str, int]]], query: LeadQuery) -> list[Facet]:
+    """Return the facets: the top ``FACET_LIMIT`` values of each, most events first.
 
-
-def _facets(tally: _Tally, query: LeadQuery) -> list[Facet]:
-    """Return the facets of a tally: the top ``FACET_LIMIT`` values of each, most events first.
-
-    Ties go in code-point order of the value (SQLite's BINARY collation, and PostgreSQL's
-    with a C collation). Selected values missing from the top list are appended with
-    ``count=None`` so the page can still offer to remove them.
+    Ties go in code-point order of the value. Selected values missing from the top list
+    are appended with ``count=None`` so the page can still offer to remove them.
     """
     facets = []
     for param, label, attribute in _FACETS:
-        top = sorted(tally.counts[param].items(), key=lambda item: (-item[1], item[0]))
+        top = counts.get(param, [])
         selected = set(getattr(query, attribute))
         values = [
             FacetValue(
@@ -426,30 +187,59 @@ def _facets(tally: _Tally, query: LeadQuery) -> list[Facet]:
     return facets
 
 
+def lead_search_ids(*, query: LeadQuery, offset: int = 0, limit: int, facets: bool = False) -> Hits:
+    """Return the ids of events matching ``query`` in its sort order, with the total.
+
+    The one search behind the page, the export, the digest and the API: ids
+    ``offset .. offset+limit`` (``limit`` >= 0), ``total`` matches, and with ``facets``
+    the six facets' top values (``FACET_LIMIT``). The index is brought in step with the
+    database first when it may lag (``search_index_fresh``). Never raises on any text
+    in ``query.q``; raises ``SearchIndexUnavailable`` when the index cannot be built.
+    """
+    index = search_index_fresh()
+    return engine_search(
+        index, query, offset=offset, limit=limit, facet_size=FACET_LIMIT if facets else 0
+    )
+
+
+def _events_by_ids(ids: list[int]) -> list[TriggerEvent]:
+    """Return the events ``ids`` in that order, with company; ids gone from the DB are skipped."""
+    # The page never shows the search document; leaving it out halves the bytes read.
+    events = TriggerEvent.objects.select_related("company").defer("search_document")
+    by_id = events.in_bulk(ids)
+    return [by_id[event_id] for event_id in ids if event_id in by_id]
+
+
 def lead_search(*, query: LeadQuery, page: int) -> SearchResult:
     """Return one page of the events matching ``query``, with the total and the facets.
 
     ``page`` is 1-based and clamped to ``1 .. settings.LEADS_MAX_PAGE`` and to the last
     page of the result; the page size is ``settings.LEADS_PAGE_SIZE`` (a hard cap, clause
-    L2). The total and facets come from the cache when the same filters were counted
-    since the leads last changed (``TALLY_CACHE_SECONDS``); otherwise one tally query and
-    one category GROUP BY count them (see ``_tally``). Then 1 page query (2 for relevance
-    on SQLite: the ranked ids, then the events). Never raises on any text in ``query.q``.
+    L2). One engine search gives the ids, total and facets; one database query reads the
+    page's events (none when nothing matches). Never raises on any text in ``query.q``.
     """
     page_size = settings.LEADS_PAGE_SIZE
-    total, facets = _counted(query)
-    num_pages = max(1, min(math.ceil(total / page_size), settings.LEADS_MAX_PAGE))
-    page = min(max(1, page), num_pages)
-    rows = _ordered_events(query, offset=(page - 1) * page_size, limit=page_size) if total else []
+    page = min(max(1, page), settings.LEADS_MAX_PAGE)
+    hits = lead_search_ids(query=query, offset=(page - 1) * page_size, limit=page_size, facets=True)
+    num_pages = max(1, min(math.ceil(hits.total / page_size), settings.LEADS_MAX_PAGE))
+    if page > num_pages:
+        page = num_pages
+        page_hits = lead_search_ids(query=query, offset=(page - 1) * page_size, limit=page_size)
+        ids = page_hits.ids
+    else:
+        ids = hits.ids
+    parsed = query.parsed
     return SearchResult(
-        events=rows,
-        total=total,
+        events=_events_by_ids(ids) if ids else [],
+        total=hits.total,
         page=page,
         page_size=page_size,
         num_pages=num_pages,
         sort=query.effective_sort,
-        terms=query.terms,
-        facets=facets,
+        terms=parsed.terms,
+        facets=_facets(hits.facets, query),
+        notes=parsed.notes,
+        described=parsed.describe(),
     )
 
 
@@ -457,7 +247,7 @@ def leads_data_version() -> str:
     """Return the current leads data version, an opaque string from the cache.
 
     ``lead411.leads.services.leads_changed`` replaces it; when the cache has lost it, a
-    new one is stored, which only costs recounting.
+    new one is stored.
     """
     version = cache.get(DATA_VERSION_KEY)
     if version is None:
@@ -466,47 +256,21 @@ def leads_data_version() -> str:
     return str(version)
 
 
-def _counted(query: LeadQuery) -> tuple[int, list[Facet]]:
-    """Return the total and facets of ``query``'s filters, from the cache or counted now."""
-    # The sort changes neither; the words count as normalised terms ("AI" == "ai").
-    filters = dataclasses.replace(query, q=" ".join(query.terms), sort="")
-    digest = hashlib.sha256(repr(filters).encode()).hexdigest()
-    key = f"leads:tally:{leads_data_version()}:{digest}"
-    cached: tuple[int, list[Facet]] | None = cache.get(key)
-    if cached is None:
-        tally = _tally(_filtered_events(query))
-        cached = (tally.total, _facets(tally, query))
-        cache.set(key, cached, TALLY_CACHE_SECONDS)
-    return cached
-
-
 def lead_export_rows(*, query: LeadQuery, chunk_size: int = 500) -> Iterator[TriggerEvent]:
     """Yield the events matching ``query`` in sort order, at most ``settings.LEADS_EXPORT_MAX_ROWS``.
 
-    Each event comes with its company and the company's categories, read in chunks of
-    ``chunk_size`` so memory stays flat while the CSV streams.
+    The ids come from the same engine search as the page; each event comes with its
+    company and the company's categories, read in chunks of ``chunk_size`` so memory
+    stays flat while the CSV streams.
     """
-    cap = settings.LEADS_EXPORT_MAX_ROWS
-    sort = query.effective_sort
+    ids = lead_search_ids(query=query, limit=settings.LEADS_EXPORT_MAX_ROWS).ids
     with_company = TriggerEvent.objects.select_related("company").prefetch_related(
         "company__categories"
     )
-    if sort == "relevance" and not _is_postgresql():
-        ids = _sqlite_ranked_ids(query, offset=0, limit=cap)
-        for start in range(0, len(ids), chunk_size):
-            chunk = ids[start : start + chunk_size]
-            by_id = with_company.in_bulk(chunk)
-            yield from (by_id[i] for i in chunk if i in by_id)
-        return
-    events = (
-        _filtered_events(query).select_related("company").prefetch_related("company__categories")
-    )
-    if sort == "relevance":
-        rank = _raw(_PG_RANK, " ".join(query.terms), FloatField())
-        events = events.annotate(rank=rank).order_by("-rank", "-id")
-    else:
-        events = events.order_by(*_ordering(sort))
-    yield from events[:cap].iterator(chunk_size=chunk_size)
+    for start in range(0, len(ids), chunk_size):
+        chunk = ids[start : start + chunk_size]
+        by_id = with_company.in_bulk(chunk)
+        yield from (by_id[i] for i in chunk if i in by_id)
 
 
 @dataclass

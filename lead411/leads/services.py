@@ -7,10 +7,15 @@ from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from lead411.core import clock
 from lead411.leads.models import SavedSearch
-from lead411.leads.selectors import DATA_VERSION_KEY
+
+# The search receivers queue row changes the index's high-water mark cannot see (admin
+# edits, category links); imported here so they connect with the leads app's receivers.
+from lead411.leads.search import receivers as _search_receivers  # noqa: F401
+from lead411.leads.search.index import DATA_VERSION_KEY, search_index_sync, search_index_synced_now
 
 _SCALES = ((Decimal(1_000_000_000), "B"), (Decimal(1_000_000), "M"), (Decimal(1_000), "K"))
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
@@ -41,21 +46,27 @@ def build_search_document(*, company_name: str, categories: Iterable[str], summa
 
 
 def leads_changed() -> None:
-    """Record that companies, events or categories changed: cached search counts expire.
+    """Record that companies, events or categories changed, and update the search index.
 
-    Replaces the leads data version (``lead411.leads.selectors.leads_data_version``) that
-    keys the cached totals and facets. Called after every import (bulk writes send no
-    signals) and by ``lead411.leads.receivers`` on each saved or deleted row.
+    Replaces the leads data version in the shared cache, which every process compares
+    before a search (``lead411.leads.search.index.search_index_fresh``), and when the
+    transaction commits brings the index in step (``search_index_sync``: the rows whose
+    ``updated_at`` reached the index's high-water mark, and deletions). Called after
+    every import (bulk writes send no signals) and by ``lead411.leads.receivers`` on each
+    saved or deleted row.
     """
     cache.set(DATA_VERSION_KEY, uuid.uuid4().hex, None)
+    transaction.on_commit(_search_index_catch_up)
+
+
+def _search_index_catch_up() -> None:
+    search_index_sync()
+    search_index_synced_now()
 
 
 # --- Saved searches (clause L3) ---
 
 MAX_SAVED_SEARCHES_PER_MEMBER = 50
-
-
-# --- Saved searches (clause L3) ---
 
 
 def saved_search_create(
