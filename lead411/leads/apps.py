@@ -7,4 +7,7 @@ class LeadsConfig(AppConfig):
     verbose_name = "Leads"
 
     def ready(self) -> None:
-        from lead411.leads import receivers  # noqa: F401  (connects the signal receivers)
+        # Connect the signal receivers: cached search counts expire, and the search index
+        # queues the row changes its high-water mark cannot see (admin edits, category links).
+        from lead411.leads import receivers  # noqa: F401
+        from lead411.leads.search import receivers as search_receivers  # noqa: F401

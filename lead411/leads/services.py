@@ -11,10 +11,6 @@ from django.db import transaction
 
 from lead411.core import clock
 from lead411.leads.models import SavedSearch
-
-# The search receivers queue row changes the index's high-water mark cannot see (admin
-# edits, category links); imported here so they connect with the leads app's receivers.
-from lead411.leads.search import receivers as _search_receivers  # noqa: F401
 from lead411.leads.search.index import DATA_VERSION_KEY, search_index_sync, search_index_synced_now
 
 _SCALES = ((Decimal(1_000_000_000), "B"), (Decimal(1_000_000), "M"), (Decimal(1_000), "K"))

@@ -10,9 +10,11 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from tqdm import tqdm
 
 from lead411.accounts.models import User
 from lead411.leads.models import TriggerEvent
+from lead411.leads.search.index import search_index_rebuild
 from lead411.leads.sources.crunchbase import crunchbase_import
 from lead411.leads.sources.edgar.services import edgar_import
 
@@ -41,6 +43,7 @@ class Command(BaseCommand):
             data_dir = Path(settings.LEAD411_DATA_DIR)
             self._import_when_empty(data_dir / "crunchbase_2015")
             self._import_edgar_when_empty(data_dir)
+        self._search_index_build()
         call_command("policy_seed", stdout=self.stdout)
         for email, name, is_staff in DEMO_ACCOUNTS:
             self._create_account(email=email, name=name, is_staff=is_staff)
@@ -61,15 +64,30 @@ class Command(BaseCommand):
         if TriggerEvent.objects.filter(source="sec_edgar").exists():
             return
         feed, formd = data_dir / "sec_edgar_current_atom", data_dir / "sec_formd"
+        eight_ks, ipos = data_dir / "sec_8k", data_dir / "sec_ipo"
         if not feed.is_dir():
             self.stdout.write(
                 f"No EDGAR files at {feed}; the live feed is polled when EDGAR_POLL_MINUTES > 0."
             )
             return
-        self.stdout.write(f"Importing SEC EDGAR filings from {feed} and {formd} ...")
-        report = edgar_import(feeds=[str(feed)], form_ds=[str(formd)] if formd.is_dir() else [])
+        self.stdout.write(
+            f"Importing SEC EDGAR filings from {data_dir} (feed, Form D, 8-K, IPO) ..."
+        )
+        report = edgar_import(
+            feeds=[str(feed)],
+            form_ds=[str(formd)] if formd.is_dir() else [],
+            eight_ks=[str(eight_ks)] if eight_ks.is_dir() else [],
+            ipos=[str(ipos)] if ipos.is_dir() else [],
+        )
         for line in report.lines():
             self.stdout.write(line)
+
+    def _search_index_build(self) -> None:
+        """Build the lead search index with a progress bar (the imports keep it in step after)."""
+        total = TriggerEvent.objects.count()
+        with tqdm(total=total, unit=" events", desc="Search index", file=self.stderr) as bar:
+            report = search_index_rebuild(progress=bar.update)
+        self.stdout.write(f"Search index: {report.documents} events in {report.seconds:.1f} s.")
 
     def _create_account(self, *, email: str, name: str, is_staff: bool) -> None:
         if User.objects.filter(email=email).exists():
