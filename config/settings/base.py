@@ -378,3 +378,9 @@ CACHES = {
 
 # Contact-form messages one client IP may send per hour before the form refuses (abuse limit).
 POLICY_CONTACT_MAX_PER_HOUR = env.int("POLICY_CONTACT_MAX_PER_HOUR", default=5)
+
+# The lead search index (tantivy), derived from the database and rebuilt with
+# `manage.py search_index_rebuild`. Empty: var/search-index/<vendor>-<database name>.
+SEARCH_INDEX_DIR = env.str("SEARCH_INDEX_DIR", default="")
+# Seconds between a process's catch-up syncs of the index with rows other processes changed.
+SEARCH_INDEX_SYNC_SECONDS = env.int("SEARCH_INDEX_SYNC_SECONDS", default=60)

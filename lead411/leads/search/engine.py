@@ -76,7 +76,7 @@ def search_index_dir() -> Path:
     The default folder is named after the database, so the test databases and the site's
     database never share an index.
     """
-    configured = getattr(settings, "SEARCH_INDEX_DIR", None)
+    configured = settings.SEARCH_INDEX_DIR
     if configured:
         return Path(configured)
     name = str(connection.settings_dict.get("NAME") or "default")

@@ -45,8 +45,6 @@ logger = logging.getLogger(__name__)
 # The cache key of the leads data version: replaced by every change of leads
 # (``lead411.leads.services.leads_changed``), compared by every search.
 DATA_VERSION_KEY = "leads:data-version"
-# A process checks the database for changes made elsewhere at least this often (seconds).
-SYNC_SECONDS_DEFAULT = 60
 _CHUNK = 2000
 _KIND_LABELS = dict(TriggerEvent.Kind.choices)
 
@@ -398,7 +396,7 @@ def search_index_fresh() -> tantivy.Index:
     path = engine.search_index_dir()
     version = leads_data_version()
     last = _synced.get(path)
-    period = getattr(settings, "SEARCH_INDEX_SYNC_SECONDS", SYNC_SECONDS_DEFAULT)
+    period = settings.SEARCH_INDEX_SYNC_SECONDS
     now = time.monotonic()
     if (
         last is not None
