@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "lead411.weblog",
     "lead411.activity",
     "lead411.reports",
+    "lead411.api",
     "lead411.privacy",
     "lead411.site",
 ]
@@ -377,3 +378,14 @@ CACHES = {
 
 # Contact-form messages one client IP may send per hour before the form refuses (abuse limit).
 POLICY_CONTACT_MAX_PER_HOUR = env.int("POLICY_CONTACT_MAX_PER_HOUR", default=5)
+
+# --- REST API (lead411.api, issue 16) ---
+# Requests per token per window; past it the API answers 429 with Retry-After.
+API_RATE_LIMIT_REQUESTS = env.int("API_RATE_LIMIT_REQUESTS", default=120)
+API_RATE_LIMIT_WINDOW_SECONDS = env.int("API_RATE_LIMIT_WINDOW_SECONDS", default=60)
+# The most items one response lists (saved searches, new matches); lead search pages
+# hold LEADS_PAGE_SIZE leads, the search page's own size.
+API_PAGE_SIZE_MAX = 100
+# New events one "new matches" request reads at most; the cursor carries on from there.
+API_MATCH_SCAN_MAX_EVENTS = 5000
+API_TOKENS_PER_MEMBER_MAX = 20
