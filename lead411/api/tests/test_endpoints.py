@@ -36,9 +36,11 @@ def _problem(response, status):
 
 @pytest.mark.clause("L2")
 def test_search_answers_as_the_page_does_with_facets_and_a_cursor(member, api_get, settings):
-    robots = CompanyFactory(name="Acme Robotics", city="Austin", region="TX", categories=["Robots"])
+    robots = CompanyFactory.create(
+        name="Acme Robotics", city="Austin", region="TX", categories=["Robots"]
+    )
     TriggerEventFactory.create_batch(30, company=robots)
-    TriggerEventFactory.create_batch(3, company=CompanyFactory(name="Other Corp"))
+    TriggerEventFactory.create_batch(3, company=CompanyFactory.create(name="Other Corp"))
     params = {"q": "robotics", "city": "Austin", "sort": "date"}
     first = api_get("/api/v1/leads", **params)
     assert first.status_code == 200
@@ -77,10 +79,10 @@ def test_invalid_parameters_are_problem_details_with_the_pages_messages(member, 
 
 @pytest.mark.clause("L2")
 def test_lead_detail_has_provenance_timeline_and_people(member, api_get):
-    company = CompanyFactory(name="Acme", categories=["Software"])
-    older = TriggerEventFactory(company=company, announced_on=dt.date(2013, 1, 1))
-    event = TriggerEventFactory(company=company, source_url="https://example.com/r/1")
-    ContactFactory(company=company, name="Ada Lovelace", role="CEO")
+    company = CompanyFactory.create(name="Acme", categories=["Software"])
+    older = TriggerEventFactory.create(company=company, announced_on=dt.date(2013, 1, 1))
+    event = TriggerEventFactory.create(company=company, source_url="https://example.com/r/1")
+    ContactFactory.create(company=company, name="Ada Lovelace", role="CEO")
     body = api_get(f"/api/v1/leads/{event.id}").json()
     assert body["provenance"]["source"] == "crunchbase"
     assert body["provenance"]["source_key"] == event.source_key
@@ -159,7 +161,7 @@ def test_no_response_holds_another_members_searches_email_or_id(
 ):
     theirs = saved_search_create(member=other_member, name="Olga's secret plan", criteria={})
     saved_search_create(member=member, name="Mine", criteria={})
-    TriggerEventFactory()
+    TriggerEventFactory.create()
     headers = bearer(saved_token)
     bodies = [
         client.get("/api/v1/saved-searches", headers=headers),
@@ -191,14 +193,14 @@ def test_no_response_holds_another_members_searches_email_or_id(
 def test_new_matches_come_once_each_through_the_cursor(member, client, saved_token):
     headers = bearer(saved_token)
     search = saved_search_create(member=member, name="Austin", criteria={"city": ["Austin"]})
-    austin = CompanyFactory(city="Austin", region="TX")
-    boston = CompanyFactory(city="Boston", region="MA")
+    austin = CompanyFactory.create(city="Austin", region="TX")
+    boston = CompanyFactory.create(city="Boston", region="MA")
     later = search.created_at + dt.timedelta(minutes=1)
-    before = TriggerEventFactory(
+    before = TriggerEventFactory.create(
         company=austin, imported_at=search.created_at - dt.timedelta(days=1)
     )
-    first = [TriggerEventFactory(company=austin, imported_at=later) for _ in range(3)]
-    TriggerEventFactory(company=boston, imported_at=later)
+    first = [TriggerEventFactory.create(company=austin, imported_at=later) for _ in range(3)]
+    TriggerEventFactory.create(company=boston, imported_at=later)
     page = client.get("/api/v1/matches", {"limit": 2}, headers=headers).json()
     assert [m["lead"]["id"] for m in page["results"]] == [e.id for e in first[:2]]
     assert page["results"][0]["saved_search_ids"] == [search.id]
@@ -212,7 +214,7 @@ def test_new_matches_come_once_each_through_the_cursor(member, client, saved_tok
     assert (
         client.get("/api/v1/matches", {"cursor": cursor}, headers=headers).json()["results"] == []
     )
-    newer = TriggerEventFactory(company=austin, imported_at=later + dt.timedelta(hours=1))
+    newer = TriggerEventFactory.create(company=austin, imported_at=later + dt.timedelta(hours=1))
     page = client.get("/api/v1/matches", {"cursor": cursor}, headers=headers).json()
     assert [m["lead"]["id"] for m in page["results"]] == [newer.id]
     assert before.id not in {m["lead"]["id"] for m in page["results"]}
