@@ -6,11 +6,14 @@ response must be no server error and conform to the document: status code, conte
 headers and body schema. ``max_examples`` is kept small so the run stays under a minute.
 """
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from lead411.api.tests.conftest import bearer
@@ -40,6 +43,20 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_applica
 @pytest.fixture(autouse=True)
 def _unthrottled(settings: Any) -> None:
     settings.API_RATE_LIMIT_REQUESTS = 100_000
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Iterator[None]:
+    """Keep the test's transaction open across WSGI requests, as Django's test client does.
+
+    Outside the test client each request ends with ``close_old_connections``, which on
+    PostgreSQL closes the connection that holds the test's transaction.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
