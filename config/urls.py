@@ -18,6 +18,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("members/", include("lead411.accounts.urls")),
     path("members/", include("lead411.privacy.urls")),
+    path("members/api-tokens/", include("lead411.api.member_urls")),
+    path("api/", include("lead411.api.urls")),
     path("leads/", include("lead411.leads.urls")),
     path("newsletter/", include("lead411.newsletter.urls")),
     # Mail links already sent point under /newsletter/, where the mail app grew up.

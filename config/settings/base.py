@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "lead411.weblog",
     "lead411.activity",
     "lead411.reports",
+    "lead411.api",
     "lead411.privacy",
     "lead411.site",
 ]
@@ -384,3 +385,14 @@ POLICY_CONTACT_MAX_PER_HOUR = env.int("POLICY_CONTACT_MAX_PER_HOUR", default=5)
 SEARCH_INDEX_DIR = env.str("SEARCH_INDEX_DIR", default="")
 # Seconds between a process's catch-up syncs of the index with rows other processes changed.
 SEARCH_INDEX_SYNC_SECONDS = env.int("SEARCH_INDEX_SYNC_SECONDS", default=60)
+
+# --- REST API (lead411.api, issue 16) ---
+# Requests per token per window; past it the API answers 429 with Retry-After.
+API_RATE_LIMIT_REQUESTS = env.int("API_RATE_LIMIT_REQUESTS", default=120)
+API_RATE_LIMIT_WINDOW_SECONDS = env.int("API_RATE_LIMIT_WINDOW_SECONDS", default=60)
+# The most items one response lists (saved searches, new matches); lead search pages
+# hold LEADS_PAGE_SIZE leads, the search page's own size.
+API_PAGE_SIZE_MAX = 100
+# New events one "new matches" request reads at most; the cursor carries on from there.
+API_MATCH_SCAN_MAX_EVENTS = 5000
+API_TOKENS_PER_MEMBER_MAX = 20

@@ -21,6 +21,7 @@ from lead411.core.urls import absolute_url
 
 from .emails import email_send, staff_addresses
 from .models import AccountChangeRequest, Application, StolenPasswordReport, User
+from .signals import stolen_password_reported
 
 PROFILE_FIELDS = ("company", "job_title", "telephone", "industry", "company_size", "country")
 REVIEW_FIELDS = ("status", "refusal_reason", "info_request", "info_response")
@@ -283,7 +284,8 @@ def stolen_password_report(*, user: User) -> StolenPasswordReport:
     tokens hash the password) and every session (Django checks the password hash on each
     request); the sessions are deleted as well, remember-me ones included. Staff are
     notified; the account stays suspended until staff send a reset link
-    (``stolen_password_complete``).
+    (``stolen_password_complete``). ``signals.stolen_password_reported`` is sent inside
+    the transaction, so other apps' credentials (API tokens) end with the password.
     """
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
@@ -300,6 +302,7 @@ def stolen_password_report(*, user: User) -> StolenPasswordReport:
             obj=locked,
             changes={"password": {"before": "usable", "after": "cancelled"}},
         )
+        stolen_password_reported.send(sender=User, user=locked)
     email_send(
         template="staff_stolen_password",
         to=staff_addresses(),

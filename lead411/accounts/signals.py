@@ -3,9 +3,14 @@
 from typing import Any
 
 from allauth.account import signals as allauth_signals
+from django.dispatch import Signal
 
 from lead411.core.audit import audit_record
 from lead411.core.models import AuditEvent
+
+# Sent by ``services.stolen_password_report`` inside its transaction, with ``user``: apps
+# above accounts (the API's tokens) cancel their own credentials of that user (P13).
+stolen_password_reported = Signal()
 
 
 def _audit_password(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:

@@ -4,8 +4,9 @@ from .models import MemberDailyActivity
 
 PageType = MemberDailyActivity.PageType
 
-# URL namespaces that are not member pages: they are never counted.
-IGNORED_NAMESPACES = frozenset({"admin", "djdt"})
+# URL namespaces that are not member pages: they are never counted here. The API counts
+# its own requests, per token use, as ``PageType.API`` (lead411.api).
+IGNORED_NAMESPACES = frozenset({"admin", "djdt", "api"})
 IGNORED_URL_NAMES = frozenset({"healthz"})
 
 

@@ -21,6 +21,7 @@ class MemberDailyActivity(models.Model):
         EXPORT = "export", "Export"
         NEWSLETTER = "newsletter", "Newsletter preferences"
         ACCOUNT = "account", "Account"
+        API = "api", "API requests"
         OTHER = "other", "Other pages"
 
     member = models.ForeignKey(

@@ -7,6 +7,7 @@ from django.db.models import Q
 
 from lead411.accounts.models import AccountChangeRequest, Application
 from lead411.activity.selectors import member_activity_export
+from lead411.api.models import ApiToken
 from lead411.contact.models import Conversation
 from lead411.core.audit import snapshot
 from lead411.core.models import AuditEvent
@@ -82,7 +83,8 @@ def _other_apps_data(*, user: Any, emails: set[str]) -> dict[str, Any]:
     ``emails`` are the account's addresses. Shape: ``{"saved_searches": [...],
     "mail_preferences": {...} | None, "emails_sent": [...], "suppressed": bool,
     "conversations": [{..., "messages": [...]}], "policy_acknowledgements": [...],
-    "activity": [...]}``; ``emails_sent`` lists the outbox rows (stream, subject, status,
+    "activity": [...], "api_tokens": [...]}``; ``api_tokens`` lists name, scope, shown
+    prefix and times, never the token's hash; ``emails_sent`` lists the outbox rows (stream, subject, status,
     times; not the bodies, which are the newsletters themselves).
     """
     by_address = Q()
@@ -121,4 +123,9 @@ def _other_apps_data(*, user: Any, emails: set[str]) -> dict[str, Any]:
             )
         ),
         "activity": member_activity_export(member=user),
+        "api_tokens": list(
+            ApiToken.objects.filter(member=user)
+            .order_by("created_at", "id")
+            .values("name", "scope", "prefix", "created_at", "last_used_at", "revoked_at")
+        ),
     }

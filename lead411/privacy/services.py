@@ -43,7 +43,8 @@ def member_erase(*, user: User) -> int:
 
     - Deleted: the user row and, by CASCADE, the application, allauth email addresses,
       stolen-password reports, newsletter preferences, saved searches, outbox deliveries,
-      policy acknowledgements and activity counters; the member's account change
+      policy acknowledgements, activity counters and API tokens (so no token of an
+      erased account works again, P13); the member's account change
       requests (linked, or sent logged out from one of the account's addresses); the
       member's contact conversations and their messages (``conversations_erase``);
       database sessions; emails waiting in the task queue for another attempt.

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class ApiConfig(AppConfig):
+    name = "lead411.api"
+    label = "api"
+    verbose_name = "API"
+
+    def ready(self) -> None:
+        """Revoke a member's API tokens when the accounts app reports a stolen password (P13)."""
+        from . import receivers
+
+        receivers.connect()
