@@ -11,8 +11,11 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from lead411.leads.criteria import EventBatch, EventFacts, document_words, stemming_algorithm
+from lead411.leads.criteria import criteria_querydict
+from lead411.leads.forms import LeadSearchForm
 from lead411.leads.models import Company, Contact, SavedSearch, TriggerEvent
+from lead411.leads.search.digest import lead_search_matches_among
+from lead411.leads.search.query import LeadQuery
 
 from .models import ApiToken
 
@@ -68,24 +71,14 @@ class NewMatches:
     exhausted: bool
 
 
-def _facts(events: Sequence[TriggerEvent], categories: dict[int, list[str]]) -> list[EventFacts]:
-    algorithm = stemming_algorithm()
-    return [
-        EventFacts(
-            id=event.id,
-            kind=event.kind,
-            round_type=event.round_type,
-            categories=frozenset(categories.get(event.company_id, [])),
-            country=event.company.country_code,
-            region=event.company.region,
-            city=event.company.city,
-            announced_on=event.announced_on,
-            amount_usd=event.amount_usd,
-            imported_at=event.imported_at,
-            words=document_words(event.search_document, algorithm),
-        )
-        for event in events
-    ]
+def saved_search_query(*, search: SavedSearch) -> LeadQuery | None:
+    """Return the ``LeadQuery`` of a saved search, parsed by the search page's own form.
+
+    None when the stored criteria no longer pass the form (a saved search then matches
+    nothing rather than everything).
+    """
+    form = LeadSearchForm(criteria_querydict(search.criteria))
+    return form.to_query() if form.is_valid() else None
 
 
 def saved_search_new_matches(
@@ -97,14 +90,15 @@ def saved_search_new_matches(
 ) -> NewMatches:
     """Return up to ``limit`` events imported after ``after`` that match any of ``searches``.
 
-    Matching is the daily newsletter's own (``leads.criteria.EventBatch``), so an API
-    client sees the leads the newsletter would send. At most ``scan_max`` events are read
+    Matching is the one lead search (``leads.search.digest.lead_search_matches_among``),
+    as for the daily newsletter and the search page. At most ``scan_max`` events are read
     per call, in chunks of 500; the position then says where to carry on.
     """
     found: list[tuple[TriggerEvent, list[int]]] = []
     position: MatchPosition | None = None
     read = 0
     chunk_size = 500
+    queries = {s.id: saved_search_query(search=s) for s in searches}
     while read < scan_max and len(found) < limit:
         start = position or after
         rows = list(
@@ -117,19 +111,16 @@ def saved_search_new_matches(
         )
         if not rows:
             return NewMatches(matches=found, position=position, exhausted=True)
-        categories: dict[int, list[str]] = {}
-        through = Company.categories.through.objects.filter(
-            company_id__in={e.company_id for e in rows}
+        matched = lead_search_matches_among(
+            queries=[q for q in queries.values() if q is not None],
+            event_ids=[e.id for e in rows],
+            limit=len(rows),
         )
-        for company_id, name in through.values_list("company_id", "category__name"):
-            categories.setdefault(company_id, []).append(name)
-        batch = EventBatch(_facts(rows, categories), stemming_algorithm())
-        masks = {s.id: batch.criteria_mask(s.criteria) for s in searches}
-        # The batch keeps ``rows``' order (imported_at, id); bit i is rows[i].
-        for index, event in enumerate(rows):
+        hits_of = {sid: set(matched[query]) for sid, query in queries.items() if query is not None}
+        for event in rows:
             read += 1
             position = MatchPosition(imported_at=event.imported_at, event_id=event.id)
-            hits = [sid for sid, mask in masks.items() if mask >> index & 1]
+            hits = [sid for sid, ids in hits_of.items() if event.id in ids]
             if hits:
                 event.search_document = ""  # not part of any response
                 found.append((event, hits))

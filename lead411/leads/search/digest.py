@@ -36,12 +36,24 @@ def lead_search_new_matches(
     most ``limit`` per query; a query with no match maps to ``[]``. One database query
     (the window's ids) plus one engine search per distinct query.
     """
+    return lead_search_matches_among(
+        queries=queries, event_ids=new_event_ids(since=since, until=until), limit=limit
+    )
+
+
+def lead_search_matches_among(
+    *, queries: Iterable[LeadQuery], event_ids: list[int], limit: int
+) -> dict[LeadQuery, list[int]]:
+    """Return, for each distinct query, the ids of its matches among ``event_ids``.
+
+    Ids in each query's own sort order, at most ``limit`` per query; ``[]`` for a query
+    with no match. One engine search per distinct query, restricted to the given ids.
+    """
     distinct = list(dict.fromkeys(queries))
-    ids = new_event_ids(since=since, until=until)
-    if not ids or not distinct:
+    if not event_ids or not distinct:
         return {query: [] for query in distinct}
     index = search_index_fresh()
     return {
-        query: engine_search(index, query, offset=0, limit=limit, only_ids=ids).ids
+        query: engine_search(index, query, offset=0, limit=limit, only_ids=event_ids).ids
         for query in distinct
     }
