@@ -45,11 +45,12 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
 
     @classmethod
     def _create(cls, model_class: type[User], *args: Any, **kwargs: Any) -> User:
-        existing = model_class.objects.filter(email__iexact=kwargs["email"]).first()
+        manager = model_class.objects
+        email = manager.normalize_email(kwargs.pop("email"))
+        existing = manager.filter(email=email).first()
         if existing is not None:
             return existing
-        password = kwargs.pop("password")
-        return model_class.objects.create_user(kwargs.pop("email"), password, **kwargs)
+        return manager.create_user(email, kwargs.pop("password"), **kwargs)
 
 
 class ApplicationFactory(factory.django.DjangoModelFactory[Application]):
