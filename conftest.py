@@ -7,9 +7,11 @@ import pytest
 from django.core.cache import cache
 
 from lead411.accounts.models import User
+from lead411.accounts.tests.factories import PASSWORD, ApplicationFactory, UserFactory
+from lead411.mail.tests.factories import MailPreferencesFactory
 from lead411.mail.tests.smtp_sink import Sink
 
-PASSWORD = "correct horse battery staple 2026"
+__all__ = ["PASSWORD"]  # the personas' password; app tests import it from here
 
 
 @pytest.fixture(autouse=True)
@@ -24,18 +26,30 @@ def _empty_cache():
     cache.clear()
 
 
+# --- Personas, built from the factories (``lead411/<app>/tests/factories.py``). ---
+# Each logs in with ``PASSWORD``; their addresses are verified, as for users staff create.
+
+
 @pytest.fixture
 def member(db) -> User:
-    """An active member who may search leads."""
-    return User.objects.create_user(
-        "member@example.com", PASSWORD, first_name="Mia", last_name="Member"
-    )
+    """An active member who may search leads (no application: created by staff)."""
+    return UserFactory.create(email="member@example.com", first_name="Mia", last_name="Member")
 
 
 @pytest.fixture
 def staff(db) -> User:
     """A staff user with access to the admin."""
-    return User.objects.create_user("staff@example.com", PASSWORD, is_staff=True, first_name="Sam")
+    return UserFactory.create(email="staff@example.com", staff=True, first_name="Sam", last_name="")
+
+
+@pytest.fixture
+def unsubscribed_member(db) -> User:
+    """A member who unsubscribed from every stream: may still search leads, is mailed nothing."""
+    user = UserFactory.create(
+        email="unsubscribed@example.com", first_name="Uma", last_name="Unsubscribed"
+    )
+    MailPreferencesFactory.create(member=user, unsubscribed=True)
+    return user
 
 
 @pytest.fixture
@@ -120,24 +134,18 @@ def pytest_sessionfinish(session, exitstatus):
 @pytest.fixture
 def applicant(db) -> User:
     """A user who applied through sign-up and waits for review (not a member yet)."""
-    from django.utils import timezone
-
-    from lead411.accounts.models import Application
-
-    user = User.objects.create_user(
-        "applicant@example.com", PASSWORD, first_name="Ada", last_name="Applicant"
-    )
-    Application.objects.create(
-        user=user,
+    application = ApplicationFactory.create(
+        user__email="applicant@example.com",
+        user__first_name="Ada",
+        user__last_name="Applicant",
         company="Acme Widgets",
         job_title="Head of Sales",
         telephone="+1 555 0199",
         industry="Manufacturing",
         company_size="11-50",
         country="Canada",
-        submitted_at=timezone.now(),
     )
-    return user
+    return application.user
 
 
 @pytest.fixture
@@ -145,7 +153,7 @@ def sales_team_staff(db) -> User:
     """A staff member of the "Sales-leads team" group, who sees registration details."""
     from django.contrib.auth.models import Group, Permission
 
-    user = User.objects.create_user("team@example.com", PASSWORD, is_staff=True, first_name="Tess")
+    user = UserFactory.create(email="team@example.com", staff=True, first_name="Tess", last_name="")
     # The group comes from a data migration; a transactional test's flush removes it.
     group, created = Group.objects.get_or_create(name="Sales-leads team")
     if created:
@@ -161,4 +169,6 @@ def sales_team_staff(db) -> User:
 @pytest.fixture
 def superuser(db) -> User:
     """A superuser: reads the audit log."""
-    return User.objects.create_superuser("root@example.com", PASSWORD, first_name="Root")
+    return UserFactory.create(
+        email="root@example.com", superuser=True, first_name="Root", last_name=""
+    )

@@ -6,7 +6,9 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from lead411.leads.models import Category, Company, Contact, TriggerEvent
+from lead411.accounts.tests.factories import UserFactory
+from lead411.core import clock
+from lead411.leads.models import Category, Company, Contact, SavedSearch, TriggerEvent
 from lead411.leads.services import build_search_document
 
 IMPORTED_AT = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
@@ -83,3 +85,20 @@ class ContactFactory(factory.django.DjangoModelFactory[Contact]):
     source = "sec_formd"
     source_key = factory.Sequence(lambda n: f"0001-{n}")
     imported_at = IMPORTED_AT
+
+
+class SavedSearchFactory(factory.django.DjangoModelFactory[SavedSearch]):
+    """A member's saved search that is also a newsletter alert (clause L3).
+
+    ``criteria`` is in the stored shape ``{name: [values]}``.
+    """
+
+    class Meta:
+        model = SavedSearch
+
+    member = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"Saved search {n}")
+    criteria = factory.LazyFunction(lambda: {"q": ["robotics"]})
+    include_in_newsletter = True
+    created_at = factory.LazyFunction(lambda: clock.now())
+    updated_at = factory.LazyAttribute(lambda o: o.created_at)

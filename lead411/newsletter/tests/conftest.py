@@ -4,12 +4,14 @@ import datetime as dt
 from typing import Any
 
 from lead411.accounts.models import User
+from lead411.accounts.tests.factories import UserFactory
 from lead411.core import clock
 from lead411.leads.tests.factories import CompanyFactory, TriggerEventFactory
 
 
 def make_member(email: str, first_name: str = "") -> User:
-    return User.objects.create_user(email, None, first_name=first_name)
+    """A member created by staff (no application), without a usable password."""
+    return UserFactory.create(email=email, password=None, first_name=first_name, last_name="")
 
 
 def new_event(**fields: Any) -> Any:

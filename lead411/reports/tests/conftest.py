@@ -7,8 +7,9 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from lead411.accounts.models import Application, User
+from lead411.accounts.tests.factories import ApplicationFactory
 from lead411.activity.models import MemberDailyActivity
-from lead411.core import clock
+from lead411.activity.tests.factories import MemberDailyActivityFactory
 
 PERIOD_START = dt.date(2026, 3, 2)  # a Monday
 PERIOD_END = dt.date(2026, 3, 15)
@@ -36,11 +37,11 @@ def add_member(
 ) -> User:
     """Create an approved member with a profile and one day of activity; return it."""
     n = next(_serial)
-    user = User.objects.create_user(
-        f"person{n}@example.com", None, first_name=f"First{n}", last_name=f"Last{n}"
-    )
-    Application.objects.create(
-        user=user,
+    user = ApplicationFactory.create(
+        user__email=f"person{n}@example.com",
+        user__password=None,
+        user__first_name=f"First{n}",
+        user__last_name=f"Last{n}",
         company=f"Company {n}",
         job_title=title,
         telephone=f"+1 555 01{n:04d}",
@@ -48,15 +49,9 @@ def add_member(
         company_size=size,
         country=country,
         status=Application.Status.APPROVED,
-        submitted_at=clock.now(),
-    )
-    MemberDailyActivity.objects.create(
-        member=user,
-        day=day,
-        page_type=page_type,
-        pageviews=pageviews,
-        visits=visits,
-        last_seen_at=clock.now(),
+    ).user
+    MemberDailyActivityFactory.create(
+        member=user, day=day, page_type=page_type, pageviews=pageviews, visits=visits
     )
     return user
 

@@ -1,0 +1,22 @@
+"""Every factory of the contact app, and each of its traits, builds a row that passes ``full_clean()``."""
+
+import pytest
+
+from lead411.contact.tests import factories
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("factory_class", "traits"),
+    [
+        pytest.param(factories.ConversationFactory, {}, id="ConversationFactory"),
+        pytest.param(factories.MessageFactory, {}, id="MessageFactory"),
+        pytest.param(
+            factories.MessageFactory, {"from_staff": True}, id="MessageFactory-from_staff"
+        ),
+    ],
+)
+def test_factory_builds_a_valid_row(factory_class, traits):
+    obj = factory_class(**traits)
+    assert obj.pk is not None
+    obj.full_clean()
