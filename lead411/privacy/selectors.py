@@ -28,7 +28,8 @@ def member_data_export(*, user: Any) -> dict[str, Any]:
     member. The tables listed here are the ones ``services.member_erase`` erases.
     """
     application = Application.objects.filter(user=user).first()
-    emails = {user.email, *EmailAddress.objects.filter(user=user).values_list("email", flat=True)}
+    addresses = list(EmailAddress.objects.filter(user=user).values("email", "verified", "primary"))
+    emails = {user.email, *(a["email"] for a in addresses)}
     by_address = Q()
     for email in emails:
         by_address |= Q(contact_email__iexact=email)
@@ -36,9 +37,7 @@ def member_data_export(*, user: Any) -> dict[str, Any]:
         "account": snapshot(
             obj=user, fields=("email", "first_name", "last_name", "date_joined", "last_login")
         ),
-        "email_addresses": list(
-            EmailAddress.objects.filter(user=user).values("email", "verified", "primary")
-        ),
+        "email_addresses": addresses,
         "application": snapshot(
             obj=application,
             fields=(
@@ -111,7 +110,10 @@ def _other_apps_data(*, user: Any, emails: set[str]) -> dict[str, Any]:
                 "category": c.category,
                 "status": c.status,
                 "created_at": c.created_at,
-                "messages": list(c.messages.values("author_kind", "body", "created_at")),
+                "messages": [
+                    {"author_kind": m.author_kind, "body": m.body, "created_at": m.created_at}
+                    for m in c.messages.all()  # the prefetched rows, ordered by Message.Meta
+                ],
             }
             for c in Conversation.objects.filter(Q(user=user) | by_address).prefetch_related(
                 "messages"
