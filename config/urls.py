@@ -3,13 +3,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from lead411.core.views import healthz_view
+from lead411.core.views import favicon_view, healthz_view, robots_txt_view
 
 admin.site.site_header = "Lead411 staff"
 admin.site.site_title = "Lead411 staff"
 
 urlpatterns = [
     path("healthz", healthz_view, name="healthz"),
+    path("robots.txt", robots_txt_view, name="robots-txt"),
+    path("favicon.ico", favicon_view, name="favicon"),
     path("admin/", admin.site.urls),
     path("staff/weblog/", include("lead411.weblog.urls")),
     path("me/activity/", include("lead411.activity.urls")),

@@ -62,7 +62,7 @@ def _user_from_stolen_password_token(token: str) -> User:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def application_view(request: HttpRequest) -> HttpResponse:
     """Show the applicant their application's status; answer a request for information."""
     user: User = request.user  # type: ignore[assignment]  # login_required
@@ -90,7 +90,7 @@ def application_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def account_view(request: HttpRequest) -> HttpResponse:
     """The account page: change name here; links to password, email, requests (clause P11)."""
     user: User = request.user  # type: ignore[assignment]  # login_required
@@ -115,7 +115,7 @@ def _report_and_suspend(request: HttpRequest, user: User) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def stolen_password_view(request: HttpRequest) -> HttpResponse:
     """Report a stolen password from the account page (clause P13)."""
     form = ConfirmForm(request.POST or None)
@@ -125,7 +125,7 @@ def stolen_password_view(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def stolen_password_link_view(request: HttpRequest, token: str) -> HttpResponse:
     """Report a stolen password from the link in a "password changed" email (clause P13).
 
@@ -143,7 +143,7 @@ def suspended_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/suspended.html")
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def account_change_request_view(request: HttpRequest) -> HttpResponse:
     """Ask staff to change an email, name or password, logged in or not (clause P11)."""
     user = request.user if request.user.is_authenticated else None

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from lead411.accounts.decorators import member_required
 
@@ -16,7 +16,7 @@ from .services import api_token_create, api_token_revoke
 
 
 @member_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def api_token_list_view(request: HttpRequest) -> HttpResponse:
     """List the member's tokens; a POST creates one and shows it this once."""
     form = ApiTokenCreateForm(request.POST or None)
@@ -50,7 +50,7 @@ def api_token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
     return redirect("api_tokens:list")
 
 
-@require_GET
+@require_safe
 def api_docs_view(request: HttpRequest) -> HttpResponse:
     """The API reference, rendered from the served OpenAPI document (no scripts, no CDN)."""
     schema = api.get_openapi_schema()

@@ -19,7 +19,7 @@ TOO_MANY_MESSAGES = (
 )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def contact_view(request: HttpRequest) -> HttpResponse:
     """Show the operator's postal address, telephone, fax and email, and the contact form.
 
@@ -66,7 +66,7 @@ def conversation_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def conversation_detail_view(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """Show one of the member's conversations and let them answer on the site."""
     conversation = get_object_or_404(

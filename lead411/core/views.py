@@ -1,13 +1,14 @@
-"""Site-wide views: health check and error pages."""
+"""Site-wide views: health check, robots.txt, the favicon and error pages."""
 
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 
-@require_GET
+@require_safe
 @never_cache
 def healthz_view(request: HttpRequest) -> JsonResponse:
     """Answer 200 ``{"status": "ok", "database": "ok"}`` or 503 when the database fails."""
@@ -21,6 +22,23 @@ def healthz_view(request: HttpRequest) -> JsonResponse:
             status=503,
         )
     return JsonResponse({"status": "ok", "database": "ok", "vendor": connection.vendor})
+
+
+# Crawlers may read the public pages; member, staff and API areas are nobody's index.
+ROBOTS_DISALLOWED = ("/admin/", "/staff/", "/members/", "/me/", "/leads/", "/newsletter/", "/api/")
+
+
+@require_safe
+def robots_txt_view(request: HttpRequest) -> HttpResponse:
+    """Answer ``/robots.txt`` (RFC 9309): every crawler, the private areas disallowed."""
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOWED)]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+@require_safe
+def favicon_view(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """Send ``/favicon.ico``, which browsers ask for on their own, to the site's SVG icon."""
+    return HttpResponsePermanentRedirect(static("core/favicon.svg"))
 
 
 def bad_request_view(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

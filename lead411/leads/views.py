@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict, Streaming
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from lead411.accounts.decorators import member_required
 from lead411.core import clock
@@ -59,7 +59,7 @@ def _known_params(request: HttpRequest) -> QueryDict:
 
 
 @member_required
-@require_GET
+@require_safe
 def lead_search_view(request: HttpRequest) -> HttpResponse:
     """Render a page of leads with facets, or the form's errors with HTTP 400."""
     form = LeadSearchForm(request.GET)
@@ -76,7 +76,7 @@ def lead_search_view(request: HttpRequest) -> HttpResponse:
 
 
 @member_required
-@require_GET
+@require_safe
 def lead_detail_view(request: HttpRequest, event_id: int) -> HttpResponse:
     """Render one lead: the event, its company, the company's timeline, contacts, provenance."""
     try:
@@ -126,7 +126,7 @@ def _export_lines(request: HttpRequest, events: Iterable[TriggerEvent]) -> Itera
 
 
 @member_required
-@require_GET
+@require_safe
 def lead_export_csv_view(request: HttpRequest) -> HttpResponseBase:
     """Stream the search result as CSV (at most ``settings.LEADS_EXPORT_MAX_ROWS`` rows).
 
@@ -151,7 +151,7 @@ def lead_export_csv_view(request: HttpRequest) -> HttpResponseBase:
 
 
 @member_required
-@require_http_methods(["GET"])
+@require_safe
 def saved_search_list_view(request: HttpRequest) -> HttpResponse:
     """List the member's saved searches with links to run, edit and delete them (L3)."""
     searches = [
@@ -162,7 +162,7 @@ def saved_search_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @member_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def saved_search_create_view(request: HttpRequest) -> HttpResponse:
     """Save the search given by the GET parameters (the search page's own) under a name (L3).
 
@@ -203,7 +203,7 @@ def saved_search_create_view(request: HttpRequest) -> HttpResponse:
 
 
 @member_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def saved_search_edit_view(request: HttpRequest, search_id: int) -> HttpResponse:
     """Rename a saved search, switch it in or out of the newsletter, change its criteria (L3)."""
     search = saved_search_get(member=request.user, search_id=search_id)
@@ -234,7 +234,7 @@ def saved_search_edit_view(request: HttpRequest, search_id: int) -> HttpResponse
 
 
 @member_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def saved_search_delete_view(request: HttpRequest, search_id: int) -> HttpResponse:
     """Confirm (GET) and delete (POST) a saved search (L3)."""
     search = saved_search_get(member=request.user, search_id=search_id)

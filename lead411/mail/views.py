@@ -23,7 +23,7 @@ from .tokens import ALL_STREAMS, BadToken, TokenExpired
 
 
 @member_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def preferences_view(request: HttpRequest) -> HttpResponse:
     """Show and change the member's consent to each of the three streams (P5)."""
     prefs = services.mail_preferences_get_or_create(member=request.user)
@@ -39,7 +39,7 @@ def preferences_view(request: HttpRequest) -> HttpResponse:
 
 
 @csrf_exempt  # RFC 8058: mail clients POST here without a cookie or CSRF token; the signed token authorises.
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
     """One-click unsubscribe (RFC 8058, clause P7): POST unsubscribes, GET only asks.
 
@@ -73,7 +73,7 @@ def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @staff_member_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def member_export_view(request: HttpRequest) -> HttpResponse:
     """Superusers only: download the member list as CSV, with a stated purpose (P6, audited)."""
     if not request.user.is_superuser:

@@ -8,7 +8,7 @@ import datetime as dt
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_safe
 
 from lead411.accounts.models import User
 from lead411.core import clock
@@ -21,7 +21,7 @@ from lead411.newsletter.models import ProductUpdate
 
 
 @staff_member_required
-@require_http_methods(["GET"])
+@require_safe
 def newsletter_preview_view(request: HttpRequest) -> HttpResponse:
     """Staff: pick a member and a date, then see that member's newsletter (L4)."""
     form = PreviewForm(request.GET or None, initial={"date": clock.today()})
@@ -38,7 +38,7 @@ def newsletter_preview_view(request: HttpRequest) -> HttpResponse:
 
 
 @staff_member_required
-@require_http_methods(["GET"])
+@require_safe
 def newsletter_preview_body_view(request: HttpRequest, member_id: int, date: str) -> HttpResponse:
     """Staff: the raw HTML (or ``?part=text``) of a member's newsletter for a date."""
     member = get_object_or_404(User, pk=member_id)
@@ -57,7 +57,7 @@ def newsletter_preview_body_view(request: HttpRequest, member_id: int, date: str
 
 
 @staff_member_required
-@require_http_methods(["GET"])
+@require_safe
 def product_update_preview_view(request: HttpRequest, update_id: int) -> HttpResponse:
     """Staff: the sanitised HTML of a product update as members will get it (P5)."""
     update = get_object_or_404(ProductUpdate, pk=update_id)

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from lead411.accounts.forms import DeleteAccountForm
 from lead411.accounts.models import User
@@ -17,7 +17,7 @@ from .services import member_erase
 
 
 @login_required
-@require_http_methods(["GET"])
+@require_safe
 def my_data_view(request: HttpRequest) -> HttpResponse:
     """Download everything stored about the member as JSON."""
     data = member_data_export(user=request.user)
@@ -30,7 +30,7 @@ def my_data_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def account_delete_view(request: HttpRequest) -> HttpResponse:
     """Delete the member's account after they confirm with their current password."""
     user: User = request.user  # type: ignore[assignment]  # login_required

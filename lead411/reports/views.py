@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from .checks import min_cell
 from .forms import ReleaseForm, ReportForm
@@ -31,7 +31,7 @@ def _preview_context(form: ReportForm) -> dict[str, object]:
     }
 
 
-@require_GET
+@require_safe
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
 def report_builder_view(request: HttpRequest) -> HttpResponse:
@@ -73,7 +73,7 @@ def report_release_view(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/report_builder.html", context, status=400)
 
 
-@require_GET
+@require_safe
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
 def disclosure_list_view(request: HttpRequest) -> HttpResponse:
@@ -82,7 +82,7 @@ def disclosure_list_view(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/disclosure_list.html", {"disclosures": disclosures})
 
 
-@require_GET
+@require_safe
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
 def disclosure_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -91,7 +91,7 @@ def disclosure_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "reports/disclosure_detail.html", {"disclosure": disclosure})
 
 
-@require_GET
+@require_safe
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
 def disclosure_file_view(request: HttpRequest, pk: int, file_id: int) -> HttpResponse:

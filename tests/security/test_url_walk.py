@@ -26,6 +26,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 # Routes anyone may open. Keys are URL names (namespace:name); allauth's are un-namespaced.
 PUBLIC_NAMES = {
     "healthz",
+    "robots-txt",
+    "favicon",
     "pages:home",
     "pages:about",
     "pages:privacy",

@@ -43,3 +43,32 @@ def test_error_views_render_their_status_and_title():
     response = server_error_view(request)
     assert response.status_code == 500
     assert "<h1>Server error</h1>" in response.content.decode()
+
+
+def test_robots_txt_keeps_crawlers_out_of_private_areas(client):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    body = response.content.decode()
+    assert body.startswith("User-agent: *\n")
+    assert "Disallow: /members/\n" in body
+    assert "Disallow: /api/\n" in body
+    assert "Disallow: /about/" not in body
+
+
+def test_favicon_ico_leads_to_the_svg_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("core/favicon.svg")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["/", "/about/", "/contact/", "/healthz", "/privacy/", "/robots.txt"]
+)
+def test_head_is_answered_wherever_get_is(client, path):
+    get, head = client.get(path), client.head(path)
+    assert get.status_code == 200
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head["Content-Type"] == get["Content-Type"]
