@@ -651,8 +651,8 @@ class _LogImport:
     def chunks(self, lines: IO[str]) -> Iterator[tuple[int, list[str]]]:
         """Read: yield (number of the first line, lines) by about 1 MiB of text.
 
-        Lines up to ``aggregated`` are cut off unread: an earlier run committed all
-        they gave. ``progress`` gets the characters of each chunk, cut lines included.
+        Lines up to ``aggregated`` are cut off before parsing: an earlier run committed
+        all they gave. ``progress`` gets the characters of each chunk, cut lines included.
         """
         while chunk := lines.readlines(1 << 20):
             first = self.line_no + 1
@@ -665,9 +665,10 @@ class _LogImport:
     def lines_import(self, first: int, chunk: list[str]) -> None:
         """Parse, drop, route, minimise, aggregate or insert each line of ``chunk``.
 
-        ``first`` is the number of its first line. One loop for these steps, with their
-        memos bound to locals: a step per call would cost a few calls a line, the most
-        of a memo hit (decision 0005).
+        ``first`` is the number of its first line. One loop for these steps, their memos
+        bound to locals and each line's fields kept in local names: a method call per
+        step and a named tuple per line would add about 10-25% to a line's 4-5 µs
+        (docs/decisions/0005-weblog-import-hot-path.md).
         """
         log_format, done, cutoff, batch_rows = (
             self.log_format, self.done, self.cutoff, self.batch_rows
@@ -891,8 +892,13 @@ def weblog_rollup(*, now: dt.datetime | None = None) -> RollupResult:
     through ``DayAggregate`` and written by ``daily_counts_add``, the code the importer
     uses for old-day lines, so both give the same figures. A day already in DailyCount
     (rolled up before, or imported as an old day) has the new counts added, so unique
-    visitors of such a day can count one person twice. Each day is one transaction.
-    Returns the days and the number of raw rows deleted.
+    visitors of such a day can count one person twice.
+
+    Fill state: the raw rows themselves. Each day is one transaction that adds its
+    counts and deletes its raw rows, so a run that dies midway has either done a day
+    whole or not at all, and the next run finds exactly the days left (Zulip's
+    ``FillState`` records how far an aggregate got because its source rows stay; here
+    they go with the counts). Returns the days and the number of raw rows deleted.
     """
     current = (now or clock.now()).astimezone(dt.UTC)
     cutoff = raw_cutoff(now=current)
