@@ -7,6 +7,7 @@ traffic repeats a few hundred user agents.
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import ua_parser
 from crawlerdetect import CrawlerDetect
@@ -89,15 +90,24 @@ def classify_user_agent(user_agent: str) -> UserAgentInfo:
     )
 
 
-def agent_columns(user_agent: str) -> tuple[str, str, str, str, str, bool]:
-    """Return the stored columns of ``user_agent``, cut to their sizes.
+class AgentColumns(NamedTuple):
+    """The stored columns of a user agent, in the order of ``services.IMPORT_COLUMNS``."""
 
-    ``(browser_family, browser_version, os_family, os_version, device_class, is_bot)``,
-    the order of ``services.IMPORT_COLUMNS``; the string is classified from its first
-    1,000 characters. Never raises.
+    browser_family: str
+    browser_version: str
+    os_family: str
+    os_version: str
+    device_class: str
+    is_bot: bool
+
+
+def agent_columns(user_agent: str) -> AgentColumns:
+    """Return the stored columns of ``user_agent``, cut to their column sizes.
+
+    The string is classified from its first 1,000 characters. Never raises.
     """
     agent = classify_user_agent(user_agent[:1000])
-    return (
+    return AgentColumns(
         agent.browser_family[:80],
         agent.browser_version[:20],
         agent.os_family[:80],

@@ -24,7 +24,23 @@ _OFFSETS: dict[str, dt.timedelta] = {}
 
 
 class BadLine(ValueError):
-    """A line that is not in the expected format; the message is the reason, never the line."""
+    """A line that is not in the expected format; the message is the reason, never the line.
+
+    The subclass says which part failed, so the importer counts a typed drop reason
+    (``services.DropReason``) without reading the message.
+    """
+
+
+class NotALogLine(BadLine):
+    """The line does not have the fields of the format (``"not a combined log line"``)."""
+
+
+class BadRequestLine(BadLine):
+    """The quoted request is not ``METHOD target ...`` (``"bad request line"``)."""
+
+
+class BadTimestamp(BadLine):
+    """The bracketed time is not ``dd/Mon/yyyy:HH:MM:SS ±zzzz`` (``"bad timestamp"``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +58,7 @@ class LogLine:
 
 
 def parse_time(value: str) -> dt.datetime:
-    """Return the aware UTC time of ``10/Oct/2000:13:55:36 -0700``; BadLine if malformed."""
+    """Return the aware UTC time of ``10/Oct/2000:13:55:36 -0700``; BadTimestamp if malformed."""
     try:
         day, month, year = int(value[0:2]), _MONTHS[value[3:6]], int(value[7:11])
         hour, minute, second = int(value[12:14]), int(value[15:17]), int(value[18:20])
@@ -54,7 +70,7 @@ def parse_time(value: str) -> dt.datetime:
             _OFFSETS[zone] = offset
         local = dt.datetime(year, month, day, hour, minute, second, tzinfo=dt.UTC)
     except (KeyError, ValueError, IndexError) as error:
-        raise BadLine("bad timestamp") from error
+        raise BadTimestamp("bad timestamp") from error
     return local - offset
 
 
@@ -65,7 +81,8 @@ def split_line(line: str, *, log_format: str = "combined") -> tuple[str, ...]:
     ``"-"``; referrer and user agent are ``""`` in the common format. Lines whose quoted
     fields hold no backslash are cut with ``str.split`` (the importer's hot path, several
     times faster than a regular expression); the rest go through the strict pattern.
-    Raises BadLine ("not a combined log line", "bad request line") without the line.
+    Raises NotALogLine ("not a combined log line") or BadRequestLine ("bad request line"),
+    both BadLine, without the line.
     """
     combined = log_format == "combined"
     parts = line.split('"')
@@ -92,11 +109,11 @@ def split_line(line: str, *, log_format: str = "combined") -> tuple[str, ...]:
     if fields is None:
         match = (_COMBINED if log_format == "combined" else _COMMON).match(line)
         if match is None:
-            raise BadLine(f"not a {log_format} log line")
+            raise NotALogLine(f"not a {log_format} log line")
         fields = match.groups()
     request = fields[2].split(" ")
     if len(request) < 2 or not request[0].isalpha() or not request[1]:
-        raise BadLine("bad request line")
+        raise BadRequestLine("bad request line")
     return (
         fields[0],
         fields[1],

@@ -118,6 +118,16 @@ class ImportedSource(models.Model):
             "Emptied when an import reaches the end of the file."
         ),
     )
+    raw_cutoff = models.DateField(
+        null=True,
+        blank=True,
+        help_text=(
+            "While an import of the file is unfinished: the first UTC day its lines are "
+            "stored raw (older days go to DailyCount), fixed when the import began, so a "
+            "run resumed on a later day routes lines as the killed one did. Emptied with "
+            "the salt seed."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

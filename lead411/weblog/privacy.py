@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import ipaddress
 from functools import lru_cache
+from typing import NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from lead411.core.redact import text_redact
@@ -71,8 +72,19 @@ def clean_path(path: str, *, allowlist: frozenset[str] | set[str]) -> str:
     return base[:500]
 
 
+class CameFrom(NamedTuple):
+    """The stored columns of a Referer header (``clean_referrer``)."""
+
+    referrer: str
+    referrer_domain: str
+    search_engine: str
+
+
+_NOWHERE = CameFrom("", "", "")
+
+
 @lru_cache(maxsize=16384)
-def clean_referrer(referrer: str) -> tuple[str, str, str]:
+def clean_referrer(referrer: str) -> CameFrom:
     """Return ``(url, domain, search_engine)`` of a Referer header, query and fragment dropped.
 
     ``url`` is scheme://host/path (≤ 500 chars), ``domain`` the lower-case host without
@@ -80,17 +92,17 @@ def clean_referrer(referrer: str) -> tuple[str, str, str]:
     referrer (``"-"``, ``""``) gives three empty strings.
     """
     if not referrer or referrer == "-":
-        return "", "", ""
+        return _NOWHERE
     try:
         parts = urlsplit(referrer)
         host = (parts.hostname or "").lower()
     except ValueError:
-        return "", "", ""
+        return _NOWHERE
     if not host or parts.scheme not in ("http", "https", "android-app"):
-        return "", "", ""
+        return _NOWHERE
     url = f"{parts.scheme}://{host}{text_redact(parts.path)}"[:500]
     engine = next((name for marker, name in _SEARCH_ENGINES if marker in host), "")
-    return url, host[:255], engine
+    return CameFrom(url, host[:255], engine)
 
 
 def is_page_path(path: str) -> bool:

@@ -11,20 +11,28 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from enum import StrEnum
 from itertools import chain
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, NamedTuple, TypeVar
 
 from django.conf import settings
 from django.db import connection, transaction
 
 from lead411.core import clock
 
-from .classify import agent_columns, classify_user_agent
-from .logparse import BadLine, parse_time, split_line
+from .classify import AgentColumns, agent_columns
+from .logparse import BadLine, BadRequestLine, BadTimestamp, NotALogLine, parse_time, split_line
 from .models import DailyCount, DaySalt, PageView
 from .models import ImportedSource as ImportedSourceModel
-from .privacy import clean_path, clean_referrer, is_page_path, minimise_ip, visitor_hash
+from .privacy import (
+    CameFrom,
+    clean_path,
+    clean_referrer,
+    is_page_path,
+    minimise_ip,
+    visitor_hash,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -51,14 +59,168 @@ def day_salt_get(*, day: dt.date) -> bytes:
     return bytes(row.salt)
 
 
-PAGEVIEW_COLUMNS = (
-    "time", "day", "method", "path", "status", "response_bytes", "duration_ms", "referrer",
-    "referrer_domain", "search_engine", "browser_family", "browser_version", "os_family",
-    "os_version", "device_class", "is_bot", "is_page", "network_prefix", "visitor_hash", "source",
+# --- Minimising a request: the one way (live writer, importer, pageview_build) ----------
+
+_MICROSECOND = dt.timedelta(microseconds=1)
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_CACHE_LIMIT = 100_000  # entries per memo; a memo that fills is emptied
+
+# The stored columns of a row, in ``row_columns`` order: the parts memoised per path, per
+# referrer and per visitor (user-agent classes, network, hash) sit together, so a row is
+# a few tuples joined.
+IMPORT_COLUMNS = (
+    "time", "day", "method", "status", "response_bytes",
+    "path", "is_page",
+    "referrer", "referrer_domain", "search_engine",
+    "browser_family", "browser_version", "os_family", "os_version", "device_class", "is_bot",
+    "network_prefix", "visitor_hash",
 )  # fmt: skip
 
 
-def pageview_values(
+class When(NamedTuple):
+    """A request's time as rows store it (``when_of``)."""
+
+    text: str  # UTC "YYYY-MM-DD HH:MM:SS[.ffffff]", then "+00:00" except on SQLite
+    day: str  # the UTC day, ISO ("2015-05-17"): ISO days compare as text
+    micros: int  # microseconds since the Unix epoch, for visit gaps
+
+
+class PagePath(NamedTuple):
+    """The stored columns of a requested path (``Minimiser.pages``)."""
+
+    path: str
+    is_page: bool
+
+
+class Visitor(NamedTuple):
+    """The stored columns of one (IP, user agent, day): the IP and user agent are gone."""
+
+    agent: AgentColumns
+    network_prefix: str
+    visitor_hash: str
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def when_of(moment: dt.datetime, *, zone: str) -> When:
+    """Return the ``When`` of aware ``moment``; ``zone`` is the text suffix ("" or "+00:00")."""
+    utc = str(moment.astimezone(dt.UTC).replace(tzinfo=None))
+    return When(utc + zone, utc[:10], (moment - _EPOCH) // _MICROSECOND)
+
+
+def _zone() -> str:
+    return "" if connection.vendor == "sqlite" else "+00:00"  # SQLite stores naive UTC text
+
+
+class Memo(dict[K, V]):
+    """``memo[key]`` is ``make(key)``, computed on the first lookup; emptied when full.
+
+    A dict subclass, so a hit costs one C-level lookup (the importer's hot path) and
+    ``make`` runs only on a miss (``__missing__``). Emptying rather than evicting bounds
+    memory on logs with very many distinct values, at the cost of computing some again.
+    """
+
+    __slots__ = ("limit", "make")
+
+    def __init__(self, make: Callable[[K], V], limit: int = _CACHE_LIMIT) -> None:
+        super().__init__()
+        self.make = make
+        self.limit = limit
+
+    def __missing__(self, key: K) -> V:
+        if len(self) >= self.limit:
+            self.clear()
+        value = self[key] = self.make(key)
+        return value
+
+
+def row_columns(
+    when: When,
+    method: str,
+    status: int,
+    size: int,
+    page: PagePath,
+    came_from: CameFrom,
+    visitor: Visitor,
+) -> tuple:
+    """Return one row's values in ``IMPORT_COLUMNS`` order from its minimised parts.
+
+    ``size`` is the response in bytes (a negative one is stored as 0); the method is cut
+    to its column's 10 characters.
+    """
+    return (
+        when.text,
+        when.day,
+        method[:10],
+        status,
+        max(size, 0),
+        *page,
+        *came_from,
+        *visitor.agent,
+        visitor.network_prefix,
+        visitor.visitor_hash,
+    )
+
+
+class Minimiser:
+    """The one way a request becomes a stored row (clause P2).
+
+    ``row`` takes a request's raw values, the full ``ip`` and ``user_agent`` included, and
+    returns ``row_columns``: the path without query values outside the allowlist
+    (``clean_path``) and whether it is a page, the referrer cut to scheme, host and path
+    (``clean_referrer``), the user agent's classes (``agent_columns``), the IP's /24 or /48
+    network (``minimise_ip``) and the visitor hash under ``salt_for(day)``
+    (``visitor_hash``, day as ISO text). Nothing else of the IP or the user agent is kept.
+    Each part is memoised per distinct input (``pages``, ``referrers``, ``agents``,
+    ``visitors`` keyed by (IP, user agent, day)), since real traffic repeats them; the
+    importer reads the memos itself for lines it aggregates instead of storing.
+    """
+
+    __slots__ = ("agents", "pages", "referrers", "salt_for", "visitors")
+
+    def __init__(self, *, allowlist: frozenset[str], salt_for: Callable[[str], bytes]) -> None:
+        self.salt_for = salt_for
+        self.pages: Memo[str, PagePath] = Memo(
+            lambda url: PagePath(clean_path(url, allowlist=allowlist), is_page_path(url))
+        )
+        self.referrers: Memo[str, CameFrom] = Memo(clean_referrer)
+        self.agents: Memo[str, AgentColumns] = Memo(agent_columns)
+        self.visitors: Memo[tuple[str, str, str], Visitor] = Memo(self._visitor)
+
+    def _visitor(self, key: tuple[str, str, str]) -> Visitor:
+        ip, user_agent, day = key
+        return Visitor(
+            self.agents[user_agent],
+            minimise_ip(ip),
+            visitor_hash(ip=ip, user_agent=user_agent, day_salt=self.salt_for(day)),
+        )
+
+    def row(
+        self,
+        when: When,
+        method: str,
+        url: str,
+        status: int,
+        size: int,
+        referrer: str,
+        ip: str,
+        user_agent: str,
+    ) -> tuple:
+        """Return the ``IMPORT_COLUMNS`` values of one request (arguments: class docstring)."""
+        return row_columns(
+            when,
+            method,
+            status,
+            size,
+            self.pages[url],
+            self.referrers[referrer],
+            self.visitors[ip, user_agent, when.day],
+        )
+
+
+def pageview_build(
     *,
     time: dt.datetime,
     ip: str,
@@ -72,52 +234,26 @@ def pageview_values(
     duration_ms: int | None = None,
     source: str = PageView.Source.LIVE,
     allowlist: frozenset[str] = frozenset(),
-    hashed: str | None = None,
-) -> tuple:
-    """Return the minimised column values of one request, in ``PAGEVIEW_COLUMNS`` order.
+) -> PageView:
+    """Return an unsaved PageView of one request, minimised by ``Minimiser`` as a live one.
 
-    ``time`` is aware (converted to UTC); ``ip`` is the full client address, used for
-    the network prefix and the visitor hash and then dropped; ``duration_ms`` is in
-    milliseconds; ``hashed`` is a visitor hash the caller already computed. Raises
-    nothing on odd input: unknown parts become "" or "Other".
+    ``time`` is aware (stored in UTC); ``ip`` is the full client address, used for the
+    network prefix and the visitor hash under ``day_salt`` (32 bytes) and then dropped;
+    ``duration_ms`` is in milliseconds. Raises nothing on odd input: unknown parts
+    become "" or "Other".
     """
+    minimiser = Minimiser(allowlist=allowlist, salt_for=lambda _day: day_salt)
+    when = when_of(time, zone="")
+    row = minimiser.row(when, method, path, status, response_bytes, referrer, ip, user_agent)
+    values = dict(zip(IMPORT_COLUMNS, row, strict=True))
     utc = time.astimezone(dt.UTC)
-    agent = classify_user_agent(user_agent[:1000])
-    ref_url, ref_domain, engine = clean_referrer(referrer)
-    return (
-        utc,
-        utc.date(),
-        method[:10],
-        clean_path(path, allowlist=allowlist),
-        status,
-        max(response_bytes, 0),
-        duration_ms,
-        ref_url,
-        ref_domain,
-        engine,
-        agent.browser_family[:80],
-        agent.browser_version[:20],
-        agent.os_family[:80],
-        agent.os_version[:20],
-        agent.device_class,
-        agent.is_bot,
-        is_page_path(path),
-        minimise_ip(ip),
-        hashed or visitor_hash(ip=ip, user_agent=user_agent, day_salt=day_salt),
-        source,
-    )
-
-
-def pageview_build(**kwargs: Any) -> PageView:
-    """Return an unsaved PageView of ``pageview_values(**kwargs)``; same arguments."""
-    return PageView(**dict(zip(PAGEVIEW_COLUMNS, pageview_values(**kwargs), strict=True)))
+    values.update(time=utc, day=utc.date(), duration_ms=duration_ms, source=source)
+    return PageView(**values)
 
 
 # --- Daily aggregates (the one way to aggregate: roll-up job and import both use it) ------
 
-_MICROSECOND = dt.timedelta(microseconds=1)
 _VISIT_GAP_US = VISIT_GAP // _MICROSECOND
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 ROLLUP_DIMENSIONS = {
     "page": "path",
@@ -143,38 +279,37 @@ def raw_cutoff(*, now: dt.datetime | None = None) -> dt.date:
 class DayAggregate:
     """The DailyCount figures of one UTC day, built in memory from its requests.
 
-    ``add`` takes one request as the importer caches its parts: ``page`` is
-    ``(path, is_page)``, ``came_from`` is ``(referrer, referrer_domain, search_engine)``,
-    ``agent`` is ``agent_columns()``'s six values, ``status`` an int, ``size`` bytes,
-    ``visitor`` the visitor hash and ``time_us`` microseconds since the Unix epoch. Human
-    requests are counted per distinct (page, referrer, agent, status) combination and per
-    visitor the request times are kept, so ``rows()`` counts unique visitors and visits
-    (runs with gaps under ``VISIT_GAP``) whatever order the requests came in. Bots only
-    count by browser family. ``weblog_rollup`` feeds it raw rows, the importer log lines.
+    ``add`` takes one request's minimised parts: ``page``, ``came_from`` and ``agent`` as
+    ``Minimiser`` makes them, ``status`` an int, ``size`` bytes, ``visitor`` the visitor
+    hash and ``time_us`` microseconds since the Unix epoch. Human requests are counted
+    per distinct (page, referrer, agent, status) combination and per visitor the request
+    times are kept, so ``rows()`` counts unique visitors and visits (runs with gaps under
+    ``VISIT_GAP``) whatever order the requests came in. Bots only count by browser
+    family. ``weblog_rollup`` feeds it raw rows, the importer log lines.
     """
 
     __slots__ = ("bot_visitors", "bots", "bytes", "combos", "visitors")
 
     def __init__(self) -> None:
         self.bytes = 0
-        self.combos: Counter[tuple] = Counter()
+        self.combos: Counter[tuple[PagePath, CameFrom, AgentColumns, int]] = Counter()
         self.bots: Counter[str] = Counter()
         self.bot_visitors: set[str] = set()
         self.visitors: defaultdict[str, list[int]] = defaultdict(list)
 
     def add(
         self,
-        page: tuple,
-        came_from: tuple,
-        agent: tuple,
+        page: PagePath,
+        came_from: CameFrom,
+        agent: AgentColumns,
         status: int,
         size: int,
         visitor: str,
         time_us: int,
     ) -> None:
         """Count one request (arguments in the class docstring)."""
-        if agent[5]:
-            self.bots[agent[0]] += 1
+        if agent.is_bot:
+            self.bots[agent.browser_family] += 1
             self.bot_visitors.add(visitor)
             return
         self.combos[page, came_from, agent, status] += 1
@@ -195,14 +330,14 @@ class DayAggregate:
         counted: dict[str, Counter[str]] = {d: Counter() for d in ROLLUP_DIMENSIONS}
         for (page, came_from, agent, status), n in self.combos.items():
             hits += n
-            if page[1]:
+            if page.is_page:
                 pageviews += n
-                counted["page"][page[0]] += n
-            counted["referrer_domain"][came_from[1]] += n
-            counted["search_engine"][came_from[2]] += n
-            counted["browser"][agent[0]] += n
-            counted["os"][agent[2]] += n
-            counted["device"][agent[4]] += n
+                counted["page"][page.path] += n
+            counted["referrer_domain"][came_from.referrer_domain] += n
+            counted["search_engine"][came_from.search_engine] += n
+            counted["browser"][agent.browser_family] += n
+            counted["os"][agent.os_family] += n
+            counted["device"][agent.device_class] += n
             counted["status"][str(status)] += n
         for times in self.visitors.values():
             times.sort()
@@ -252,16 +387,53 @@ def daily_counts_add(*, day: dt.date, rows: Iterable[tuple[str, str, int]]) -> N
 # --- Import of server logs -------------------------------------------------------------
 
 
+class DropReason(StrEnum):
+    """Why a line of a log adds nothing in this import; each such line has exactly one.
+
+    The first three are bad lines (``ImportResult.bad``), each raised by ``logparse`` as
+    a subclass of BadLine. ``ALREADY_IMPORTED`` is a line numbered up to the file's
+    ``lines_done``: the run that got that far counted it (its recent-day row is stored;
+    the figures of old-day lines, committed only at the end of a file, are counted again
+    by the run that resumes). Bots and assets are not dropped: they are stored, flagged,
+    and kept out of the visitor and pageview figures.
+    """
+
+    NOT_A_LOG_LINE = "not a log line"
+    BAD_REQUEST_LINE = "bad request line"
+    BAD_TIMESTAMP = "bad timestamp"
+    ALREADY_IMPORTED = "already imported"
+
+
+_BAD_LINE_REASONS: dict[type[BadLine], DropReason] = {
+    NotALogLine: DropReason.NOT_A_LOG_LINE,
+    BadRequestLine: DropReason.BAD_REQUEST_LINE,
+    BadTimestamp: DropReason.BAD_TIMESTAMP,
+}
+
+
 @dataclass
 class ImportResult:
-    """Counts of one import; ``bad_samples`` holds (file, line number, reason), never a line."""
+    """Counts of one import, in lines: ``read`` = ``imported`` + every count in ``dropped``.
+
+    ``skipped_bots`` counts the imported lines of bots (stored, flagged, kept out of the
+    visitor figures). ``bad_samples`` holds (file, line number, reason), never a line.
+    """
 
     read: int = 0
     imported: int = 0
     skipped_bots: int = 0
-    already: int = 0
-    bad: int = 0
+    dropped: Counter[DropReason] = field(default_factory=Counter)
     bad_samples: list[tuple[str, int, str]] = field(default_factory=list)
+
+    @property
+    def already(self) -> int:
+        """Lines an earlier import of the file got past (``DropReason.ALREADY_IMPORTED``)."""
+        return self.dropped[DropReason.ALREADY_IMPORTED]
+
+    @property
+    def bad(self) -> int:
+        """Lines not in the log format, of any reason but ``ALREADY_IMPORTED``."""
+        return self.dropped.total() - self.already
 
     def summary(self) -> str:
         """Return ``read= imported= skipped_bots= bad=`` (and ``already=`` when non-zero)."""
@@ -313,16 +485,6 @@ def _import_salts(seed: bytes) -> Callable[[str], bytes]:
     return salt_for
 
 
-# The importer's column order: the values cached per path, per referrer and per visitor
-# (user-agent classification, network, hash) sit together, so a row is a few tuples joined.
-IMPORT_COLUMNS = (
-    "time", "day", "method", "status", "response_bytes",
-    "path", "is_page",
-    "referrer", "referrer_domain", "search_engine",
-    "browser_family", "browser_version", "os_family", "os_version", "device_class", "is_bot",
-    "network_prefix", "visitor_hash",
-)  # fmt: skip
-_CACHE_LIMIT = 100_000  # entries per import cache; a cache that fills is emptied
 _BULK_MIN_LINES = 100_000
 
 
@@ -381,29 +543,19 @@ def live_requests_write(*, requests: list[tuple]) -> int:
     Each item is ``(time, day_salt, ip, user_agent, method, full_path, status,
     response_bytes, referrer, duration_ms)``: ``time`` aware, ``day_salt`` the 32-byte
     salt of its UTC day (taken when the request was queued, since the salt may have
-    rotated since), ``ip`` the full address, which is only minimised and hashed here and
+    rotated since; the buffer reads one salt per day and process, so the requests of a
+    day share it), ``ip`` the full address, which is only minimised and hashed here and
     never stored (clause P2). Runs off the request path (``recorder.PageViewBuffer``).
     """
-    allowlist = query_allowlist()
-    sqlite = connection.vendor == "sqlite"
+    zone = _zone()
+    salts: dict[str, bytes] = {}
+    minimiser = Minimiser(allowlist=query_allowlist(), salt_for=salts.__getitem__)
     rows = []
     for time, salt, ip, agent, method, url, status, size, referrer, duration in requests:
-        utc = time.astimezone(dt.UTC)
+        when = when_of(time, zone=zone)
+        salts[when.day] = salt
         rows.append(
-            (
-                str(utc.replace(tzinfo=None)) if sqlite else str(utc),
-                str(utc.date()),
-                method[:10],
-                status,
-                max(size, 0),
-                clean_path(url, allowlist=allowlist),
-                is_page_path(url),
-                *clean_referrer(referrer),
-                *agent_columns(agent),
-                minimise_ip(ip),
-                visitor_hash(ip=ip, user_agent=agent, day_salt=salt),
-                duration,
-            )
+            (*minimiser.row(when, method, url, status, size, referrer, ip, agent), duration)
         )
     _rows_insert(rows, columns=LIVE_COLUMNS, constants={"source": str(PageView.Source.LIVE)})
     return len(rows)
@@ -447,6 +599,171 @@ def _pageview_indexes() -> list[tuple[str, str]]:
     ]
 
 
+def _sql_run(statements: Iterable[str]) -> None:
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+
+
+@dataclass(slots=True)
+class _LogImport:
+    """One ``access_log_import`` run over one file: its settings, its state, its steps.
+
+    A line goes through: read (``chunks``) → parse (``split_line`` and the ``times``
+    memo) → drop with a typed reason (``drop``) → route by day → minimise (the
+    ``Minimiser``'s memos) → aggregate (old days: ``old_days``) or insert (a row in
+    ``batch``) → checkpoint (``checkpoint`` per batch, ``finish`` at the end of the
+    file). ``lines_import`` runs the middle steps in one loop, since it runs per line.
+    """
+
+    path: Path
+    log_format: str
+    batch_rows: int
+    max_bad_samples: int
+    progress: Callable[[int], None] | None
+    bulk: bool
+    source_pk: int
+    done: int  # lines of the file whose recent-day rows are stored (lines_done)
+    aggregated: int  # lines whose old-day figures are in DailyCount (lines_aggregated)
+    cutoff: str  # ISO day: lines of earlier days are aggregated, the others stored raw
+    minimiser: Minimiser
+    times: Memo[str, When]
+    old_days: defaultdict[str, DayAggregate] = field(
+        default_factory=lambda: defaultdict(DayAggregate)
+    )
+    batch: list[tuple] = field(default_factory=list)
+    line_no: int = 0
+    result: ImportResult = field(default_factory=ImportResult)
+
+    def run(self) -> ImportResult:
+        """Import the file (see ``access_log_import``) and return its counts."""
+        with transaction.atomic() if self.bulk else nullcontext(), _open_text(self.path) as lines:
+            indexes = _pageview_indexes() if self.bulk else []
+            _sql_run(drop for drop, _create in indexes)
+            for first, chunk in self.chunks(lines):
+                self.lines_import(first, chunk)
+            if self.batch:
+                self.checkpoint(self.line_no)
+            _sql_run(create for _drop, create in indexes)
+            self.finish()
+        return self.result
+
+    def chunks(self, lines: IO[str]) -> Iterator[tuple[int, list[str]]]:
+        """Read: yield (number of the first line, lines) by about 1 MiB of text.
+
+        Lines up to ``aggregated`` are cut off before parsing: an earlier run committed
+        all they gave. ``progress`` gets the characters of each chunk, cut lines included.
+        """
+        while chunk := lines.readlines(1 << 20):
+            first = self.line_no + 1
+            self.line_no += len(chunk)
+            if self.progress is not None:
+                self.progress(sum(map(len, chunk)))
+            skip = max(self.aggregated - first + 1, 0)
+            yield first + skip, chunk[skip:] if skip else chunk
+
+    def lines_import(self, first: int, chunk: list[str]) -> None:
+        """Parse, drop, route, minimise, aggregate or insert each line of ``chunk``.
+
+        ``first`` is the number of its first line. One loop for these steps, their memos
+        bound to locals and each line's fields kept in local names: a method call per
+        step and a named tuple per line would add about 10-25% to a line's 4-5 µs
+        (docs/decisions/0005-weblog-import-hot-path.md).
+        """
+        log_format, done, cutoff, batch_rows = (
+            self.log_format, self.done, self.cutoff, self.batch_rows
+        )  # fmt: skip
+        times, old_days, batch = self.times, self.old_days, self.batch
+        pages, referrers = self.minimiser.pages, self.minimiser.referrers
+        visitors = self.minimiser.visitors
+        bots = 0
+        for number, line in enumerate(chunk, first):
+            try:  # parse
+                host, stamp, method, url, status, size, referrer, agent = split_line(
+                    line, log_format=log_format
+                )
+                when = times[stamp]
+            except BadLine as error:
+                if number > done:  # a bad line before it was counted by an earlier run
+                    self.drop(number, error)
+                continue
+            day = when.day
+            old = day < cutoff
+            # Route: an old-day line is counted again even below ``done``, since its
+            # day's figures were not committed; a recent line there has its row stored.
+            if not old and number <= done:
+                continue
+            visitor = visitors[host, agent, day]  # minimise
+            if number > done and visitor.agent.is_bot:
+                bots += 1
+            if old:
+                old_days[day].add(
+                    pages[url],
+                    referrers[referrer],
+                    visitor.agent,
+                    int(status),
+                    0 if size == "-" else int(size),
+                    visitor.visitor_hash,
+                    when.micros,
+                )
+                continue
+            batch.append(
+                row_columns(
+                    when,
+                    method,
+                    int(status),
+                    0 if size == "-" else int(size),
+                    pages[url],
+                    referrers[referrer],
+                    visitor,
+                )
+            )
+            if len(batch) >= batch_rows:
+                self.checkpoint(number)
+        self.result.skipped_bots += bots
+
+    def drop(self, number: int, error: BadLine) -> None:
+        """Count bad line ``number`` under its reason; sample its number, never its text."""
+        self.result.dropped[_BAD_LINE_REASONS[type(error)]] += 1
+        if len(self.result.bad_samples) < self.max_bad_samples:
+            self.result.bad_samples.append((self.path.name, number, str(error)))
+
+    def checkpoint(self, upto: int) -> None:
+        """Insert the batch; outside bulk mode, commit it with ``lines_done = upto``.
+
+        ``upto`` is the number of the last line the batch covers, so a killed run
+        resumes after the last committed batch. In bulk mode the file is one transaction.
+        """
+        if self.bulk:
+            _rows_insert(self.batch)
+        else:
+            with transaction.atomic():
+                _rows_insert(self.batch)
+                ImportedSourceModel.objects.filter(pk=self.source_pk).update(lines_done=upto)
+        self.batch.clear()
+
+    def finish(self) -> None:
+        """The end of the file: old days' figures and the file's progress in one transaction.
+
+        The salt seed and the cutoff go, so these days' hashes cannot be recomputed and
+        the next import of the file (a grown one) routes its lines by its own day.
+        """
+        line_no, done = self.line_no, self.done
+        with transaction.atomic():
+            for day, aggregate in sorted(self.old_days.items()):
+                daily_counts_add(day=dt.date.fromisoformat(day), rows=aggregate.rows())
+            ImportedSourceModel.objects.filter(pk=self.source_pk).update(
+                lines_done=max(line_no, done),
+                lines_aggregated=max(line_no, self.aggregated),
+                salt_seed=b"",
+                raw_cutoff=None,
+            )
+        result = self.result
+        result.read = line_no
+        result.imported = max(line_no - done, 0) - result.bad
+        result.dropped[DropReason.ALREADY_IMPORTED] += min(done, line_no)
+
+
 def access_log_import(
     *,
     path: Path,
@@ -458,182 +775,60 @@ def access_log_import(
 ) -> ImportResult:
     """Import one Apache/nginx access log (plain or gzip), streaming, in batches.
 
-    Every line is minimised like a live request (clause P2). Bots are flagged and counted
-    in ``skipped_bots`` (they are kept out of visitor figures). Bad lines are counted with
-    a sample of (file name, line number, reason). ``progress`` is called with bytes read.
+    Every line is minimised like a live request (``Minimiser``, clause P2). Bots are
+    flagged and counted in ``skipped_bots`` (they are kept out of visitor figures). Every
+    line not imported is counted under a ``DropReason``; bad lines also give a sample of
+    (file name, line number, reason). ``progress`` is called with characters read.
 
-    Where a line goes: a line whose UTC day is before ``raw_cutoff()`` (older than
-    ``WEBLOG_RAW_RETENTION_DAYS`` at import time) is counted into that day's in-memory
-    ``DayAggregate`` (the roll-up job's own aggregation) and never stored raw; the
-    aggregates of all such days are added to DailyCount when the file ends, in one
-    transaction with the file's progress, so a day spread over the whole file (lines are
-    not assumed to be in time order) counts each visitor and visit once. Memory grows
+    Where a line goes: a line whose UTC day is before the file's cutoff (``raw_cutoff()``
+    when its import began: older than ``WEBLOG_RAW_RETENTION_DAYS``) is counted into that
+    day's in-memory ``DayAggregate`` (the roll-up job's own aggregation) and never stored
+    raw; the aggregates of all such days are added to DailyCount when the file ends, in
+    one transaction with the file's progress, so a day spread over the whole file (lines
+    are not assumed to be in time order) counts each visitor and visit once. Memory grows
     with those days' human requests (one integer each) and distinct combinations of
     page, referrer, agent and status. Recent lines become PageView rows in batches.
 
-    Idempotence: ``ImportedSource.lines_done`` (raw rows) is stored in the same
-    transaction as each batch of rows, ``lines_aggregated`` with the daily aggregates at
-    the end. A second import of the same file adds nothing; an import killed midway
-    resumes: it reads the file from ``lines_aggregated`` on, aggregates old-day lines
-    again (none of them was committed) and skips recent lines up to ``lines_done``. In
-    ``bulk`` mode (default: ``_bulk_worthwhile``, a big file into a smaller SQLite table)
-    the whole file is one transaction that drops the pageview index, inserts, and
-    rebuilds it: a killed bulk import leaves nothing, and other writers wait meanwhile.
+    Idempotence (the file's fill state, ``ImportedSource``): ``lines_done`` (raw rows) is
+    stored in the same transaction as each batch of rows, ``lines_aggregated`` with the
+    daily aggregates at the end. A second import of the same file adds nothing; an import
+    killed midway resumes: it reads the file from ``lines_aggregated`` on, aggregates
+    old-day lines again (none of them was committed) and skips recent lines up to
+    ``lines_done``. The salt seed and the cutoff are kept until the end of the file, so a
+    resumed run hashes visitors and routes lines as the killed one did, even on another
+    day (a line stored raw is never aggregated too). In ``bulk`` mode (default:
+    ``_bulk_worthwhile``, a big file into a smaller SQLite table) the whole file is one
+    transaction that drops the pageview index, inserts, and rebuilds it: a killed bulk
+    import leaves nothing, and other writers wait meanwhile.
 
-    Speed (the benchmark in ``bench/bench_weblog.py``): lines are cut with ``str.split``;
+    Speed (``bench/bench_weblog.py``, decision 0005): lines are cut with ``str.split``;
     timestamps, paths, referrers and (IP, user agent, day) triples are parsed once and
-    cached, since real logs repeat them; rows are plain tuples written by multi-row
+    memoised, since real logs repeat them; rows are plain tuples written by multi-row
     INSERTs (SQLite) or COPY (PostgreSQL).
     """
-    result = ImportResult()
     source, _ = ImportedSourceModel.objects.get_or_create(fingerprint=file_fingerprint(path))
     done = source.lines_done
-    aggregated = min(source.lines_aggregated, done)
-    seed = bytes(source.salt_seed)
-    if not seed:
-        seed = secrets.token_bytes(32)
-        ImportedSourceModel.objects.filter(pk=source.pk).update(salt_seed=seed)
-    if bulk is None:
-        bulk = _bulk_worthwhile(path, done)
-    allowlist = query_allowlist()
-    salt_for = _import_salts(seed)
-    cutoff = raw_cutoff().isoformat()  # ISO days compare as text
-    zone = "" if connection.vendor == "sqlite" else "+00:00"  # SQLite stores naive UTC text
-    times: dict[str, tuple[str, str, int]] = {}
-    pages: dict[str, tuple[str, bool]] = {}
-    referrers: dict[str, tuple[str, str, str]] = {}
-    agents: dict[str, tuple] = {}
-    visitors: dict[tuple[str, str, str], tuple[tuple, tuple]] = {}
-    old_days: dict[str, DayAggregate] = {}
-    batch: list[tuple] = []
-    line_no = 0
-
-    def flush(upto: int) -> None:
-        """Write the batch; ``upto`` is the number of the last line it covers."""
-        if bulk:
-            _rows_insert(batch)
-        else:
-            with transaction.atomic():
-                _rows_insert(batch)
-                ImportedSourceModel.objects.filter(pk=source.pk).update(lines_done=upto)
-        batch.clear()
-
-    with transaction.atomic() if bulk else nullcontext(), _open_text(path) as handle:
-        indexes = _pageview_indexes() if bulk else []
-        if indexes:
-            with connection.cursor() as cursor:
-                for drop, _create in indexes:
-                    cursor.execute(drop)
-        # About 1 MiB of lines at a time: progress and line numbers are counted per chunk.
-        while chunk := handle.readlines(1 << 20):
-            first = line_no + 1
-            line_no += len(chunk)
-            if progress is not None:
-                progress(sum(map(len, chunk)))
-            skip = max(aggregated - first + 1, 0)
-            for number, line in enumerate(chunk[skip:] if skip else chunk, first + skip):
-                try:
-                    host, stamp, method, url, status, size, referrer, agent = split_line(
-                        line, log_format=log_format
-                    )
-                    when = times.get(stamp)
-                    if when is None:
-                        moment = parse_time(stamp)
-                        utc = str(moment.replace(tzinfo=None))
-                        if len(times) >= _CACHE_LIMIT:
-                            times.clear()
-                        when = times[stamp] = (
-                            utc + zone,
-                            utc[:10],
-                            (moment - _EPOCH) // _MICROSECOND,
-                        )
-                except BadLine as error:
-                    if number > done:
-                        result.bad += 1
-                        if len(result.bad_samples) < max_bad_samples:
-                            result.bad_samples.append((path.name, number, str(error)))
-                    continue
-                day = when[1]
-                old = day < cutoff
-                if not old and number <= done:
-                    continue  # a recent line whose row an earlier run committed
-                page = pages.get(url)
-                if page is None:
-                    if len(pages) >= _CACHE_LIMIT:
-                        pages.clear()
-                    page = pages[url] = (clean_path(url, allowlist=allowlist), is_page_path(url))
-                came_from = referrers.get(referrer)
-                if came_from is None:
-                    if len(referrers) >= _CACHE_LIMIT:
-                        referrers.clear()
-                    came_from = referrers[referrer] = clean_referrer(referrer)
-                visitor = visitors.get((host, agent, day))
-                if visitor is None:
-                    classified = agents.get(agent)
-                    if classified is None:
-                        if len(agents) >= _CACHE_LIMIT:
-                            agents.clear()
-                        classified = agents[agent] = agent_columns(agent)
-                    if len(visitors) >= _CACHE_LIMIT:
-                        visitors.clear()  # bounds memory on logs with very many visitors
-                    visitor = visitors[host, agent, day] = (
-                        classified,
-                        (
-                            *classified,
-                            minimise_ip(host),
-                            visitor_hash(ip=host, user_agent=agent, day_salt=salt_for(day)),
-                        ),
-                    )
-                if number > done and visitor[0][5]:
-                    result.skipped_bots += 1
-                if old:
-                    aggregate = old_days.get(day)
-                    if aggregate is None:
-                        aggregate = old_days[day] = DayAggregate()
-                    aggregate.add(
-                        page,
-                        came_from,
-                        visitor[0],
-                        int(status),
-                        0 if size == "-" else int(size),
-                        visitor[1][7],
-                        when[2],
-                    )
-                    continue
-                batch.append(
-                    (
-                        when[0],
-                        day,
-                        method,
-                        int(status),
-                        0 if size == "-" else int(size),
-                        *page,
-                        *came_from,
-                        *visitor[1],
-                    )
-                )
-                if len(batch) >= batch_rows:
-                    flush(number)
-        if batch:
-            flush(line_no)
-        if indexes:
-            with connection.cursor() as cursor:
-                for _drop, create in indexes:
-                    cursor.execute(create)
-        # The end of the file: the old days' figures and the progress together; the
-        # seed goes, so these days' hashes cannot be recomputed.
-        with transaction.atomic():
-            for day, aggregate in sorted(old_days.items()):
-                daily_counts_add(day=dt.date.fromisoformat(day), rows=aggregate.rows())
-            ImportedSourceModel.objects.filter(pk=source.pk).update(
-                lines_done=max(line_no, done),
-                lines_aggregated=max(line_no, aggregated),
-                salt_seed=b"",
-            )
-    result.read = line_no
-    result.already = min(done, line_no)
-    result.imported = max(line_no - done, 0) - result.bad
-    return result
+    seed, cutoff = bytes(source.salt_seed), source.raw_cutoff
+    if not seed or cutoff is None:
+        # A new run over the file (or one begun before the cutoff was kept: its lines
+        # committed so far were routed by today's cutoff at the latest).
+        seed, cutoff = seed or secrets.token_bytes(32), raw_cutoff()
+        ImportedSourceModel.objects.filter(pk=source.pk).update(salt_seed=seed, raw_cutoff=cutoff)
+    zone = _zone()
+    return _LogImport(
+        path=path,
+        log_format=log_format,
+        batch_rows=batch_rows,
+        max_bad_samples=max_bad_samples,
+        progress=progress,
+        bulk=_bulk_worthwhile(path, done) if bulk is None else bulk,
+        source_pk=source.pk,
+        done=done,
+        aggregated=min(source.lines_aggregated, done),
+        cutoff=cutoff.isoformat(),
+        minimiser=Minimiser(allowlist=query_allowlist(), salt_for=_import_salts(seed)),
+        times=Memo(lambda stamp: when_of(parse_time(stamp), zone=zone)),
+    ).run()
 
 
 # --- Roll-up ----------------------------------------------------------------------------
@@ -665,15 +860,18 @@ def _day_aggregate(day: dt.date) -> DayAggregate:
     """Return the DayAggregate of the raw rows of ``day``, streamed from the database."""
     aggregate = DayAggregate()
     rows = PageView.objects.filter(day=day).values_list(*_ROLLUP_COLUMNS)
-    for row in rows.iterator(chunk_size=5000):
+    for (
+        path, is_page, referrer, domain, engine, browser, browser_version, os, os_version,
+        device, is_bot, status, size, hashed, time,
+    ) in rows.iterator(chunk_size=5000):  # fmt: skip
         aggregate.add(
-            row[0:2],
-            row[2:5],
-            row[5:11],
-            row[11],
-            row[12],
-            row[13],
-            (row[14] - _EPOCH) // _MICROSECOND,
+            PagePath(path, is_page),
+            CameFrom(referrer, domain, engine),
+            AgentColumns(browser, browser_version, os, os_version, device, is_bot),
+            status,
+            size,
+            hashed,
+            (time - _EPOCH) // _MICROSECOND,
         )
     return aggregate
 
@@ -694,8 +892,13 @@ def weblog_rollup(*, now: dt.datetime | None = None) -> RollupResult:
     through ``DayAggregate`` and written by ``daily_counts_add``, the code the importer
     uses for old-day lines, so both give the same figures. A day already in DailyCount
     (rolled up before, or imported as an old day) has the new counts added, so unique
-    visitors of such a day can count one person twice. Each day is one transaction.
-    Returns the days and the number of raw rows deleted.
+    visitors of such a day can count one person twice.
+
+    Fill state: the raw rows themselves. Each day is one transaction that adds its
+    counts and deletes its raw rows, so a run that dies midway has either done a day
+    whole or not at all, and the next run finds exactly the days left (Zulip's
+    ``FillState`` records how far an aggregate got because its source rows stay; here
+    they go with the counts). Returns the days and the number of raw rows deleted.
     """
     current = (now or clock.now()).astimezone(dt.UTC)
     cutoff = raw_cutoff(now=current)
