@@ -16,8 +16,8 @@ from lead411.leads.services import leads_changed
 @receiver(post_save, sender=Category)
 @receiver(post_delete, sender=Category)
 def leads_row_changed(**kwargs: Any) -> None:
-    """Expire cached search counts when one row is saved or deleted."""
-    leads_changed()
+    """Expire cached search counts when one row is saved or deleted; the next search re-indexes."""
+    leads_changed(index_now=False)
 
 
 @receiver(m2m_changed, sender=Company.categories.through)
@@ -29,4 +29,4 @@ def company_categories_changed(*, action: str, pk_set: set[int] | None, **kwargs
     sends ``pk_set=None``.
     """
     if action == "post_clear" or (action in ("post_add", "post_remove") and pk_set):
-        leads_changed()
+        leads_changed(index_now=False)

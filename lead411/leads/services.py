@@ -41,18 +41,21 @@ def build_search_document(*, company_name: str, categories: Iterable[str], summa
     return "\n".join([company_name, " ".join(categories), summary])
 
 
-def leads_changed() -> None:
+def leads_changed(*, index_now: bool = True) -> None:
     """Record that companies, events or categories changed, and update the search index.
 
     Replaces the leads data version in the shared cache, which every process compares
-    before a search (``lead411.leads.search.index.search_index_fresh``), and when the
-    transaction commits brings the index in step (``search_index_sync``: the rows whose
-    ``updated_at`` reached the index's high-water mark, and deletions). Called after
-    every import (bulk writes send no signals) and by ``lead411.leads.receivers`` on each
-    saved or deleted row.
+    before a search (``lead411.leads.search.index.search_index_fresh``): the next search
+    anywhere brings its index in step first. With ``index_now`` the index is also brought
+    in step when the transaction commits (``search_index_sync``: the rows whose
+    ``updated_at`` passed the index's high-water mark, and deletions). Importers call it
+    once at the end (bulk writes send no signals); ``lead411.leads.receivers`` calls it
+    with ``index_now=False`` on each saved or deleted row, since a sync per row would
+    scan the events once per row of an import.
     """
     cache.set(DATA_VERSION_KEY, uuid.uuid4().hex, None)
-    transaction.on_commit(_search_index_catch_up)
+    if index_now:
+        transaction.on_commit(_search_index_catch_up)
 
 
 def _search_index_catch_up() -> None:

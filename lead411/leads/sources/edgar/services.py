@@ -47,7 +47,7 @@ from lead411.core.clock import now
 from lead411.core.database import planner_statistics_refresh
 from lead411.leads.matching import normalize_company_name
 from lead411.leads.models import Category, Company, Contact, TriggerEvent
-from lead411.leads.services import build_search_document, format_amount
+from lead411.leads.services import build_search_document, format_amount, leads_changed
 from lead411.leads.sources.edgar.documents import (
     Change,
     EightKDocument,
@@ -1117,9 +1117,11 @@ def edgar_import(
             if data is not None:
                 _import_filing_document(importer, data=data, origin=source, form=form)
     # Rows are saved one by one, so the leads app's receivers have already expired the
-    # cached search counts; a poll that found nothing new leaves them and the statistics.
+    # cached search counts; the index catches up once here, not once per row. A poll that
+    # found nothing new leaves the index and the statistics alone.
     if report.changed or report.companies_created:
         planner_statistics_refresh()
+        leads_changed()
     return report
 
 
@@ -1278,6 +1280,8 @@ def edgar_poll(
     cursor.last_success_at = attempt_at
     cursor.last_error = ""
     cursor.save()
+    if report.changed or report.companies_created:
+        leads_changed()  # new leads searchable at once, one index catch-up per poll
     return report
 
 
