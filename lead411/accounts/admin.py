@@ -14,6 +14,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import NestedObjects, quote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router
 from django.db.models import Model, QuerySet
@@ -35,7 +36,9 @@ from .services import (
     application_refuse,
     application_request_info,
     application_update,
+    email_address_taken,
     stolen_password_complete,
+    user_email_change_by_staff,
 )
 
 REGISTRATION_DETAILS_PERMISSION = "accounts.view_registration_details"
@@ -197,11 +200,23 @@ def _with_reason(
     )
 
 
+class MemberChangeForm(UserChangeForm):  # type: ignore[type-arg]  # django-stubs: generic
+    """The user change form; a new address must be no other account's, in either table."""
+
+    def clean_email(self) -> str:
+        """Refuse an address another account logs in with or has on file (allauth's rows)."""
+        email = str(self.cleaned_data["email"])
+        if email_address_taken(email=email, exclude_user=self.instance):
+            raise ValidationError("Another account uses this address.", code="email_taken")
+        return email
+
+
 @admin.register(User)
 class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
     """Users keyed by email; email and registration details for the team only."""
 
     change_form_template = CONFIDENTIAL_CHANGE_FORM
+    form = MemberChangeForm
 
     ordering = ("email",)
     list_filter = ("is_staff", "is_active", "application__status")
@@ -282,15 +297,20 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
             audit_record(actor=_staff(request), action=AuditEvent.Action.CREATE, obj=obj)
             return
         before = snapshot(obj=User.objects.get(pk=obj.pk), fields=USER_AUDITED_FIELDS)
+        new_email = obj.email
+        # The address goes through its own service: allauth's records, access, both told.
+        obj.email = before["email"]
         super().save_model(request, obj, form, change)
         changes = diff(before=before, after=snapshot(obj=obj, fields=USER_AUDITED_FIELDS))
+        if new_email != before["email"]:
+            user_email_change_by_staff(actor=_staff(request), user=obj, email=new_email)
         if changes:
             audit_record(
                 actor=_staff(request), action=AuditEvent.Action.CHANGE, obj=obj, changes=changes
             )
             email_send(
                 template="record_changed",
-                to=sorted({before["email"], obj.email}),
+                to=[obj.email],
                 context={"user": obj, "fields": sorted(changes)},
             )
 
