@@ -107,7 +107,9 @@ def _transition(
     return locked
 
 
-_REVIEWABLE = {Application.Status.PENDING, Application.Status.INFO_REQUESTED}
+# The statuses staff may approve, refuse or question from.
+REVIEWABLE_STATUSES = frozenset({Application.Status.PENDING, Application.Status.INFO_REQUESTED})
+_REVIEWABLE = set(REVIEWABLE_STATUSES)
 
 
 def application_approve(*, actor: User, application: Application) -> Application:
