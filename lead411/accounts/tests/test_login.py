@@ -207,5 +207,5 @@ def test_login_page_has_one_forgot_password_link_and_a_labelled_remember_box(cli
     assert "Remember Me:" not in page
     assert (
         '<label class="checkbox-label"><input type="checkbox" name="remember" id="id_remember">'
-        " Keep me logged in on this device</label>"
+        " Remember me</label>"
     ) in page
