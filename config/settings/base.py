@@ -236,6 +236,11 @@ OPERATOR = {
     "fax": env.str("OPERATOR_FAX", default="+1 555 0101"),
     "contact_email": env.str("OPERATOR_CONTACT_EMAIL", default="admin@example.com"),
 }
+# Membership mail (applications, verification, resets, account changes) comes from the
+# operator's contact address, not the newsletter's; replies reach staff.
+MEMBERSHIP_FROM_EMAIL = env.str(
+    "MEMBERSHIP_FROM_EMAIL", default=f"Lead411 <{OPERATOR['contact_email']}>"
+)
 
 # Where the real data sets live (see README, "Data sources").
 LEAD411_DATA_DIR = env.path("LEAD411_DATA_DIR", default=BASE_DIR.parent / "shared" / "data")

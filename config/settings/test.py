@@ -1,5 +1,7 @@
 """Settings for the test suite: a fast hasher, and the database from DATABASE_URL."""
 
+from lead411.core.tests.strict_templates import strict_email_engine
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -26,3 +28,5 @@ WEBLOG_FLUSH_INTERVAL_SECONDS = 0.0
 ACTIVITY_RECORDING_ENABLED = False
 # A per-process cache: rate-limit counters must not leak between test runs.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Email templates render strictly: a variable that does not resolve raises (issue 17).
+TEMPLATES = [strict_email_engine(base=TEMPLATES[0]), *TEMPLATES]  # noqa: F405

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from lead411.core.mail import message_send_or_queue
-from lead411.core.urls import absolute_url
+from lead411.core.urls import absolute_url, site_identity
 
 from .selectors import stolen_password_report_open
 
@@ -84,12 +84,26 @@ class MembershipAccountAdapter(DefaultAccountAdapter):
         super().send_password_reset_mail(user, email, context)
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
-        """Send an allauth email with the operator (P1) and SITE_URL in its context.
+        """Send an allauth email with the operator (P1), SITE_URL and the site's name.
 
-        A mail-server outage queues the email for retry instead of failing the page.
+        allauth's own ``send_mail`` adds ``email`` and ``current_site`` (from
+        django.contrib.sites, which the project does not use); this one supplies both.
+        Replies go to the operator's contact address. A mail-server outage queues the email for retry instead of failing the page.
         """
-        context = {**context, "operator": settings.OPERATOR, "site_url": absolute_url("")}
-        message_send_or_queue(self.render_mail(template_prefix, email, context))
+        context = {
+            "email": email,
+            "current_site": site_identity(),
+            **context,
+            "operator": settings.OPERATOR,
+            "site_url": absolute_url(""),
+        }
+        message = self.render_mail(template_prefix, email, context)
+        message.reply_to = [settings.OPERATOR["contact_email"]]
+        message_send_or_queue(message)
+
+    def get_from_email(self) -> str:
+        """Return the membership sender (MEMBERSHIP_FROM_EMAIL), not the newsletter's."""
+        return str(settings.MEMBERSHIP_FROM_EMAIL)
 
     def send_notification_mail(
         self,

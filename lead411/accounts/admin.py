@@ -14,12 +14,13 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import NestedObjects, quote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.text import capfirst
 
@@ -30,12 +31,15 @@ from .emails import email_send
 from .models import AccountChangeRequest, Application, StolenPasswordReport, User
 from .services import (
     PROFILE_FIELDS,
+    REVIEWABLE_STATUSES,
     account_change_request_resolve,
     application_approve,
     application_refuse,
     application_request_info,
     application_update,
+    email_address_taken,
     stolen_password_complete,
+    user_email_change_by_staff,
 )
 
 REGISTRATION_DETAILS_PERMISSION = "accounts.view_registration_details"
@@ -197,11 +201,23 @@ def _with_reason(
     )
 
 
+class MemberChangeForm(UserChangeForm):  # type: ignore[type-arg]  # django-stubs: generic
+    """The user change form; a new address must be no other account's, in either table."""
+
+    def clean_email(self) -> str:
+        """Refuse an address another account logs in with or has on file (allauth's rows)."""
+        email = str(self.cleaned_data["email"])
+        if email_address_taken(email=email, exclude_user=self.instance):
+            raise ValidationError("Another account uses this address.", code="email_taken")
+        return email
+
+
 @admin.register(User)
 class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
     """Users keyed by email; email and registration details for the team only."""
 
     change_form_template = CONFIDENTIAL_CHANGE_FORM
+    form = MemberChangeForm
 
     ordering = ("email",)
     list_filter = ("is_staff", "is_active", "application__status")
@@ -282,15 +298,20 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
             audit_record(actor=_staff(request), action=AuditEvent.Action.CREATE, obj=obj)
             return
         before = snapshot(obj=User.objects.get(pk=obj.pk), fields=USER_AUDITED_FIELDS)
+        new_email = obj.email
+        # The address goes through its own service: allauth's records, access, both told.
+        obj.email = before["email"]
         super().save_model(request, obj, form, change)
         changes = diff(before=before, after=snapshot(obj=obj, fields=USER_AUDITED_FIELDS))
+        if new_email != before["email"]:
+            user_email_change_by_staff(actor=_staff(request), user=obj, email=new_email)
         if changes:
             audit_record(
                 actor=_staff(request), action=AuditEvent.Action.CHANGE, obj=obj, changes=changes
             )
             email_send(
                 template="record_changed",
-                to=sorted({before["email"], obj.email}),
+                to=[obj.email],
                 context={"user": obj, "fields": sorted(changes)},
             )
 
@@ -299,7 +320,7 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
 class ApplicationAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """The review queue: filter by status, then approve, refuse or ask for more (P3, P9)."""
 
-    change_form_template = CONFIDENTIAL_CHANGE_FORM
+    change_form_template = "admin/accounts/application/change_form.html"
 
     list_filter = ("status",)
     date_hierarchy = "submitted_at"
@@ -372,6 +393,120 @@ class ApplicationAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         """Applications come from sign-up (or member_create_approved), not the admin."""
         return False
+
+    def get_urls(self) -> list[URLPattern]:
+        """Add the review pages of one application: approve, refuse, request information."""
+        review = [
+            path(
+                f"<path:object_id>/{name}/",
+                self.admin_site.admin_view(view),
+                name=f"accounts_application_{name.replace('-', '_')}",
+            )
+            for name, view in (
+                ("approve", self.approve_view),
+                ("refuse", self.refuse_view),
+                ("request-info", self.request_info_view),
+            )
+        ]
+        return review + super().get_urls()
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """Show the review buttons to the team while the application awaits a decision."""
+        obj = self.get_object(request, object_id)
+        reviewable = (
+            obj is not None
+            and obj.status in REVIEWABLE_STATUSES
+            and self.has_registration_details_permission(request)
+        )
+        extra_context = {**(extra_context or {}), "review_buttons": reviewable}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _review(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        *,
+        title: str,
+        label: str | None,
+        apply: Any,
+        done: str,
+    ) -> HttpResponse:
+        """One review page: GET shows the form (a text when ``label``), POST applies it."""
+        if not self.has_registration_details_permission(request):
+            raise PermissionDenied
+        application = self.get_object(request, object_id)
+        if application is None:
+            raise Http404
+        change_url = reverse("admin:accounts_application_change", args=[quote(application.pk)])
+        form = ReasonForm(request.POST if request.method == "POST" else None)
+        if label is None:
+            del form.fields["text"]
+        else:
+            form.fields["text"].label = label
+        if request.method == "POST" and form.is_valid():
+            try:
+                apply(application, form.cleaned_data.get("text", ""))
+            except ValidationError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            else:
+                self.message_user(request, done, messages.SUCCESS)
+            return HttpResponseRedirect(change_url)
+        return TemplateResponse(
+            request,
+            "admin/accounts/application_review.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "subtitle": self.confidential_label(application),
+                "form": form,
+                "opts": self.model._meta,
+                "original": application,
+                "change_url": change_url,
+            },
+        )
+
+    def approve_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Approve this application (confirmation page, then POST)."""
+        return self._review(
+            request,
+            object_id,
+            title="Approve this application",
+            label=None,
+            apply=lambda obj, text: application_approve(actor=_staff(request), application=obj),
+            done="The application was approved; the applicant was told.",
+        )
+
+    def refuse_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Refuse this application with a reason the applicant is sent."""
+        return self._review(
+            request,
+            object_id,
+            title="Refuse this application",
+            label="Reason (sent to the applicant)",
+            apply=lambda obj, text: application_refuse(
+                actor=_staff(request), application=obj, reason=text
+            ),
+            done="The application was refused; the applicant was sent the reason.",
+        )
+
+    def request_info_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Ask the applicant a question; they answer on the site."""
+        return self._review(
+            request,
+            object_id,
+            title="Request more information",
+            label="What do you need to know? (sent to the applicant)",
+            apply=lambda obj, text: application_request_info(
+                actor=_staff(request), application=obj, question=text
+            ),
+            done="The question was sent to the applicant.",
+        )
 
     def save_model(self, request: HttpRequest, obj: Application, form: Any, change: bool) -> None:
         """Save staff edits through the service: audited, and the member is told (P9)."""

@@ -16,7 +16,9 @@ def email_send(*, template: str, to: list[str], context: dict[str, Any] | None =
 
     The context always holds ``operator`` (settings.OPERATOR, clause P1) and ``site_url``
     (settings.SITE_URL), so links never come from a request's Host header. Sending after
-    commit means a rolled-back transition mails nobody.
+    commit means a rolled-back transition mails nobody. The mail comes from
+    MEMBERSHIP_FROM_EMAIL and replies go to the operator's contact address, so "reply to
+    this email" reaches staff.
     """
     ctx = {"operator": settings.OPERATOR, "site_url": site_root()}
     ctx.update(context or {})
@@ -26,7 +28,13 @@ def email_send(*, template: str, to: list[str], context: dict[str, Any] | None =
 
     def _send() -> None:
         message_send_or_queue(
-            EmailMessage(f"[Lead411] {subject}", message, settings.DEFAULT_FROM_EMAIL, recipients)
+            EmailMessage(
+                f"[Lead411] {subject}",
+                message,
+                settings.MEMBERSHIP_FROM_EMAIL,
+                recipients,
+                reply_to=[settings.OPERATOR["contact_email"]],
+            )
         )
 
     if recipients:

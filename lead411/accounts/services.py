@@ -107,7 +107,9 @@ def _transition(
     return locked
 
 
-_REVIEWABLE = {Application.Status.PENDING, Application.Status.INFO_REQUESTED}
+# The statuses staff may approve, refuse or question from.
+REVIEWABLE_STATUSES = frozenset({Application.Status.PENDING, Application.Status.INFO_REQUESTED})
+_REVIEWABLE = set(REVIEWABLE_STATUSES)
 
 
 def application_approve(*, actor: User, application: Application) -> Application:
@@ -261,6 +263,71 @@ def member_name_change(*, user: User, first_name: str, last_name: str) -> User:
         if changes:
             audit_record(actor=user, action=AuditEvent.Action.CHANGE, obj=user, changes=changes)
     return user
+
+
+class EmailTakenError(ValidationError):
+    """The address already belongs to another account (in User or allauth's EmailAddress)."""
+
+
+def email_address_taken(*, email: str, exclude_user: User | None = None) -> bool:
+    """Return True when ``email`` (case-insensitive) is any other user's address or login.
+
+    Both tables count: allauth logs in and sends reset links by its EmailAddress rows,
+    Django by ``User.email``.
+    """
+    users = User.objects.filter(email__iexact=email)
+    addresses = EmailAddress.objects.filter(email__iexact=email)
+    if exclude_user is not None:
+        users = users.exclude(pk=exclude_user.pk)
+        addresses = addresses.exclude(user_id=exclude_user.pk)
+    return users.exists() or addresses.exists()
+
+
+def user_email_change_by_staff(*, actor: User, user: User, email: str) -> User:
+    """Replace a member's address with ``email``, as staff do on the member's request (P11).
+
+    The new address becomes the member's only allauth EmailAddress, verified (staff
+    vouch for it) and primary; every other address of the member is deleted with its
+    pending confirmations, so the old one no longer logs in or receives reset links, and
+    reset links already sent stop working (allauth's token hashes the address). One audit
+    event (verb ``email_changed_by_staff``); the old and the new address are each told.
+    Returns the saved user. Raises EmailTakenError (code ``email_taken``) when another
+    account uses the address, ValidationError when it is not a valid address.
+    """
+    email = User.objects.normalize_email(email.strip())
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        old = locked.email
+        if email == old:
+            return locked
+        if email_address_taken(email=email, exclude_user=locked):
+            raise EmailTakenError("Another account uses this address.", code="email_taken")
+        locked.email = email
+        locked.full_clean(exclude=["password"])
+        locked.save(update_fields=["email"])
+        EmailAddress.objects.filter(user=locked).exclude(email__iexact=email).delete()
+        EmailAddress.objects.update_or_create(
+            user=locked,
+            email__iexact=email,
+            defaults={"email": email, "verified": True, "primary": True},
+        )
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.SECURITY,
+            verb="email_changed_by_staff",
+            obj=locked,
+            changes={"email": {"before": old, "after": email}},
+        )
+    context = {
+        "user": locked,
+        "old_email": old,
+        "new_email": email,
+        "login_url": absolute_url(reverse("account_login")),
+    }
+    email_send(template="email_changed_old_address", to=[old], context=context)
+    email_send(template="email_changed_new_address", to=[email], context=context)
+    user.email = locked.email
+    return locked
 
 
 def user_sessions_end(*, user: User) -> int:

@@ -197,3 +197,15 @@ def test_a_logged_in_member_gets_403_from_the_admin_not_a_redirect_loop(member_c
     response = member_client.get("/admin/login/?next=/admin/")
     assert response.status_code == 403
     assert "This page is not open to your account." in response.content.decode()
+
+
+@pytest.mark.clause("P4")
+@pytest.mark.django_db
+def test_login_page_has_one_forgot_password_link_and_a_labelled_remember_box(client):
+    page = client.get("/accounts/login/").content.decode()
+    assert page.count('href="/accounts/password/reset/"') == 1
+    assert "Remember Me:" not in page
+    assert (
+        '<label class="checkbox-label"><input type="checkbox" name="remember" id="id_remember">'
+        " Remember me</label>"
+    ) in page
