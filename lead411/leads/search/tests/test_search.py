@@ -284,8 +284,8 @@ def test_named_people_are_words_of_their_companys_events(leads):
     """A contact's name finds the company's events; an 8-K's executive change comes first."""
     helix = leads["helix_a"].company
     assert _found("christine mccarthy") == set()
-    ContactFactory(company=helix, name="Christine M. McCarthy", role="CFO")
-    ContactFactory(company=helix, name="Bob Iger", role="Director")
+    ContactFactory.create(company=helix, name="Christine M. McCarthy", role="CFO")
+    ContactFactory.create(company=helix, name="Bob Iger", role="Director")
     # An EDGAR 8-K lead: the person becomes a contact and is named in the summary.
     change = TriggerEventFactory.create(
         company=helix,
@@ -308,7 +308,7 @@ def test_contacts_added_or_removed_reach_the_index_and_a_second_host(leads, sett
     settings.SEARCH_INDEX_DIR = host_b
     assert _found("okafor") == set()
     settings.SEARCH_INDEX_DIR = host_a
-    contact = ContactFactory(
+    contact = ContactFactory.create(
         company=leads["cloud_seed"].company, name="Ada Okafor", imported_at=timezone.now()
     )
     assert _found("okafor") == _keys(leads, "cloud_seed")
