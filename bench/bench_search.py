@@ -108,26 +108,32 @@ def _page_params(query: Any) -> dict[str, Any]:
 def _replicate(target: int) -> int:
     """Copy the imported companies and events until there are ``target`` events; return the count.
 
-    Only the imported rows (ids up to the real maximum) are copied each time, so copies
-    never copy copies. Copy k gets new ids (old id + k x max id), a company name with a word appended, dates
-    shifted back k x 37 days, and a search document rebuilt with the new name.
+    Only the imported rows are copied each time, so copies never copy copies. Copy k gets
+    new ids (old id + k x the imported rows' max id), a company name with a word appended,
+    dates shifted back k x 37 days, and a search document rebuilt with the new name. A
+    second call (a larger size) continues after the last copy.
     """
     from django.db import connection, transaction
 
     from lead411.leads.models import TriggerEvent
 
-    real = TriggerEvent.objects.count()
-    if real == 0 or real >= target:
-        return real
+    count = TriggerEvent.objects.count()
+    if count == 0 or count >= target:
+        return count
     postgres = connection.vendor == "postgresql"
+    original = "source_key NOT LIKE '%%#copy%%'"
     with connection.cursor() as cursor:
-        cursor.execute("SELECT MAX(id) FROM leads_company")
+        cursor.execute(f"SELECT MAX(id) FROM leads_company WHERE {original}")
         company_span = cursor.fetchone()[0]
-        cursor.execute("SELECT MAX(id) FROM leads_triggerevent")
-        event_span = cursor.fetchone()[0]
-        cursor.execute("SELECT MAX(id) FROM leads_company_categories")
+        cursor.execute(f"SELECT MAX(id), COUNT(*) FROM leads_triggerevent WHERE {original}")
+        event_span, real = cursor.fetchone()
+        cursor.execute(
+            "SELECT MAX(id) FROM leads_company_categories WHERE company_id <= %s", [company_span]
+        )
         link_span = cursor.fetchone()[0] or 0
-    copies = -(-(target - real) // real)
+        cursor.execute("SELECT MAX(id) FROM leads_triggerevent")
+        done = (cursor.fetchone()[0] - 1) // event_span
+    copies = done + -(-(target - count) // real)
     company_columns = (
         "source, source_key, source_url, imported_at, updated_at, normalized_name, homepage, "
         "country_code, region, city, status, founded_on"
@@ -137,7 +143,7 @@ def _replicate(target: int) -> int:
         "currency, amount_usd, counterparty, company_match"
     )
     cat = "||"
-    for k in range(1, copies + 1):
+    for k in range(done + 1, copies + 1):
         word = COPY_WORDS[(k - 1) % len(COPY_WORDS)] + (f" {k}" if k > len(COPY_WORDS) else "")
         shift = (
             f"e.announced_on - {37 * k}" if postgres else f"date(e.announced_on, '-{37 * k} days')"
