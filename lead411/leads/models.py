@@ -107,8 +107,9 @@ class TriggerEvent(Provenance):
     )
     counterparty = models.CharField(max_length=300, blank=True, help_text="Acquirer or investors")
     summary = models.CharField(max_length=300)
-    # Company name, categories and summary in one column: what full-text search reads.
-    # SQLite indexes it with FTS5, PostgreSQL with a GIN tsvector (migration 0002).
+    # Company name, categories and summary in one column: the newsletter's matcher reads
+    # it (lead411.leads.criteria). Search uses the tantivy index (lead411.leads.search);
+    # the FTS5 table and GIN index of migration 0002 went with migration 0008.
     search_document = models.TextField(blank=True)
     # How the importer tied this event to its company ("matched by CIK").
     company_match = models.CharField(max_length=200, blank=True)

@@ -29,7 +29,7 @@ from lead411.leads.search.query import LeadQuery, ParsedText, Term, fold, synony
 
 # Bumped whenever the schema or the analysis changes: an index of another version is
 # rebuilt from the database on first use.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 ANALYZER = "lead_en"
 META_FILE = "lead411-meta.json"
 # (field, BM25 boost): a company's name above its categories above the summary (issue 13).
@@ -37,6 +37,7 @@ TEXT_FIELDS = (
     ("name", 3.0),
     ("cats", 2.0),
     ("party", 1.5),
+    ("people", 1.5),
     ("place", 1.5),
     ("round", 1.0),
     ("text", 1.0),
@@ -133,8 +134,9 @@ SCHEMA = build_schema()
 class EventDocument:
     """What the index holds of one event, prepared from the database by ``index``.
 
-    ``stamp`` is the later of the event's and its company's ``updated_at`` in
-    microseconds: ``check`` compares it with the database.
+    ``stamp`` is the latest of the event's and its company's ``updated_at`` and the
+    company's newest contact (``imported_at``) in microseconds: ``check`` compares it with
+    the database. ``people`` holds the names of the company's contacts.
     """
 
     id: int
@@ -148,6 +150,7 @@ class EventDocument:
     place_words: str
     round_words: str
     party: str
+    people: str
     text: str
     kind: str
     round_type: str
@@ -168,6 +171,7 @@ class EventDocument:
             name=self.name,
             cats=self.category_words,
             party=self.party,
+            people=self.people,
             place=self.place_words,
             round=self.round_words,
             text=self.text,

@@ -1,7 +1,8 @@
 """Row-by-row changes the high-water mark cannot see, queued for the search index.
 
-An admin edit does not touch ``updated_at``, and neither do a company's category links
-or a renamed category; these receivers queue the affected rows for
+An admin edit does not touch ``updated_at``, and neither do a company's category links,
+a renamed category or a contact (whose name is indexed with the company's events); these
+receivers queue the affected rows for
 ``lead411.leads.search.index.search_index_mark_changed`` (written on commit). Bulk
 imports send no signals: they call ``lead411.leads.services.leads_changed``.
 """
@@ -11,7 +12,7 @@ from typing import Any
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
-from lead411.leads.models import Category, Company, TriggerEvent
+from lead411.leads.models import Category, Company, Contact, TriggerEvent
 from lead411.leads.search.index import search_index_mark_changed
 
 
@@ -57,3 +58,10 @@ def search_company_categories_changed(
         # category.companies.clear(): the companies are known only before the clear.
         ids = list(instance.companies.values_list("id", flat=True))
         search_index_mark_changed(company_ids=ids)
+
+
+@receiver(post_save, sender=Contact, dispatch_uid="search_contact_saved")
+@receiver(post_delete, sender=Contact, dispatch_uid="search_contact_deleted")
+def search_contact_changed(*, instance: Contact, **kwargs: Any) -> None:
+    """Queue the events of a contact's company: the people's names are indexed with them."""
+    search_index_mark_changed(company_ids=[instance.company_id])

@@ -19,7 +19,11 @@ from lead411.leads.search.places import country_codes_path
 from lead411.leads.search.query import LeadQuery
 from lead411.leads.selectors import lead_search, lead_search_ids
 from lead411.leads.services import leads_changed
-from lead411.leads.tests.factories import CompanyFactory, TriggerEventFactory
+from lead411.leads.tests.factories import (
+    CompanyFactory,
+    ContactFactory,
+    TriggerEventFactory,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clause("L2")]
 
@@ -274,6 +278,48 @@ def test_a_second_host_catches_up_from_the_database(leads, settings, tmp_path):
     settings.SEARCH_INDEX_DIR = host_b
     settings.SEARCH_INDEX_SYNC_SECONDS = 0  # the periodic look is due
     assert len(_found("zebra")) == 1
+
+
+def test_named_people_are_words_of_their_companys_events(leads):
+    """A contact's name finds the company's events; an 8-K's executive change comes first."""
+    helix = leads["helix_a"].company
+    assert _found("christine mccarthy") == set()
+    ContactFactory.create(company=helix, name="Christine M. McCarthy", role="CFO")
+    ContactFactory.create(company=helix, name="Bob Iger", role="Director")
+    # An EDGAR 8-K lead: the person becomes a contact and is named in the summary.
+    change = TriggerEventFactory.create(
+        company=helix,
+        kind=TriggerEvent.Kind.EXECUTIVE_HIRE,
+        round_type="",
+        amount=None,
+        summary="Helix Bio: Christine M. McCarthy appointed Chief Financial Officer",
+    )
+    everything = {leads["helix_a"].pk, change.pk}
+    assert _found("christine mccarthy") == everything
+    assert _found("iger") == everything
+    assert _found('"mccarthy bob"') == set()  # a phrase stays inside one name
+    assert lead_search_ids(query=LeadQuery(q="mccarthy"), limit=1).ids == [change.pk]
+    assert _found("mccarthy", kinds=("executive_hire",)) == {change.pk}
+    assert search_index_check().ok
+
+
+def test_contacts_added_or_removed_reach_the_index_and_a_second_host(leads, settings, tmp_path):
+    host_a, host_b = tmp_path / "host-a", tmp_path / "host-b"
+    settings.SEARCH_INDEX_DIR = host_b
+    assert _found("okafor") == set()
+    settings.SEARCH_INDEX_DIR = host_a
+    contact = ContactFactory.create(
+        company=leads["cloud_seed"].company, name="Ada Okafor", imported_at=timezone.now()
+    )
+    assert _found("okafor") == _keys(leads, "cloud_seed")
+    # The other host sees the new contact through its imported_at, without any signal.
+    settings.SEARCH_INDEX_DIR = host_b
+    settings.SEARCH_INDEX_SYNC_SECONDS = 0
+    assert _found("okafor") == _keys(leads, "cloud_seed")
+    settings.SEARCH_INDEX_DIR = host_a
+    contact.delete()
+    assert _found("okafor") == set()
+    assert search_index_check().ok
 
 
 def test_check_finds_differences_and_the_command_rebuilds(leads, capsys):
