@@ -309,6 +309,17 @@ def main() -> None:
     packed = Delivery.objects.filter(issue_date=date).values_list("packed_body", flat=True)[:2000]
     avg_packed = sum(len(p) for p in packed) / max(len(packed), 1)
 
+    log("staff preview of one member")
+    from lead411.newsletter.digest import newsletter_preview
+
+    someone = User.objects.order_by("id").first()
+    previews = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        newsletter_preview(member=someone, date=date)
+        previews.append(time.perf_counter() - started)
+    preview_seconds = statistics.median(previews)
+
     log("baseline render loop")
     baselines = [baseline_rate(date) for _ in range(RUNS)]
     base_rate = statistics.median(b[0] for b in baselines)
@@ -356,6 +367,9 @@ def main() -> None:
     print(
         f"| peak memory growth of a build with writes: {MEMBERS // 4:,} members / {MEMBERS:,} members | "
         f"{rss_quarter:.0f} MiB / {rss_full:.0f} MiB |"
+    )
+    print(
+        f"| staff preview of one member's newsletter, median of {RUNS} | {preview_seconds * 1000:,.0f} ms |"
     )
     print(
         f"| delivery to a local aiosmtpd sink, one reused connection, {sent.sent:,} messages | {send_seconds:.1f} s, **{sent.sent / send_seconds:,.0f} messages/s** |"
