@@ -233,13 +233,20 @@ class SavedSearchForm(forms.Form):
     include_in_newsletter = forms.BooleanField(
         label="Include in my daily newsletter", required=False, initial=True
     )
-    pace = forms.ChoiceField(
-        label="How often", choices=SavedSearch.Pace.choices, initial=SavedSearch.Pace.DAILY
+    # Not required: a form posted without them (an older page) means daily, Monday.
+    pace = forms.TypedChoiceField(
+        label="How often",
+        choices=SavedSearch.Pace.choices,
+        required=False,
+        empty_value=SavedSearch.Pace.DAILY.value,
+        initial=SavedSearch.Pace.DAILY,
     )
     weekday = forms.TypedChoiceField(
         label="Weekly on",
         choices=SavedSearch.Weekday.choices,
         coerce=int,
+        required=False,
+        empty_value=SavedSearch.Weekday.MONDAY.value,
         initial=SavedSearch.Weekday.MONDAY,
         help_text="The day of the weekly digest (used when “How often” is weekly).",
     )
