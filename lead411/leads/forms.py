@@ -246,7 +246,7 @@ class SavedSearchForm(forms.Form):
         choices=SavedSearch.Weekday.choices,
         coerce=int,
         required=False,
-        empty_value=SavedSearch.Weekday.MONDAY.value,
+        empty_value=SavedSearch.Weekday.MONDAY.value,  # type: ignore[arg-type]  # Django returns it as is; the stubs say str
         initial=SavedSearch.Weekday.MONDAY,
         help_text="The day of the weekly digest (used when “How often” is weekly).",
     )

@@ -141,3 +141,27 @@ def test_pace_is_chosen_on_the_form_and_shown_in_the_list(member_client, member)
     assert bad.context["form"].errors["pace"] == [
         "Select a valid choice. hourly is not one of the available choices."
     ]
+
+
+@pytest.mark.clause("L3")
+@pytest.mark.parametrize(
+    "params",
+    [
+        "q=robots  software&sort=amount",
+        "kind=funding_round&kind=acquisition&country=USA&region=TX&city=Austin",
+        "category=Software&round_type=seed&date_from=2014-01-01&date_to=2014-12-31",
+        "amount_min=1000000&amount_max=9000000.50&sort=date",
+        "",
+    ],
+)
+def test_saved_criteria_read_as_the_search_form_reads_them(params):
+    from django.http import QueryDict
+
+    from lead411.leads.criteria import criteria_query, criteria_querydict
+    from lead411.leads.forms import LeadSearchForm
+
+    criteria = criteria_from_params(QueryDict(params))
+    form = LeadSearchForm(criteria_querydict(criteria))
+    assert form.is_valid()
+    assert criteria_query(criteria) == form.to_query()
+    assert criteria_query({"date_from": ["0001-13-01"]}) is None
