@@ -402,7 +402,8 @@ def main() -> None:
         f"| delivery to a local aiosmtpd sink, one reused connection, {sent.sent:,} messages | {send_seconds:.1f} s, **{sent.sent / send_seconds:,.0f} messages/s** |"
     )
     print(
-        "\nThe build renders each matched lead's block once per issue and the page around it "
+        "\nThe build matches each distinct saved search with one search-engine query over the "
+        "window's new events (tantivy), renders each listed lead's block once per issue and the page around it "
         "once (with markers), inlines CSS once, and assembles each member's newsletter by "
         "string joins; the baseline renders the templates and inlines CSS per member. Rows "
         "are written with `executemany` in batches of 500 inside the one transaction, the "
