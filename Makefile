@@ -23,6 +23,9 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed  ## Create .venv and install the project with its dev tools
 
+# Links in emails and List-Unsubscribe use SITE_URL: every command of `make run` (setup_demo,
+# the worker, the site) gets the port the site runs on. By hand: export SITE_URL=http://HOST:PORT.
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: install  ## Set up SQLite, import the real data, serve on http://127.0.0.1:8000 (HOST=, PORT= to change)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) collectstatic --noinput --verbosity 0
@@ -31,8 +34,8 @@ run: install  ## Set up SQLite, import the real data, serve on http://127.0.0.1:
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops the site, its task worker and mail sink)"
 	@echo "Outgoing mail goes to $${EMAIL_URL:-the local SMTP sink on 127.0.0.1:1025, saved in var/mail/}"
 	@mkdir -p var/mail/cur var/mail/new var/mail/tmp
-	@export SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}"; \
-	trap 'kill 0' INT TERM EXIT; \
+	@echo "Links in emails point at SITE_URL=$${SITE_URL}"
+	@trap 'kill 0' INT TERM EXIT; \
 	if [ -z "$${EMAIL_URL:-}" ]; then \
 		$(PY) -m aiosmtpd -n -l 127.0.0.1:1025 -c aiosmtpd.handlers.Mailbox var/mail & \
 	fi; \

@@ -339,6 +339,15 @@ NEWSLETTER_OUTBOX_POLL_MINUTES = env.int("NEWSLETTER_OUTBOX_POLL_MINUTES", defau
 NEWSLETTER_MAX_WINDOW_DAYS = env.int("NEWSLETTER_MAX_WINDOW_DAYS", default=7)
 # Leads shown per saved search in one newsletter; the rest is one link to the search.
 NEWSLETTER_MAX_LEADS_PER_SEARCH = env.int("NEWSLETTER_MAX_LEADS_PER_SEARCH", default=25)
+# A member's first newsletter covers the events imported in this many hours (issue 15).
+NEWSLETTER_FIRST_WINDOW_HOURS = env.int("NEWSLETTER_FIRST_WINDOW_HOURS", default=24)
+# An event announced more than this many days before its import is a catch-up (a first
+# import, a backfill): counted in one line of the newsletter, never listed as new.
+NEWSLETTER_CATCH_UP_AGE_DAYS = env.int("NEWSLETTER_CATCH_UP_AGE_DAYS", default=30)
+# Instant alerts: the scheduler looks for new matches every this many minutes (0: off),
+# and a member gets at most this many alert emails a day (the rest wait for the next day).
+NEWSLETTER_ALERT_POLL_MINUTES = env.int("NEWSLETTER_ALERT_POLL_MINUTES", default=5)
+NEWSLETTER_ALERTS_MAX_PER_DAY = env.int("NEWSLETTER_ALERTS_MAX_PER_DAY", default=6)
 # Unsubscribe links work this many days (RFC 8058 asks for a long life; at least 30).
 NEWSLETTER_UNSUBSCRIBE_MAX_AGE_DAYS = max(
     30, env.int("NEWSLETTER_UNSUBSCRIBE_MAX_AGE_DAYS", default=90)

@@ -1,44 +1,22 @@
-"""Saved-search criteria: parsing, describing, and matching a batch of new events in memory (L3, L4).
+"""Saved-search criteria: the search page's GET parameters, stored, described, turned into a query (L3).
 
-The daily newsletter cannot run one database search per saved search: 300,000 saved
-searches against the day's new events would be 300,000 queries. It loads the day's new
-events once and evaluates every saved search in Python with bit sets: each event of the
-batch is one bit; for each criterion value the batch keeps the mask of events that have
-it, and a saved search is an AND of ORs of masks, cached by its canonical criteria.
-
-How this relates to the database search (lead411.leads.selectors): the structured
-filters (kind, round type, category, country, region, city, dates, amounts) are the same
-equality and inclusive-range tests as the SQL. The words of ``q`` are cut the same way
-(``search_terms``: letters and digits, case-folded, operators dropped) and every word
-must occur in the event's ``search_document``, as with the database's AND of terms.
-Both sides are stemmed with the database's own algorithm (PyStemmer): Porter on SQLite,
-as the FTS5 ``porter`` tokenizer does, and Snowball English on PostgreSQL, as the
-``english`` text-search configuration does, so "robot" finds "Robotics" in both.
-Remaining differences are small and documented: PostgreSQL drops English stop words
-from a query ("the", "of") where the newsletter requires them, and its parser splits a
-few tokens (hyphenated words, e-mail addresses) differently. A test runs the same
-criteria through both and compares. An event is compared with the criteria once, when
-it is new, so a difference affects one newsletter, never the search page.
+A saved search stores the search page's own parameters (``criteria_from_params``); the
+saved-search pages link back with ``criteria_querydict``; the newsletter and alerts turn
+them into the one search's ``LeadQuery`` with ``criteria_query`` and match through
+``lead411.leads.search.digest`` (issue 15 removed the in-memory matcher that was here).
 """
 
 import datetime as dt
 import json
-import re
-import unicodedata
-from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from functools import lru_cache
-from typing import Any
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
 
-import Stemmer
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.http import QueryDict
 
 from lead411.leads.forms import LeadSearchForm
 from lead411.leads.models import TriggerEvent
+from lead411.leads.search.query import SORTS, LeadQuery
 from lead411.leads.selectors import search_terms
 from lead411.leads.services import format_amount
 
@@ -47,8 +25,6 @@ CRITERIA_PARAMS = (
     "q", "kind", "round_type", "category", "country", "region", "city",
     "date_from", "date_to", "amount_min", "amount_max", "sort",
 )  # fmt: skip
-_LIST_PARAMS = ("kind", "round_type", "category", "country", "region", "city")
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 def criteria_from_params(params: QueryDict) -> dict[str, list[str]]:
@@ -121,205 +97,41 @@ def criteria_describe(criteria: Mapping[str, Sequence[str]]) -> list[str]:
     return parts or ["all leads"]
 
 
-def _fold(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in folded if not unicodedata.combining(ch)).casefold()
+def criteria_query(criteria: Mapping[str, Sequence[str]]) -> LeadQuery | None:
+    """Return the ``LeadQuery`` of saved ``criteria``, as the search page's form reads them.
 
+    Saved criteria are already the form's cleaned spelling (``criteria_from_params``), so
+    they are read directly: building a form per distinct saved search cost the daily
+    build 1 ms each (issue 15's profile). A test holds this equal to
+    ``LeadSearchForm(criteria_querydict(criteria)).to_query()``. ``None`` when a value
+    does not parse (criteria saved by an older version): such a saved search matches
+    nothing rather than everything or an error in the digest.
+    """
 
-def stemming_algorithm() -> str:
-    """Return the stemmer of the database in use: ``"english"`` (PostgreSQL) or ``"porter"``."""
-    return "english" if connection.vendor == "postgresql" else "porter"
+    def values(name: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(str(v) for v in criteria.get(name, ()) if v))
 
+    def first(name: str) -> str:
+        found = values(name)
+        return found[0] if found else ""
 
-@lru_cache(maxsize=4)
-def _stemmer(algorithm: str) -> Stemmer.Stemmer:
-    return Stemmer.Stemmer(algorithm, 100_000)
-
-
-def document_words(text: str, algorithm: str = "porter") -> frozenset[str]:
-    """Return the stemmed, case- and accent-folded words of a search document."""
-    return frozenset(_stemmer(algorithm).stemWords(_WORD.findall(_fold(text))))
-
-
-def query_words(q: str, algorithm: str = "porter") -> list[str]:
-    """Return the stemmed words a saved ``q`` requires (all of them), as the search page cuts them."""
-    return list(_stemmer(algorithm).stemWords([_fold(w) for w in search_terms(q)]))
-
-
-@dataclass(frozen=True)
-class EventFacts:
-    """What matching and rendering need of one new event, loaded once per issue."""
-
-    id: int
-    kind: str
-    round_type: str
-    categories: frozenset[str]
-    country: str
-    region: str
-    city: str
-    announced_on: dt.date | None
-    amount_usd: Decimal | None
-    imported_at: dt.datetime
-    words: frozenset[str]
-
-
-def _decimal(value: str) -> Decimal | None:
     try:
-        return Decimal(value)
-    except (InvalidOperation, ValueError):
+        sort = first("sort")
+        if sort not in ("", *SORTS):
+            return None
+        return LeadQuery(
+            q=" ".join(first("q").split()),
+            kinds=values("kind"),
+            round_types=values("round_type"),
+            categories=values("category"),
+            countries=values("country"),
+            regions=values("region"),
+            cities=values("city"),
+            date_from=dt.date.fromisoformat(first("date_from")) if first("date_from") else None,
+            date_to=dt.date.fromisoformat(first("date_to")) if first("date_to") else None,
+            amount_min=Decimal(first("amount_min")) if first("amount_min") else None,
+            amount_max=Decimal(first("amount_max")) if first("amount_max") else None,
+            sort=sort,  # type: ignore[arg-type]  # checked against SORTS above
+        )
+    except (ValueError, ArithmeticError):
         return None
-
-
-def _date(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-class EventBatch:
-    """The new events of one issue, ordered by ``imported_at``, with per-value bit masks.
-
-    Bit ``i`` of a mask stands for ``events[i]``. All methods are pure and cached, so a
-    criteria set shared by many members is evaluated once per issue.
-    """
-
-    def __init__(self, events: Iterable[EventFacts], algorithm: str = "porter") -> None:
-        self.algorithm = algorithm
-        self.events: list[EventFacts] = sorted(events, key=lambda e: (e.imported_at, e.id))
-        self.all_mask = (1 << len(self.events)) - 1
-        self._times = [e.imported_at for e in self.events]
-        self._values: dict[str, dict[str, int]] = {
-            name: {}
-            for name in ("kind", "round_type", "category", "country", "region", "city", "word")
-        }
-        for i, event in enumerate(self.events):
-            bit = 1 << i
-            singles = {
-                "kind": event.kind, "round_type": event.round_type, "country": event.country,
-                "region": event.region, "city": event.city,
-            }  # fmt: skip
-            for name, value in singles.items():
-                table = self._values[name]
-                table[value] = table.get(value, 0) | bit
-            for name, values in (("category", event.categories), ("word", event.words)):
-                table = self._values[name]
-                for value in values:
-                    table[value] = table.get(value, 0) | bit
-        self._criteria_cache: dict[str, int] = {}
-        self._window_cache: dict[dt.datetime | None, int] = {}
-
-    def __len__(self) -> int:
-        return len(self.events)
-
-    def criteria_cached(self) -> int:
-        """Return how many criteria masks are cached (one per distinct criteria seen)."""
-        return len(self._criteria_cache)
-
-    def criteria_forget(self) -> None:
-        """Empty the cache of criteria masks; the caller bounds its memory this way."""
-        self._criteria_cache.clear()
-
-    def window_mask(self, after: dt.datetime | None) -> int:
-        """Return the mask of events imported strictly after ``after`` (all when None)."""
-        if after not in self._window_cache:
-            start = 0 if after is None else bisect_right(self._times, after)
-            self._window_cache[after] = self.all_mask ^ ((1 << start) - 1)
-        return self._window_cache[after]
-
-    def criteria_mask(self, criteria: Mapping[str, Sequence[str]], key: str | None = None) -> int:
-        """Return the mask of events matching every criterion of ``criteria`` (an AND of ORs)."""
-        key = key if key is not None else criteria_key(criteria)
-        cached = self._criteria_cache.get(key)
-        if cached is None:
-            cached = self._evaluate(criteria)
-            self._criteria_cache[key] = cached
-        return cached
-
-    def _evaluate(self, criteria: Mapping[str, Sequence[str]]) -> int:
-        mask = self.all_mask
-        for name in _LIST_PARAMS:
-            values = criteria.get(name)
-            if values:
-                table = self._values["category" if name == "category" else name]
-                any_of = 0
-                for value in values:
-                    any_of |= table.get(value, 0)
-                mask &= any_of
-                if not mask:
-                    return 0
-        if criteria.get("q"):
-            words = self._values["word"]
-            for word in query_words(criteria["q"][0], self.algorithm):
-                mask &= words.get(word, 0)
-                if not mask:
-                    return 0
-        for name, test in (
-            ("date_from", "ge"),
-            ("date_to", "le"),
-            ("amount_min", "ge"),
-            ("amount_max", "le"),
-        ):
-            if criteria.get(name):
-                mask &= self._range_mask(name, test, criteria[name][0])
-                if not mask:
-                    return 0
-        return mask
-
-    def _range_mask(self, name: str, test: str, raw: str) -> int:
-        """Return the mask of events whose date or USD amount is >= or <= ``raw`` (cached).
-
-        An event without the value never matches, as SQL's NULL comparisons.
-        """
-        key = f"{name}:{raw}"
-        cached = self._criteria_cache.get(key)
-        if cached is not None:
-            return cached
-        bound: Any = _date(raw) if name.startswith("date") else _decimal(raw)
-        mask = self.all_mask if bound is None else 0
-        if bound is not None:
-            for i, event in enumerate(self.events):
-                value = event.announced_on if name.startswith("date") else event.amount_usd
-                if value is not None and (value >= bound if test == "ge" else value <= bound):
-                    mask |= 1 << i
-        self._criteria_cache[key] = mask
-        return mask
-
-
-def mask_indices(mask: int, *, limit: int | None = None) -> list[int]:
-    """Return the set bits of ``mask``, highest first (newest imported event first).
-
-    With ``limit``, only the first ``limit`` of them (a newsletter shows a capped number).
-    """
-    found: list[int] = []
-    while mask and (limit is None or len(found) < limit):
-        top = mask.bit_length() - 1
-        found.append(top)
-        mask ^= 1 << top
-    return found
-
-
-def matched_phrases(criteria: Mapping[str, Sequence[str]], event: EventFacts) -> list[str]:
-    """Return what ``event`` matched in ``criteria``, with the event's own values.
-
-    ``['words: robot', 'type: Funding round', 'city: Austin', 'amount: $5M']``; the
-    phrases for an event that does not match are meaningless (callers match first).
-    """
-    parts: list[str] = []
-    if criteria.get("q"):
-        parts.append("words: " + ", ".join(search_terms(criteria["q"][0])))
-    if criteria.get("kind"):
-        parts.append("type: " + TriggerEvent.Kind(event.kind).label)
-    if criteria.get("round_type"):
-        parts.append("round: " + event.round_type)
-    if criteria.get("category"):
-        wanted = [c for c in criteria["category"] if c in event.categories]
-        parts.append("industry: " + ", ".join(wanted))
-    for name, value in (("country", event.country), ("region", event.region), ("city", event.city)):
-        if criteria.get(name):
-            parts.append(f"{'state/region' if name == 'region' else name}: {value}")
-    if (criteria.get("date_from") or criteria.get("date_to")) and event.announced_on:
-        parts.append(f"announced: {event.announced_on.isoformat()}")
-    if (criteria.get("amount_min") or criteria.get("amount_max")) and event.amount_usd is not None:
-        parts.append("amount: " + format_amount(event.amount_usd))
-    return parts or ["any new lead"]

@@ -6,8 +6,9 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from django.utils import timezone
 
-from lead411.leads.models import TriggerEvent
+from lead411.leads.models import SavedSearch, TriggerEvent
 from lead411.leads.search.query import SORTS, LeadQuery, parse_text
 
 # Each multi-valued filter accepts this many values; more is a malformed URL.
@@ -78,7 +79,7 @@ def _date_field(label: str) -> forms.DateField:
 
 class LeadSearchForm(forms.Form):
     """The lead search parameters: ``q, kind, round_type, category, country, region, city,
-    date_from, date_to, amount_min, amount_max, sort, page``.
+    date_from, date_to, amount_min, amount_max, sort, imported_since, imported_until, page``.
 
     ``to_query()`` gives the ``LeadQuery`` for the selectors; ``notices`` lists the
     corrections made to an otherwise valid request (ignored operators, unknown
@@ -106,6 +107,16 @@ class LeadSearchForm(forms.Form):
         required=False,
         choices=[("", "Default"), *((s, s.capitalize()) for s in SORTS)],
         error_messages={"invalid_choice": "Sort by relevance, date or amount."},
+    )
+    imported_since = forms.DateTimeField(
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid": "imported_since must be an ISO 8601 date and time."},
+    )
+    imported_until = forms.DateTimeField(
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid": "imported_until must be an ISO 8601 date and time."},
     )
     page = forms.IntegerField(
         required=False,
@@ -155,6 +166,9 @@ class LeadSearchForm(forms.Form):
         low, high = cleaned.get("amount_min"), cleaned.get("amount_max")
         if low is not None and high is not None and low > high:
             self.add_error("amount_max", "The maximum amount is below the minimum amount.")
+        since, until = cleaned.get("imported_since"), cleaned.get("imported_until")
+        if since and until and since > until:
+            self.add_error("imported_until", "imported_until is before imported_since.")
         return cleaned
 
     @property
@@ -169,6 +183,17 @@ class LeadSearchForm(forms.Form):
             notices.append(" ".join(parsed.notes) + f" We searched for: {parsed.describe()}.")
         if self.cleaned_data.get("sort") == "relevance" and not parsed.must:
             notices.append("Sorting by relevance needs search words; sorted by date instead.")
+        since, until = (
+            self.cleaned_data.get("imported_since"),
+            self.cleaned_data.get("imported_until"),
+        )
+        if since or until:
+            shown = " and ".join(
+                f"{word} {timezone.localtime(moment):%b %-d, %Y %H:%M %Z}"
+                for word, moment in (("after", since), ("before", until))
+                if moment
+            )
+            notices.append(f"Only new leads imported {shown} (catch-up imports left out).")
         if self.unknown_params:
             names = ", ".join(p[:40] for p in self.unknown_params[:5])
             notices.append(f"Ignored unknown parameter(s): {names}.")
@@ -190,6 +215,8 @@ class LeadSearchForm(forms.Form):
             amount_min=data["amount_min"],
             amount_max=data["amount_max"],
             sort=data["sort"],
+            imported_since=data.get("imported_since"),
+            imported_until=data.get("imported_until"),
         )
 
     @property
@@ -199,11 +226,29 @@ class LeadSearchForm(forms.Form):
 
 
 class SavedSearchForm(forms.Form):
-    """Name, newsletter switch and the search parameters (a query string) of a saved search."""
+    """Name, newsletter switch, pace (daily, weekly on a weekday, instant) and the search
+    parameters (a query string) of a saved search."""
 
     name = forms.CharField(max_length=100, strip=True)
     include_in_newsletter = forms.BooleanField(
         label="Include in my daily newsletter", required=False, initial=True
+    )
+    # Not required: a form posted without them (an older page) means daily, Monday.
+    pace = forms.TypedChoiceField(
+        label="How often",
+        choices=SavedSearch.Pace.choices,
+        required=False,
+        empty_value=SavedSearch.Pace.DAILY.value,
+        initial=SavedSearch.Pace.DAILY,
+    )
+    weekday = forms.TypedChoiceField(
+        label="Weekly on",
+        choices=SavedSearch.Weekday.choices,
+        coerce=int,
+        required=False,
+        empty_value=SavedSearch.Weekday.MONDAY.value,  # type: ignore[arg-type]  # Django returns it as is; the stubs say str
+        initial=SavedSearch.Weekday.MONDAY,
+        help_text="The day of the weekly digest (used when “How often” is weekly).",
     )
     params = forms.CharField(
         label="Search parameters",

@@ -158,7 +158,24 @@ class SavedSearch(models.Model):
 
     ``criteria`` holds the search page's GET parameters as ``{name: [values]}``, only the
     names the lead search form knows, without ``page`` (see ``criteria.criteria_from_params``).
+    ``pace`` says when its new leads are mailed (issue 15): in the daily newsletter, in the
+    newsletter of one ``weekday`` a week (0 Monday .. 6 Sunday), or as instant alerts a
+    few minutes after an import; all on the daily stream, with its consent and unsubscribe.
     """
+
+    class Pace(models.TextChoices):
+        DAILY = "daily", "Daily, in my newsletter"
+        WEEKLY = "weekly", "Weekly, in the newsletter of one day"
+        INSTANT = "instant", "Instant alerts, minutes after an import"
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
 
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches"
@@ -166,6 +183,10 @@ class SavedSearch(models.Model):
     name = models.CharField(max_length=100)
     criteria = models.JSONField(default=dict, blank=True)
     include_in_newsletter = models.BooleanField("include in my daily newsletter", default=True)
+    pace = models.CharField(max_length=10, choices=Pace.choices, default=Pace.DAILY)
+    weekday = models.PositiveSmallIntegerField(
+        choices=Weekday.choices, default=Weekday.MONDAY, help_text="The day of a weekly digest."
+    )
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 

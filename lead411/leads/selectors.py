@@ -7,6 +7,7 @@ CSV export, the daily newsletter's saved searches and the API all go through
 ``lead_search_ids``; there is no second matcher.
 """
 
+import datetime as dt
 import math
 import uuid
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from django.db.models.expressions import OrderBy
 from django.shortcuts import get_object_or_404
 
 from lead411.leads.models import Contact, SavedSearch, TriggerEvent
+from lead411.leads.search.digest import new_event_ids
 from lead411.leads.search.engine import Hits, engine_search
 from lead411.leads.search.index import DATA_VERSION_KEY, search_index_fresh
 from lead411.leads.search.places import country_label, region_label
@@ -192,13 +194,27 @@ def lead_search_ids(*, query: LeadQuery, offset: int = 0, limit: int, facets: bo
 
     The one search behind the page, the export, the digest and the API: ids
     ``offset .. offset+limit`` (``limit`` >= 0), ``total`` matches, and with ``facets``
-    the six facets' top values (``FACET_LIMIT``). The index is brought in step with the
+    the six facets' top values (``FACET_LIMIT``). An ``imported_since``/``imported_until``
+    window keeps the new events of that window only (``search.digest.new_event_ids``);
+    the index is brought in step with the
     database first when it may lag (``search_index_fresh``). Never raises on any text
     in ``query.q``; raises ``SearchIndexUnavailable`` when the index cannot be built.
     """
     index = search_index_fresh()
+    only_ids = None
+    if query.imported_since is not None or query.imported_until is not None:
+        # The newsletter's "see all N new": the new events of that window, as the digest saw them.
+        only_ids = new_event_ids(
+            since=query.imported_since or dt.datetime.min.replace(tzinfo=dt.UTC),
+            until=query.imported_until or dt.datetime.max.replace(tzinfo=dt.UTC),
+        )
     return engine_search(
-        index, query, offset=offset, limit=limit, facet_size=FACET_LIMIT if facets else 0
+        index,
+        query,
+        offset=offset,
+        limit=limit,
+        facet_size=FACET_LIMIT if facets else 0,
+        only_ids=only_ids,
     )
 
 

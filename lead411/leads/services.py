@@ -74,8 +74,13 @@ def saved_search_create(
     name: str,
     criteria: Mapping[str, Sequence[str]],
     include_in_newsletter: bool = True,
+    pace: str = SavedSearch.Pace.DAILY,
+    weekday: int = SavedSearch.Weekday.MONDAY,
 ) -> SavedSearch:
     """Save a search for ``member`` and return it.
+
+    ``pace`` (``SavedSearch.Pace``) and ``weekday`` (0 Monday .. 6 Sunday, for a weekly
+    pace) say when its new leads are mailed (issue 15).
 
     ``criteria`` comes from ``criteria.criteria_from_params``. Raises ``ValidationError``
     when the name is empty or already used by this member, or when the member already
@@ -92,6 +97,8 @@ def saved_search_create(
         name=name.strip(),
         criteria={k: list(v) for k, v in criteria.items()},
         include_in_newsletter=include_in_newsletter,
+        pace=pace,
+        weekday=weekday,
         created_at=now,
         updated_at=now,
     )
@@ -106,8 +113,10 @@ def saved_search_update(
     name: str | None = None,
     criteria: Mapping[str, Sequence[str]] | None = None,
     include_in_newsletter: bool | None = None,
+    pace: str | None = None,
+    weekday: int | None = None,
 ) -> SavedSearch:
-    """Rename, re-criteria or switch a saved search; arguments left None are kept.
+    """Rename, re-criteria, switch or re-pace a saved search; arguments left None are kept.
 
     Raises ``ValidationError`` for an empty or duplicate name.
     """
@@ -117,6 +126,10 @@ def saved_search_update(
         search.criteria = {k: list(v) for k, v in criteria.items()}
     if include_in_newsletter is not None:
         search.include_in_newsletter = include_in_newsletter
+    if pace is not None:
+        search.pace = pace
+    if weekday is not None:
+        search.weekday = weekday
     search.updated_at = clock.now()
     search.full_clean()
     search.save()

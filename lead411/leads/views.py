@@ -177,6 +177,8 @@ def saved_search_create_view(request: HttpRequest) -> HttpResponse:
                     name=form.cleaned_data["name"],
                     criteria=form.cleaned_data["params"],
                     include_in_newsletter=form.cleaned_data["include_in_newsletter"],
+                    pace=form.cleaned_data["pace"],
+                    weekday=form.cleaned_data["weekday"],
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
@@ -216,6 +218,8 @@ def saved_search_edit_view(request: HttpRequest, search_id: int) -> HttpResponse
                     name=form.cleaned_data["name"],
                     criteria=form.cleaned_data["params"],
                     include_in_newsletter=form.cleaned_data["include_in_newsletter"],
+                    pace=form.cleaned_data["pace"],
+                    weekday=form.cleaned_data["weekday"],
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
@@ -228,6 +232,8 @@ def saved_search_edit_view(request: HttpRequest, search_id: int) -> HttpResponse
                 "name": search.name,
                 "params": criteria_querydict(search.criteria).urlencode(),
                 "include_in_newsletter": search.include_in_newsletter,
+                "pace": search.pace,
+                "weekday": search.weekday,
             }
         )
     return render(request, "leads/saved_search_form.html", {"form": form, "search": search})

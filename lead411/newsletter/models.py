@@ -45,3 +45,25 @@ class ProductUpdate(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class AlertCursor(models.Model):
+    """How far a member's instant alerts got, and how many were sent on ``day`` (issue 15).
+
+    ``covered_until`` ends the window of the member's last alert run: the next alert lists
+    events imported from there on. At ``NEWSLETTER_ALERTS_MAX_PER_DAY`` alerts on ``day``
+    the cursor stays put, so the day's remaining matches come in the next day's first alert.
+    """
+
+    member = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="alert_cursor",
+    )
+    covered_until = models.DateTimeField()
+    day = models.DateField()
+    sent_on_day = models.PositiveSmallIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Alerts of member #{self.pk} up to {self.covered_until:%Y-%m-%d %H:%M}"

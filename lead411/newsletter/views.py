@@ -6,7 +6,7 @@ Views are glue: parse with a form, call a selector or service, render.
 import datetime as dt
 
 from django.contrib.admin.views.decorators import staff_member_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
@@ -15,7 +15,7 @@ from lead411.core import clock
 from lead411.mail import services as mail_services
 from lead411.mail.models import Stream
 from lead411.newsletter import services
-from lead411.newsletter.digest import newsletter_preview
+from lead411.newsletter.digest import IssueDateOutOfRange, issue_date_check, newsletter_preview
 from lead411.newsletter.forms import PreviewForm
 from lead411.newsletter.models import ProductUpdate
 
@@ -40,12 +40,19 @@ def newsletter_preview_view(request: HttpRequest) -> HttpResponse:
 @staff_member_required
 @require_safe
 def newsletter_preview_body_view(request: HttpRequest, member_id: int, date: str) -> HttpResponse:
-    """Staff: the raw HTML (or ``?part=text``) of a member's newsletter for a date."""
+    """Staff: the raw HTML (or ``?part=text``) of a member's newsletter for a date.
+
+    A date the build does not support is a 400 with the reason (issue 15).
+    """
     member = get_object_or_404(User, pk=member_id)
     try:
         day = dt.date.fromisoformat(date)
     except ValueError:
         raise Http404("Use a date as YYYY-MM-DD.") from None
+    try:
+        issue_date_check(date=day)
+    except IssueDateOutOfRange as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
     letter = newsletter_preview(member=member, date=day)
     if letter is None:
         return HttpResponse(

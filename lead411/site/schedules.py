@@ -58,6 +58,11 @@ def configured_jobs() -> list[Job]:
             24 * 60,
             settings.NEWSLETTER_SEND_TIME,
         ),
+        Job(
+            "instant alerts",
+            "lead411.newsletter.tasks.newsletter_alerts_run",
+            settings.NEWSLETTER_ALERT_POLL_MINUTES,
+        ),
         Job("roll up the web log", "lead411.weblog.services.weblog_rollup", 24 * 60, "04:00"),
         Job(
             "poll SEC EDGAR",

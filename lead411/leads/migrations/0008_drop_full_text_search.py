@@ -52,7 +52,7 @@ def _run(statements_by_vendor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("leads", "0006_saved_search_from_newsletter")]
+    dependencies = [("leads", "0007_saved_search_pace")]
 
     operations = [
         migrations.RunPython(

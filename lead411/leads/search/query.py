@@ -18,7 +18,7 @@ turns it into tantivy queries.
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -282,7 +282,10 @@ class LeadQuery:
     """A lead search: the member's text ``q`` and the filters; empty tuples mean "any".
 
     Amounts are in USD; dates are inclusive. ``sort`` empty means the default:
-    relevance when there are words, otherwise date.
+    relevance when there are words, otherwise date. ``imported_since``/``imported_until``
+    (aware, ``since <= imported_at < until``) keep only the leads that were new in that
+    window, catch-up imports left out: the newsletter's "see all N new" links
+    (``lead411.leads.search.digest.new_events_load``).
     """
 
     q: str = ""
@@ -297,6 +300,8 @@ class LeadQuery:
     amount_min: Decimal | None = None
     amount_max: Decimal | None = None
     sort: Sort | Literal[""] = ""
+    imported_since: datetime | None = None
+    imported_until: datetime | None = None
 
     @property
     def parsed(self) -> ParsedText:

@@ -119,3 +119,49 @@ def test_criteria_drop_page_and_unknown_params():
     assert criteria_from_params(QueryDict("q=%20a%20%20b&page=2&sort=date&zzz=1")) == {
         "q": ["a b"], "sort": ["date"],
     }  # fmt: skip
+
+
+@pytest.mark.clause("L3")
+def test_pace_is_chosen_on_the_form_and_shown_in_the_list(member_client, member):
+    response = member_client.post(
+        reverse("leads:saved-search-create"),
+        {"name": "Texas weekly", "params": "region=TX", "include_in_newsletter": "on",
+         "pace": "weekly", "weekday": "4"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    search = SavedSearch.objects.get(member=member)
+    assert (search.pace, search.weekday) == ("weekly", 4)
+    page = member_client.get(reverse("leads:saved-search-list")).content.decode()
+    assert "In your newsletter every Friday" in page
+    bad = member_client.post(
+        reverse("leads:saved-search-edit", args=[search.pk]),
+        {"name": "Texas weekly", "params": "region=TX", "pace": "hourly"},
+    )
+    assert bad.status_code == 200
+    assert bad.context["form"].errors["pace"] == [
+        "Select a valid choice. hourly is not one of the available choices."
+    ]
+
+
+@pytest.mark.clause("L3")
+@pytest.mark.parametrize(
+    "params",
+    [
+        "q=robots  software&sort=amount",
+        "kind=funding_round&kind=acquisition&country=USA&region=TX&city=Austin",
+        "category=Software&round_type=seed&date_from=2014-01-01&date_to=2014-12-31",
+        "amount_min=1000000&amount_max=9000000.50&sort=date",
+        "",
+    ],
+)
+def test_saved_criteria_read_as_the_search_form_reads_them(params):
+    from django.http import QueryDict
+
+    from lead411.leads.criteria import criteria_query, criteria_querydict
+    from lead411.leads.forms import LeadSearchForm
+
+    criteria = criteria_from_params(QueryDict(params))
+    form = LeadSearchForm(criteria_querydict(criteria))
+    assert form.is_valid()
+    assert criteria_query(criteria) == form.to_query()
+    assert criteria_query({"date_from": ["0001-13-01"]}) is None

@@ -15,11 +15,15 @@ def make_member(email: str, first_name: str = "") -> User:
 
 
 def new_event(**fields: Any) -> Any:
-    """A trigger event imported five minutes ago by the project clock (new for the newsletter)."""
+    """A trigger event imported five minutes ago by the project clock, announced the day before.
+
+    New for the newsletter: imported in the window and announced recently (not a catch-up).
+    """
     company = fields.pop("company", None) or CompanyFactory(
         name=fields.pop("company_name", "Acme Robotics"),
         categories=fields.pop("categories", ["Software"]),
         **{k: fields.pop(k) for k in ("country_code", "region", "city") if k in fields},
     )
     fields.setdefault("imported_at", clock.now() - dt.timedelta(minutes=5))
+    fields.setdefault("announced_on", fields["imported_at"].date() - dt.timedelta(days=1))
     return TriggerEventFactory(company=company, **fields)

@@ -11,14 +11,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from lead411.core import clock
 from lead411.mail.outbox import SenderRejected, outbox_send
-from lead411.newsletter.digest import newsletter_issue_build
+from lead411.newsletter.digest import IssueDateOutOfRange, newsletter_issue_build
 
 
 class Command(BaseCommand):
     help = (
         "Build the Daily eMail Newsletter for a date (default: today in TIME_ZONE) and send "
         "the outbox. Runs daily at NEWSLETTER_SEND_TIME through the scheduler; safe to rerun "
-        "and to interrupt: nobody gets an issue twice."
+        "and to interrupt: nobody gets an issue twice; a second run started while one builds "
+        "says so and exits 0."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -41,7 +42,10 @@ class Command(BaseCommand):
         except ValueError:
             raise CommandError(f"--date must be YYYY-MM-DD, not {options['date']!r}.") from None
         if not options["send_only"]:
-            report = newsletter_issue_build(date=date, dry_run=options["dry_run"])
+            try:
+                report = newsletter_issue_build(date=date, dry_run=options["dry_run"])
+            except IssueDateOutOfRange as exc:
+                raise CommandError(str(exc)) from None
             self.stdout.write(str(report))
         if options["dry_run"] or options["no_send"]:
             return
