@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core import mail
 from django.test import Client
 from django.test.signals import template_rendered
+from django.utils import timezone
 
 from conftest import PASSWORD
 from lead411.accounts import services as accounts
@@ -27,10 +28,12 @@ from lead411.contact import services as contact
 from lead411.contact.models import Conversation
 from lead411.core.tests.strict_templates import RaisingString, UnresolvedVariableError
 from lead411.leads import services as lead_services
+from lead411.leads.models import SavedSearch
 from lead411.mail.models import Delivery, Stream
 from lead411.mail.services import mail_preferences_set
 from lead411.newsletter.digest import newsletter_issue_build
 from lead411.newsletter.services import product_update_send
+from lead411.newsletter.tasks import newsletter_alerts_run
 from lead411.newsletter.tests.conftest import new_event
 from lead411.newsletter.tests.factories import ProductUpdateFactory
 from lead411.policy.services import policy_version_publish
@@ -235,6 +238,28 @@ def test_policy_notice_and_newsletter_emails(rendered, member, monkeypatch):
         "newsletter/email/daily_message.html",
         "newsletter/email/_lead.txt",
         "newsletter/email/_lead.html",
+        "mail/email/_footer.txt",
+        "mail/email/_footer.html",
+    } <= rendered
+
+
+def test_instant_alert_email(rendered, member, monkeypatch):
+    now = [timezone.now()]
+    monkeypatch.setattr("lead411.core.clock.now", lambda: now[0])
+    lead_services.saved_search_create(
+        member=member, name="Robots now", criteria={}, pace=SavedSearch.Pace.INSTANT
+    )
+    newsletter_alerts_run()  # the first run only starts the member's alert cursor
+    new_event(summary="Acme builds robots", imported_at=now[0])
+    now[0] += dt.timedelta(minutes=5)
+    assert "queued 1" in newsletter_alerts_run()
+    assert list(Delivery.objects.values_list("stream", "subject")) == [
+        ("daily", "Lead411 alert: 1 new lead for Robots now")
+    ]
+    assert {
+        "newsletter/email/alert_subject.txt",
+        "newsletter/email/alert_message.txt",
+        "newsletter/email/alert_message.html",
         "mail/email/_footer.txt",
         "mail/email/_footer.html",
     } <= rendered

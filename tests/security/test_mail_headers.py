@@ -258,6 +258,7 @@ def test_injected_names_and_titles_never_add_a_header_to_any_email(
     TriggerEventFactory(
         company=CompanyFactory(name="Acme Robotics"),
         imported_at=timezone.now() - dt.timedelta(minutes=5),
+        announced_on=timezone.localdate(),  # news of the day, not a catch-up import
     )
     newsletter_issue_build(date=timezone.localdate())
     update = ProductUpdate.objects.create(

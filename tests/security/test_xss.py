@@ -331,6 +331,7 @@ def _newsletter_for(member: User, *, name: str, criteria: dict[str, list[str]]) 
         company=company,
         summary="Acme builds a robot",
         imported_at=timezone.now() - dt.timedelta(minutes=5),
+        announced_on=timezone.localdate(),  # news of the day, not a catch-up import
     )
 
 
