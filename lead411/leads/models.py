@@ -107,9 +107,10 @@ class TriggerEvent(Provenance):
     )
     counterparty = models.CharField(max_length=300, blank=True, help_text="Acquirer or investors")
     summary = models.CharField(max_length=300)
-    # Company name, categories and summary in one column: the newsletter's matcher reads
-    # it (lead411.leads.criteria). Search uses the tantivy index (lead411.leads.search);
-    # the FTS5 table and GIN index of migration 0002 went with migration 0008.
+    # Company name, categories and summary in one column, still written by the importers
+    # but read by nothing since search moved to the tantivy index (lead411.leads.search)
+    # and the newsletter matches through it; the FTS5 table and GIN index of migration
+    # 0002 went with migration 0008, and this column is the next thing to drop.
     search_document = models.TextField(blank=True)
     # How the importer tied this event to its company ("matched by CIK").
     company_match = models.CharField(max_length=200, blank=True)

@@ -33,10 +33,10 @@ def format_amount(amount: Decimal | None, currency: str = "USD") -> str:
 
 
 def build_search_document(*, company_name: str, categories: Iterable[str], summary: str) -> str:
-    """Return the text full-text search indexes for one trigger event.
+    """Return ``TriggerEvent.search_document``: company name, categories and summary, one per line.
 
-    It holds the company name, its categories and the event summary, one per line;
-    the FTS5 table (SQLite) and the GIN index (PostgreSQL) read this column.
+    Nothing reads the column since search runs on the tantivy index (see the model's
+    comment); the importers still fill it until a migration drops it.
     """
     return "\n".join([company_name, " ".join(categories), summary])
 
