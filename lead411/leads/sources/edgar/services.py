@@ -471,6 +471,20 @@ class _Importer:
         self.report = report
         self.now = now()
 
+    def _event_save(self, event: TriggerEvent, *, created: bool, changed: bool) -> None:
+        """Save a new or changed event (validated, ``updated_at`` stamped) and count it."""
+        if created:
+            event.full_clean()
+            event.save()
+            self.report.created[event.kind] += 1
+        elif changed:
+            event.updated_at = self.now
+            event.full_clean()
+            event.save()
+            self.report.updated[event.kind] += 1
+        else:
+            self.report.unchanged += 1
+
     # Companies -----------------------------------------------------------------
 
     def company_for(self, lead: _Lead) -> tuple[Company, str]:
@@ -613,17 +627,7 @@ class _Importer:
             company_name=company.name, categories=categories, summary=event.summary
         )
         changed = changed or before != (event.summary, event.search_document)
-        if created:
-            event.full_clean()
-            event.save()
-            self.report.created[event.kind] += 1
-        elif changed:
-            event.updated_at = self.now
-            event.full_clean()
-            event.save()
-            self.report.updated[event.kind] += 1
-        else:
-            self.report.unchanged += 1
+        self._event_save(event, created=created, changed=changed)
         if linked:
             self.report.amendments_linked += 1
         self._record_filing(lead, event)
@@ -801,17 +805,7 @@ class _Importer:
                 if getattr(event, name) != value:
                     setattr(event, name, value)
                     changed = True
-            if created:
-                event.full_clean()
-                event.save()
-                self.report.created[event.kind] += 1
-            elif changed:
-                event.updated_at = self.now
-                event.full_clean()
-                event.save()
-                self.report.updated[event.kind] += 1
-            else:
-                self.report.unchanged += 1
+            self._event_save(event, created=created, changed=changed)
             first_event = first_event or event
             if lead.person is not None:
                 self._person_contact(company, lead.person, key=lead.key)
