@@ -11,47 +11,13 @@ import json
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
-from lead411.leads.forms import LeadSearchForm
+from lead411.leads.forms import CRITERIA_PARAMS
 from lead411.leads.models import TriggerEvent
 from lead411.leads.search.query import SORTS, LeadQuery
 from lead411.leads.selectors import search_terms
 from lead411.leads.services import format_amount
-
-# The search form's parameters that define a search; ``page`` is a position, not a criterion.
-CRITERIA_PARAMS = (
-    "q", "kind", "round_type", "category", "country", "region", "city",
-    "date_from", "date_to", "amount_min", "amount_max", "sort",
-)  # fmt: skip
-
-
-def criteria_from_params(params: QueryDict) -> dict[str, list[str]]:
-    """Return the search criteria of a search page's GET parameters, validated by its form.
-
-    Shape: ``{param: [value, ...]}`` with only the ``CRITERIA_PARAMS`` that have a value,
-    in the form's cleaned spelling (``q`` with single spaces). Raises ``ValidationError``
-    with the search form's own messages when a parameter is invalid.
-    """
-    form = LeadSearchForm(params)
-    if not form.is_valid():
-        messages = [f"{name}: {err}" for name, errs in form.errors.items() for err in errs]
-        raise ValidationError(messages)
-    criteria: dict[str, list[str]] = {}
-    for name in CRITERIA_PARAMS:
-        value = form.cleaned_data.get(name)
-        if value in (None, "", [], ()):
-            continue
-        if isinstance(value, list | tuple):
-            criteria[name] = [str(v) for v in value]
-        elif isinstance(value, dt.date):
-            criteria[name] = [value.isoformat()]
-        elif isinstance(value, Decimal):
-            criteria[name] = [format(value.normalize(), "f")]
-        else:
-            criteria[name] = [str(value)]
-    return criteria
 
 
 def criteria_querydict(criteria: Mapping[str, Sequence[str]]) -> QueryDict:

@@ -1,5 +1,7 @@
 """Parse and validate the GET parameters of lead search and CSV export (clause L2)."""
 
+import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -225,6 +227,40 @@ class LeadSearchForm(forms.Form):
         return self.cleaned_data.get("page") or 1
 
 
+# The search form's parameters that define a search; ``page`` is a position, not a criterion.
+CRITERIA_PARAMS = (
+    "q", "kind", "round_type", "category", "country", "region", "city",
+    "date_from", "date_to", "amount_min", "amount_max", "sort",
+)  # fmt: skip
+
+
+def criteria_from_params(params: QueryDict) -> dict[str, list[str]]:
+    """Return the search criteria of a search page's GET parameters, validated by its form.
+
+    Shape: ``{param: [value, ...]}`` with only the ``CRITERIA_PARAMS`` that have a value,
+    in the form's cleaned spelling (``q`` with single spaces). Raises ``ValidationError``
+    with the search form's own messages when a parameter is invalid.
+    """
+    form = LeadSearchForm(params)
+    if not form.is_valid():
+        messages = [f"{name}: {err}" for name, errs in form.errors.items() for err in errs]
+        raise ValidationError(messages)
+    criteria: dict[str, list[str]] = {}
+    for name in CRITERIA_PARAMS:
+        value = form.cleaned_data.get(name)
+        if value in (None, "", [], ()):
+            continue
+        if isinstance(value, list | tuple):
+            criteria[name] = [str(v) for v in value]
+        elif isinstance(value, dt.date):
+            criteria[name] = [value.isoformat()]
+        elif isinstance(value, Decimal):
+            criteria[name] = [format(value.normalize(), "f")]
+        else:
+            criteria[name] = [str(value)]
+    return criteria
+
+
 class SavedSearchForm(forms.Form):
     """Name, newsletter switch, pace (daily, weekly on a weekday, instant) and the search
     parameters (a query string) of a saved search."""
@@ -262,8 +298,6 @@ class SavedSearchForm(forms.Form):
         """Return the criteria of the query string, validated by the lead search form."""
         text: str = self.cleaned_data["params"].lstrip("?")
         try:
-            from lead411.leads.criteria import criteria_from_params
-
             return criteria_from_params(QueryDict(text))
         except ValidationError as exc:
             raise ValidationError(exc.messages) from None

@@ -158,7 +158,7 @@ class SavedSearch(models.Model):
     """A named lead search; when ``include_in_newsletter`` is on it is an alert (clause L3).
 
     ``criteria`` holds the search page's GET parameters as ``{name: [values]}``, only the
-    names the lead search form knows, without ``page`` (see ``criteria.criteria_from_params``).
+    names the lead search form knows, without ``page`` (see ``forms.criteria_from_params``).
     ``pace`` says when its new leads are mailed (issue 15): in the daily newsletter, in the
     newsletter of one ``weekday`` a week (0 Monday .. 6 Sunday), or as instant alerts a
     few minutes after an import; all on the daily stream, with its consent and unsubscribe.

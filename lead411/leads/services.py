@@ -82,7 +82,7 @@ def saved_search_create(
     ``pace`` (``SavedSearch.Pace``) and ``weekday`` (0 Monday .. 6 Sunday, for a weekly
     pace) say when its new leads are mailed (issue 15).
 
-    ``criteria`` comes from ``criteria.criteria_from_params``. Raises ``ValidationError``
+    ``criteria`` comes from ``forms.criteria_from_params``. Raises ``ValidationError``
     when the name is empty or already used by this member, or when the member already
     has ``MAX_SAVED_SEARCHES_PER_MEMBER`` saved searches (a bound on newsletter work).
     """

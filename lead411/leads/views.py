@@ -14,8 +14,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from lead411.accounts.decorators import member_required
 from lead411.core import clock
-from lead411.leads.criteria import criteria_describe, criteria_from_params, criteria_querydict
-from lead411.leads.forms import LeadSearchForm, SavedSearchForm
+from lead411.leads.criteria import criteria_describe, criteria_querydict
+from lead411.leads.forms import LeadSearchForm, SavedSearchForm, criteria_from_params
 from lead411.leads.models import TriggerEvent
 from lead411.leads.selectors import (
     lead_export_rows,

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from lead411.leads import services as lead_services
-from lead411.leads.criteria import criteria_from_params
+from lead411.leads.forms import criteria_from_params
 from lead411.leads.models import SavedSearch
 from lead411.newsletter.tests.conftest import make_member
 
