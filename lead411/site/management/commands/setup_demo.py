@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from lead411.accounts.models import User
 from lead411.leads.models import TriggerEvent
-from lead411.leads.search.index import search_index_rebuild
+from lead411.leads.search.index import search_index_check, search_index_rebuild
 from lead411.leads.sources.crunchbase import crunchbase_import
 from lead411.leads.sources.edgar.services import edgar_import
 
@@ -83,7 +83,15 @@ class Command(BaseCommand):
             self.stdout.write(line)
 
     def _search_index_build(self) -> None:
-        """Build the lead search index with a progress bar (the imports keep it in step after)."""
+        """Build the lead search index with a progress bar, unless it is already in step.
+
+        Each import brings the index in step when it ends (``leads_changed``), so after a
+        fresh import it usually is; rebuilding it then would do the same work twice.
+        """
+        check = search_index_check()
+        if check.ok:
+            self.stdout.write(check.line())
+            return
         total = TriggerEvent.objects.count()
         with tqdm(total=total, unit=" events", desc="Search index", file=self.stderr) as bar:
             report = search_index_rebuild(progress=bar.update)
