@@ -17,7 +17,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
-from django.urls import reverse
 from ninja import NinjaAPI, Path, Query, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -27,7 +26,6 @@ from lead411.accounts.selectors import member_has_access
 from lead411.activity.models import MemberDailyActivity
 from lead411.activity.services import activity_record
 from lead411.core import clock
-from lead411.core.urls import site_root
 from lead411.leads.forms import LeadSearchForm, SavedSearchForm
 from lead411.leads.models import Company, SavedSearch, TriggerEvent
 from lead411.leads.selectors import LeadQuery, lead_get, lead_search, saved_search_list
@@ -45,6 +43,9 @@ from .problems import (
 )
 from .selectors import MatchPosition, company_get, saved_search_new_matches
 from .services import api_token_use
+from .shapes import amount_text as _amount
+from .shapes import company_brief as _company_brief
+from .shapes import lead_out as _lead
 from .throttle import rate_limit_hit
 
 logger = logging.getLogger(__name__)
@@ -167,44 +168,6 @@ def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
 
 
 # --- Shaping lead data ---
-
-
-def _amount(value: Any) -> str | None:
-    return None if value is None else format(value, "f")
-
-
-def _lead_url(event_id: int) -> str:
-    return site_root() + reverse("leads:detail", args=[event_id])
-
-
-def _company_brief(company: Company) -> dict[str, Any]:
-    return {
-        "id": company.id,
-        "name": company.name,
-        "homepage": company.homepage,
-        "country": company.country_code,
-        "region": company.region,
-        "city": company.city,
-        "status": company.status,
-    }
-
-
-def _lead(event: TriggerEvent) -> dict[str, Any]:
-    return {
-        "id": event.id,
-        "kind": event.kind,
-        "kind_label": str(event.get_kind_display()),
-        "announced_on": event.announced_on,
-        "round_type": event.round_type,
-        "series": event.series,
-        "amount": _amount(event.amount),
-        "currency": event.currency,
-        "amount_usd": _amount(event.amount_usd),
-        "counterparty": event.counterparty,
-        "summary": event.summary,
-        "company": _company_brief(event.company),
-        "url": _lead_url(event.id),
-    }
 
 
 def _provenance(row: Company | TriggerEvent) -> dict[str, Any]:
