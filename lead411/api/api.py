@@ -32,7 +32,7 @@ from lead411.leads.selectors import LeadQuery, lead_get, lead_search, saved_sear
 from lead411.leads.services import saved_search_create, saved_search_delete, saved_search_update
 
 from . import schemas
-from .models import ApiToken
+from .models import ApiToken, WebhookDelivery, WebhookEndpoint
 from .problems import (
     PROBLEM_CONTENT_TYPE,
     ApiProblem,
@@ -41,8 +41,14 @@ from .problems import (
     ScopeMissing,
     problem_response,
 )
-from .selectors import MatchPosition, company_get, saved_search_new_matches
-from .services import api_token_use
+from .selectors import (
+    MatchPosition,
+    company_get,
+    saved_search_new_matches,
+    webhook_delivery_log,
+    webhook_endpoint_list,
+)
+from .services import api_token_use, webhook_endpoint_create, webhook_endpoint_delete
 from .shapes import amount_text as _amount
 from .shapes import company_brief as _company_brief
 from .shapes import lead_out as _lead
@@ -527,4 +533,107 @@ def new_matches_endpoint(
         "results": [{"lead": _lead(e), "saved_search_ids": ids} for e, ids in found.matches],
         "next_cursor": _match_cursor(found.position or after),
         "has_more": not found.exhausted,
+    }
+
+
+# --- Webhooks (the member's own; scope "read_saved_searches") ---
+
+
+def _own_webhook(token: ApiToken, webhook_id: int) -> WebhookEndpoint:
+    """Return the token member's webhook; another member's is a 404 like a missing one."""
+    endpoint = WebhookEndpoint.objects.filter(pk=webhook_id, member_id=token.member_id).first()
+    if endpoint is None:
+        raise Http404
+    return endpoint
+
+
+def _webhook_out(endpoint: WebhookEndpoint) -> dict[str, Any]:
+    return {
+        "id": endpoint.id,
+        "saved_search_id": endpoint.saved_search_id,
+        "url": endpoint.url,
+        "secret_prefix": endpoint.secret_prefix,
+        "created_at": endpoint.created_at,
+        "active": endpoint.is_active,
+        "disabled_at": endpoint.disabled_at,
+        "disabled_reason": endpoint.disabled_reason,
+        "consecutive_failures": endpoint.consecutive_failures,
+    }
+
+
+@api.get(
+    "/webhooks",
+    response={200: schemas.WebhookList, **_ERRORS},
+    summary="My webhooks",
+    tags=["webhooks"],
+)
+def webhook_list_endpoint(request: HttpRequest) -> Any:
+    token = _saved_searches_token(request)
+    return {"results": [_webhook_out(e) for e in webhook_endpoint_list(member=token.member)]}
+
+
+@api.post(
+    "/webhooks",
+    response={201: schemas.WebhookCreated, **_ERRORS},
+    summary="Attach a webhook to one of my saved searches",
+    tags=["webhooks"],
+)
+def webhook_create_endpoint(request: HttpRequest, body: schemas.WebhookIn) -> Any:
+    """New matches of the saved search are POSTed to ``url``, signed per Standard Webhooks.
+
+    The answer holds the signing secret (``whsec_…``) this once.
+    """
+    token = _saved_searches_token(request)
+    search = _own_search(token, body.saved_search_id)
+    try:
+        created = webhook_endpoint_create(member=token.member, saved_search=search, url=body.url)
+    except DjangoValidationError as exc:
+        raise InvalidQuery(errors=list(exc.messages)) from None
+    return Status(201, {**_webhook_out(created.endpoint), "secret": created.secret})
+
+
+@api.delete(
+    "/webhooks/{webhook_id}",
+    response={204: None, **_ERRORS},
+    summary="Delete a webhook and its delivery log",
+    tags=["webhooks"],
+)
+def webhook_delete_endpoint(
+    request: HttpRequest, webhook_id: int = Path(..., ge=1, le=ID_MAX)
+) -> Any:
+    token = _saved_searches_token(request)
+    webhook_endpoint_delete(actor=token.member, endpoint=_own_webhook(token, webhook_id))
+    return Status(204, None)
+
+
+@api.get(
+    "/webhooks/{webhook_id}/deliveries",
+    response={200: schemas.WebhookDeliveryList, **_ERRORS},
+    summary="The delivery log of a webhook, newest first",
+    tags=["webhooks"],
+)
+def webhook_deliveries_endpoint(
+    request: HttpRequest, webhook_id: int = Path(..., ge=1, le=ID_MAX)
+) -> Any:
+    endpoint = _own_webhook(_saved_searches_token(request), webhook_id)
+    deliveries = webhook_delivery_log(endpoint=endpoint, limit=settings.API_PAGE_SIZE_MAX)
+    return {
+        "results": [
+            {
+                "id": d.message_id,
+                "type": d.kind,
+                "lead_id": d.event_id,
+                "status": d.status,
+                "attempts": d.attempts,
+                "response_code": d.response_code,
+                "last_error": d.last_error,
+                "created_at": d.created_at,
+                "last_attempt_at": d.last_attempt_at,
+                "next_attempt_at": d.next_attempt_at
+                if d.status == WebhookDelivery.Status.PENDING
+                else None,
+                "delivered_at": d.delivered_at,
+            }
+            for d in deliveries
+        ]
     }
