@@ -306,7 +306,9 @@ def _attempt(client: OutboundClient, row: WebhookDelivery, token: str) -> PostRe
             secret=endpoint_secret(endpoint=row.endpoint),
             message_id=row.message_id,
             body=body,
-            at=clock.now(),
+            # The receiver checks this against its own clock (replay window), so it is
+            # the wall clock, not the site's clock seam.
+            at=dt.datetime.now(dt.UTC),
         ),
     }
     return client.post(url=row.endpoint.url, body=body, headers=headers)
