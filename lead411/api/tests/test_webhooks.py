@@ -108,7 +108,7 @@ def test_each_event_arrives_once_after_500s_and_timeouts_signed_with_lead_data_o
     assert sorted(receiver.accepted.values()) == [1] * 6
     assert set(receiver.accepted) == {r.message_id for r in rows}
     assert receiver.bad_signatures == 0
-    sent_to = {path: set() for path in ("/mine", "/theirs")}
+    sent_to: dict[str, set[int]] = {path: set() for path in ("/mine", "/theirs")}
     for message_id, body in receiver.bodies.items():
         sent_to[receiver.paths[message_id]].add(body["data"]["lead"]["id"])
     assert sent_to == {"/mine": {e.id for e in austin}, "/theirs": {e.id for e in boston}}
@@ -140,6 +140,7 @@ def test_a_failed_attempt_waits_twice_as_long_each_time(member, receiver, later)
         row.refresh_from_db()
         if row.status != WebhookDelivery.Status.PENDING or row.response_code != 500:
             break
+        assert row.last_attempt_at is not None
         waits.append((row.next_attempt_at - row.last_attempt_at).total_seconds())
         later.advance(waits[-1])
         webhook_deliveries_send()
@@ -227,13 +228,11 @@ def test_every_address_of_a_host_is_checked_and_the_checked_one_is_used(
 
     def resolve(host: str, port: Any, *args: Any, **kwargs: Any) -> list[Any]:
         if host in answers:
-            return [
-                (socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in answers[host]
-            ]
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in answers[host]]
         return real(host, port, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", resolve)
-    with pytest.raises(OutboundRefused, match="resolves to 10.0.0.7"):
+    with pytest.raises(OutboundRefused, match=r"resolves to 10\.0\.0\.7"):
         target_resolve("https://mixed.example.test/hook")
     target = target_resolve(f"http://hooks.example.test:{receiver.port}/named")
     assert str(target.address) == "127.0.0.1"
@@ -343,7 +342,9 @@ def test_the_test_button_sends_one_signed_test_event_shown_in_the_log(
     created = attach(member, receiver, "/test", "Austin")
     sample = TriggerEventFactory.create()
     with django_capture_on_commit_callbacks(execute=True):
-        response = member_client.post(reverse("api_tokens:webhook-test", args=[created.endpoint.pk]))
+        response = member_client.post(
+            reverse("api_tokens:webhook-test", args=[created.endpoint.pk])
+        )
     assert response.status_code == 302
     row = WebhookDelivery.objects.get(kind=WebhookDelivery.Kind.TEST)
     assert OrmQ.objects.count() == 1  # the task queue holds the send
