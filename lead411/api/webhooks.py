@@ -37,7 +37,6 @@ import datetime as dt
 import json
 import logging
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,7 +44,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
@@ -128,52 +127,61 @@ def _endpoints_due() -> list[WebhookEndpoint]:
     )
 
 
+def _position(endpoint: WebhookEndpoint) -> MatchPosition:
+    return MatchPosition(
+        imported_at=endpoint.matched_until_imported_at, event_id=endpoint.matched_until_event_id
+    )
+
+
+def _past(event: TriggerEvent, position: MatchPosition) -> bool:
+    """Return whether ``event`` comes after ``position`` in the walk's (imported_at, id) order."""
+    return (event.imported_at, event.id) > (position.imported_at, position.event_id)
+
+
 def webhook_matches_queue() -> int:
     """Queue a delivery for each new match of each active endpoint; return how many.
 
-    Endpoints at the same position are matched together (one walk over the new events
-    for all their searches). Each batch of up to 500 matched events is written with the
-    endpoints' new position in one transaction (see the module doc). Reads at most
-    ``API_MATCH_SCAN_MAX_EVENTS`` events per batch, and carries on until none is left.
+    One walk over the events imported after the earliest endpoint's position, matching
+    every endpoint's saved search at once (``saved_search_new_matches``); an endpoint
+    gets the matches past its own position. Each batch of up to 500 matched events is
+    written with the endpoints' new position in one transaction (see the module doc).
+    Reads at most ``API_MATCH_SCAN_MAX_EVENTS`` events per batch and carries on until
+    none is left.
     """
-    groups: dict[MatchPosition, list[WebhookEndpoint]] = defaultdict(list)
-    for endpoint in _endpoints_due():
-        position = MatchPosition(
-            imported_at=endpoint.matched_until_imported_at,
-            event_id=endpoint.matched_until_event_id,
-        )
-        groups[position].append(endpoint)
+    endpoints = _endpoints_due()
+    if not endpoints:
+        return 0
+    searches = list({e.saved_search_id: e.saved_search for e in endpoints}.values())
+    after = min((_position(e) for e in endpoints), key=lambda p: (p.imported_at, p.event_id))
     queued = 0
-    for after, endpoints in groups.items():
-        searches = list({e.saved_search_id: e.saved_search for e in endpoints}.values())
-        while True:
-            found = saved_search_new_matches(
-                searches=searches,
-                after=after,
-                limit=_MATCH_BATCH,
-                scan_max=settings.API_MATCH_SCAN_MAX_EVENTS,
-            )
-            if found.position is None:
-                break
-            queued += _matches_write(endpoints, found.matches, after, found.position)
-            after = found.position
-            if found.exhausted:
-                break
+    while True:
+        found = saved_search_new_matches(
+            searches=searches,
+            after=after,
+            limit=_MATCH_BATCH,
+            scan_max=settings.API_MATCH_SCAN_MAX_EVENTS,
+        )
+        if found.position is None:
+            break
+        queued += _matches_write(endpoints, found.matches, found.position)
+        after = found.position
+        if found.exhausted:
+            break
     return queued
 
 
 def _matches_write(
     endpoints: list[WebhookEndpoint],
     matches: list[tuple[TriggerEvent, list[int]]],
-    before: MatchPosition,
     position: MatchPosition,
 ) -> int:
-    """Write the deliveries of ``matches`` and move ``endpoints`` to ``position``, atomically.
+    """Write the deliveries of ``matches`` and move ``endpoints`` up to ``position``, atomically.
 
-    Only endpoints still at ``before`` move (a concurrent run may have moved them on);
-    the unique constraint drops a delivery a concurrent run already wrote.
+    Positions only move forward (a concurrent run may have moved one further); the
+    unique constraint drops a delivery a concurrent run already wrote.
     """
     now = clock.now()
+    starts = {e.pk: _position(e) for e in endpoints}
     rows = [
         WebhookDelivery(
             endpoint=endpoint,
@@ -189,19 +197,29 @@ def _matches_write(
         for event, search_ids in matches
         for endpoint in endpoints
         for search_id in [endpoint.saved_search_id]
-        if search_id in search_ids
+        if search_id in search_ids and _past(event, starts[endpoint.pk])
     ]
     with transaction.atomic():
         WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
-        WebhookEndpoint.objects.filter(
-            pk__in=[e.pk for e in endpoints],
-            matched_until_imported_at=before.imported_at,
-            matched_until_event_id=before.event_id,
+        WebhookEndpoint.objects.filter(pk__in=list(starts)).filter(
+            Q(matched_until_imported_at__lt=position.imported_at)
+            | Q(
+                matched_until_imported_at=position.imported_at,
+                matched_until_event_id__lt=position.event_id,
+            )
         ).update(
             matched_until_imported_at=position.imported_at,
             matched_until_event_id=position.event_id,
         )
+    for endpoint in endpoints:
+        if not _past_position(starts[endpoint.pk], position):
+            endpoint.matched_until_imported_at = position.imported_at
+            endpoint.matched_until_event_id = position.event_id
     return len(rows)
+
+
+def _past_position(first: MatchPosition, second: MatchPosition) -> bool:
+    return (first.imported_at, first.event_id) > (second.imported_at, second.event_id)
 
 
 # --- Sending ---
