@@ -13,12 +13,15 @@ guarded by the sender's claim token::
     pending --claim (attempts + 1)--> sending --2xx--> delivered
     sending --any other outcome--> pending (next_attempt_at later) or failed (last attempt)
 
-A sender killed mid-way leaves its rows ``sending``; once ``WEBHOOKS_CLAIM_LEASE_SECONDS``
-have passed the next run puts them back to ``pending`` and sends them again. HTTP gives
-no way to know whether a receiver acted on a request whose answer was lost, so delivery
-is at least once, with the same ``webhook-id`` on every attempt so the receiver can drop
-a repeat (Standard Webhooks, "Idempotency"). A receiver that answers 2xx gets each event
-once.
+2xx answers are recorded together at the end of each claim batch (100 rows), one
+UPDATE instead of one commit per delivery. A sender killed mid-way leaves its rows
+``sending``; once ``WEBHOOKS_CLAIM_LEASE_SECONDS`` have passed the next run puts them
+back to ``pending`` and sends them again: no event is lost, and those of the killed
+batch that had been answered 2xx arrive a second time. HTTP gives no way to know
+whether a receiver acted on a request whose answer was lost anyway, so delivery is at
+least once, with the same ``webhook-id`` on every attempt so the receiver can drop a
+repeat (Standard Webhooks, "Idempotency"). Without a kill, a receiver that answers 2xx
+gets each event once.
 
 Backoff: attempt n failed -> wait ``WEBHOOKS_RETRY_BASE_SECONDS * 2**(n-1)`` (at most
 ``WEBHOOKS_RETRY_MAX_SECONDS``), ``WEBHOOKS_MAX_ATTEMPTS`` attempts in all. After
@@ -37,7 +40,7 @@ import datetime as dt
 import json
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -332,25 +335,46 @@ def _attempt(client: OutboundClient, row: WebhookDelivery, token: str) -> PostRe
     return client.post(url=row.endpoint.url, body=body, headers=headers)
 
 
-def _record(row: WebhookDelivery, token: str, result: PostResult, report: SendReport) -> None:
-    """Record one attempt's outcome on the row and its endpoint (see the module doc)."""
+@dataclass
+class _Confirmations:
+    """2xx answers of the current claim batch, recorded in one UPDATE per status code."""
+
+    by_status: dict[int, list[int]] = field(default_factory=dict)
+    endpoints_recovered: set[int] = field(default_factory=set)
+
+    def add(self, row: WebhookDelivery, status: int) -> None:
+        self.by_status.setdefault(status, []).append(row.pk)
+        if row.endpoint.consecutive_failures:
+            self.endpoints_recovered.add(row.endpoint_id)
+            row.endpoint.consecutive_failures = 0
+
+    def flush(self, token: str, report: SendReport) -> None:
+        """Record the batch's deliveries and reset their endpoints' failure counts."""
+        now = clock.now()
+        for status, pks in self.by_status.items():
+            report.delivered += WebhookDelivery.objects.filter(
+                pk__in=pks, claim_token=token, status=WebhookDelivery.Status.SENDING
+            ).update(
+                status=WebhookDelivery.Status.DELIVERED,
+                delivered_at=now,
+                response_code=status,
+                last_error="",
+                claim_token="",
+            )
+        if self.endpoints_recovered:
+            WebhookEndpoint.objects.filter(pk__in=self.endpoints_recovered).update(
+                consecutive_failures=0
+            )
+        self.by_status.clear()
+        self.endpoints_recovered.clear()
+
+
+def _record_failure(
+    row: WebhookDelivery, token: str, result: PostResult, report: SendReport
+) -> None:
+    """Record a failed attempt on the row and its endpoint (see the module doc)."""
     now = clock.now()
     endpoint = row.endpoint
-    if result.ok:
-        if _move(
-            row,
-            token,
-            status=WebhookDelivery.Status.DELIVERED,
-            delivered_at=now,
-            response_code=result.status,
-            last_error="",
-            claim_token="",
-        ):
-            report.delivered += 1
-        WebhookEndpoint.objects.filter(pk=endpoint.pk).exclude(consecutive_failures=0).update(
-            consecutive_failures=0
-        )
-        return
     is_test = row.kind == WebhookDelivery.Kind.TEST
     if is_test or row.attempts >= settings.WEBHOOKS_MAX_ATTEMPTS:
         if _move(
@@ -452,6 +476,7 @@ def webhook_deliveries_send(
     client = OutboundClient()
     sent = 0
     failing: set[int] = set()
+    confirmations = _Confirmations()
     try:
         while max_deliveries is None or sent < max_deliveries:
             room = _CLAIM_BATCH if max_deliveries is None else max_deliveries - sent
@@ -467,13 +492,18 @@ def webhook_deliveries_send(
                     continue
                 try:
                     result = _attempt(client, row, token)
-                    _record(row, token, result, report)
+                    if result.ok and result.status is not None:
+                        confirmations.add(row, result.status)
+                    else:
+                        confirmations.flush(token, report)  # a success before counts first
+                        _record_failure(row, token, result, report)
+                        failing.add(row.endpoint_id)
                 except BaseException:
                     _release(rows[index:], token)
                     raise
-                if not result.ok:
-                    failing.add(row.endpoint_id)
+            confirmations.flush(token, report)
     finally:
+        confirmations.flush(token, report)
         client.close()
     log.info("webhooks: %s", report)
     return report
