@@ -17,7 +17,7 @@ A member names the URL, so the site must not become a way into its own network:
   ``WEBHOOKS_READ_TIMEOUT_SECONDS``, also a deadline for the whole answer) and at most
   ``WEBHOOKS_RESPONSE_MAX_BYTES`` of the answer are read.
 
-urllib3 does the HTTP (docs/decisions/0005-webhooks.md).
+urllib3 does the HTTP (docs/decisions/0008-webhooks.md).
 """
 
 import ipaddress
