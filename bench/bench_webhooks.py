@@ -175,6 +175,7 @@ def main() -> None:
     log("populating")
     populate(ports)
 
+    load_before = os.getloadavg()[0]
     log("finding the matches")
     started = time.perf_counter()
     queued = webhook_matches_queue()
@@ -222,9 +223,10 @@ def main() -> None:
     )
     print(f"| sending against the baseline | {send_rate / base_rate:.2f}x |")
     print(
-        "\nOne sender, sequential: each delivery costs its claim (in batches of 100), its "
-        "POST and one committed UPDATE of its outcome; django-q2 workers can run senders in "
-        "parallel, each claiming its own rows."
+        "\nOne sender, sequential: each delivery costs its share of a claim (batches of 100), "
+        "its signing, its POST, and its share of one UPDATE that records the batch's 2xx "
+        "answers; django-q2 workers can run senders in parallel, each claiming its own rows. "
+        f"Load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after (2 shared cores)."
     )
 
 

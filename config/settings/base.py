@@ -415,6 +415,7 @@ API_TOKENS_PER_MEMBER_MAX = 20
 # Minutes between the scheduler's runs that find new matches and send due deliveries.
 WEBHOOKS_POLL_MINUTES = env.int("WEBHOOKS_POLL_MINUTES", default=1)
 WEBHOOKS_PER_MEMBER_MAX = 10
+WEBHOOKS_TESTS_PER_HOUR = 10
 # Attempts of one delivery; the n-th retry waits BASE * 2**(n-1) seconds, at most MAX.
 WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=8)
 WEBHOOKS_RETRY_BASE_SECONDS = env.int("WEBHOOKS_RETRY_BASE_SECONDS", default=60)

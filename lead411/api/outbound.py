@@ -96,6 +96,10 @@ def url_check(url: str) -> tuple[str, str, int, str]:
     if not host:
         raise OutboundRefused("The URL has no host.")
     try:
+        host = host.encode("idna").decode("ascii")  # "münchen.de" -> "xn--mnchen-3ya.de"
+    except UnicodeError:
+        raise OutboundRefused("The host name is not valid.") from None
+    try:
         literal: IpAddress | None = ipaddress.ip_address(host)
     except ValueError:
         literal = None

@@ -7,6 +7,7 @@ dictionary holds (a slow password hash would only slow every API call). Rotating
 ``SECRET_KEY`` therefore ends every token.
 """
 
+import datetime as dt
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -232,8 +233,19 @@ def webhook_test_send(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
     """Queue a test event to ``endpoint`` (the newest lead as sample) and send it soon.
 
     The row is sent by a task queued after commit (django-q2), once, whatever the
-    answer; it shows in the delivery log like any other.
+    answer; it shows in the delivery log like any other. Raises ``ValidationError`` past
+    ``WEBHOOKS_TESTS_PER_HOUR`` test events of this endpoint in the last hour (the button
+    must not make the site a way to flood someone's URL).
     """
+    since = clock.now() - dt.timedelta(hours=1)
+    limit = settings.WEBHOOKS_TESTS_PER_HOUR
+    recent = WebhookDelivery.objects.filter(
+        endpoint=endpoint, kind=WebhookDelivery.Kind.TEST, created_at__gte=since
+    ).count()
+    if recent >= limit:
+        raise ValidationError(
+            f"At most {limit} test events an hour per webhook; try again later.", code="too_many"
+        )
     sample = TriggerEvent.objects.select_related("company").order_by("-imported_at", "-id").first()
     now = clock.now()
     delivery = WebhookDelivery.objects.create(

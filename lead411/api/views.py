@@ -133,8 +133,12 @@ def webhook_log_view(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 def webhook_test_view(request: HttpRequest, endpoint_id: int) -> HttpResponse:
     """Queue a test event to one of the member's webhooks and show its log."""
     endpoint = get_object_or_404(WebhookEndpoint, pk=endpoint_id, member=request.user)
-    webhook_test_send(endpoint=endpoint)
-    messages.success(request, "Test event queued; it appears below once sent.")
+    try:
+        webhook_test_send(endpoint=endpoint)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Test event queued; it appears below once sent.")
     return redirect("api_tokens:webhook-log", endpoint.pk)
 
 

@@ -485,3 +485,37 @@ def test_deleting_a_saved_search_or_the_account_deletes_its_webhooks(
     }
     theirs.endpoint.saved_search.delete()
     assert not WebhookEndpoint.objects.exists()
+
+
+def test_the_test_button_is_limited_per_hour(member, member_client, receiver, settings):
+    settings.WEBHOOKS_TESTS_PER_HOUR = 1
+    created = attach(member, receiver, "/test", "Austin")
+    url = reverse("api_tokens:webhook-test", args=[created.endpoint.pk])
+    member_client.post(url)
+    page = member_client.post(url, follow=True).content.decode()
+    assert "At most 1 test events an hour per webhook; try again later." in page
+    assert WebhookDelivery.objects.filter(kind=WebhookDelivery.Kind.TEST).count() == 1
+
+
+@pytest.mark.clause("P8")
+def test_staff_see_a_webhook_in_the_admin_but_never_its_secret(client, member, superuser):
+    search = saved_search_create(member=member, name="Robots", criteria={})
+    created = webhook_endpoint_create(
+        member=member, saved_search=search, url="https://crm.example.com/in"
+    )
+    client.force_login(superuser)
+    page = client.get(reverse("admin:api_webhookendpoint_change", args=[created.endpoint.pk]))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "https://crm.example.com/in" in body
+    assert created.secret not in body
+    assert created.endpoint.secret_salt not in body
+
+
+def test_an_international_host_name_is_sent_as_idna():
+    assert url_check("https://münchen.example/hook?x=1") == (
+        "https",
+        "xn--mnchen-3ya.example",
+        443,
+        "/hook?x=1",
+    )
