@@ -3,11 +3,12 @@
 Each path is one endpoint with its secret. Every request is verified with the
 ``standardwebhooks`` library; a plan per path says how to answer the next requests
 (``"ok"``, ``"500"``, ``"timeout"`` (answer after the client gave up), ``"redirect:<url>"``);
-without a plan it answers 204. ``accepted`` counts, per ``webhook-id``, the requests it
+without a plan it answers 204, after ``delay_seconds``. ``accepted`` counts, per ``webhook-id``, the requests it
 answered with a 2xx, which is what "delivered" means to a sender; ``requests`` counts all.
 """
 
 import contextlib
+import sys
 import threading
 import time
 from collections import Counter, defaultdict, deque
@@ -18,7 +19,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 
 class Receiver:
-    def __init__(self, *, slow_seconds: float = 1.0) -> None:
+    def __init__(self, *, slow_seconds: float = 1.0, delay_seconds: float = 0.0) -> None:
         self.secrets: dict[str, str] = {}
         self.plans: dict[str, deque[str]] = defaultdict(deque)
         self.accepted: Counter[str] = Counter()
@@ -28,9 +29,11 @@ class Receiver:
         self.hosts: list[str] = []
         self.bad_signatures = 0
         self.slow_seconds = slow_seconds
+        self.delay_seconds = delay_seconds
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
+        self.server.handle_error = self._handle_error  # type: ignore[method-assign]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
@@ -52,6 +55,11 @@ class Receiver:
         self.server.shutdown()
         self.server.server_close()
 
+    def _handle_error(self, request: Any, client_address: Any) -> None:
+        """Stay quiet when a sender was killed mid-request; report anything else."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            ThreadingHTTPServer.handle_error(self.server, request, client_address)
+
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         receiver = self
 
@@ -62,14 +70,20 @@ class Receiver:
                 return
 
             def _answer(self, status: int, headers: dict[str, str] | None = None) -> None:
-                self.send_response(status)
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                # A sender that died or gave up has closed the connection; nothing to answer.
+                with contextlib.suppress(OSError):
+                    self.send_response(status)
+                    for name, value in (headers or {}).items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
 
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                length = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(length)
+                if len(body) < length:
+                    self.close_connection = True  # the sender died mid-request
+                    return
                 message_id = self.headers.get("webhook-id", "")
                 with receiver.lock:
                     receiver.requests[message_id] += 1
@@ -90,12 +104,11 @@ class Receiver:
                     self._answer(500)
                 elif answer == "timeout":
                     time.sleep(receiver.slow_seconds)
-                    # The sender gave up and closed the connection, as intended.
-                    with contextlib.suppress(OSError):
-                        self._answer(200)
+                    self._answer(200)  # too late: the sender gave up, as intended
                 elif answer.startswith("redirect:"):
                     self._answer(302, {"Location": answer.removeprefix("redirect:")})
                 else:
+                    time.sleep(receiver.delay_seconds)  # a receiver's own work
                     with receiver.lock:
                         receiver.accepted[message_id] += 1
                         receiver.bodies[message_id] = payload
