@@ -93,7 +93,9 @@ def webhook_list_view(request: HttpRequest) -> HttpResponse:
                 url=form.cleaned_data["url"],
             )
         except ValidationError as exc:
-            form.add_error("url" if exc.code == "url_refused" else None, exc)
+            # A refused URL is the URL field's error; any other (model checks) the form's.
+            field = "url" if getattr(exc, "code", None) == "url_refused" else None
+            form.add_error(field, exc.messages)
         else:
             form = WebhookEndpointCreateForm(member=request.user)
     return render(
