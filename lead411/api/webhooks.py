@@ -136,13 +136,13 @@ def _position(endpoint: WebhookEndpoint) -> MatchPosition:
     )
 
 
-def _past(event: TriggerEvent, position: MatchPosition) -> bool:
-    """Return whether ``event`` comes after ``position`` in the walk's (imported_at, id) order."""
-    return (event.imported_at, event.id) > (position.imported_at, position.event_id)
+def _key(position: MatchPosition) -> tuple[dt.datetime, int]:
+    """The walk's order of positions and events: (imported_at, id)."""
+    return (position.imported_at, position.event_id)
 
 
 def webhook_matches_queue() -> int:
-    """Queue a delivery for each new match of each active endpoint; return how many.
+    """Queue a delivery for each new match of each active endpoint; return the rows written.
 
     One walk over the events imported after the earliest endpoint's position, matching
     every endpoint's saved search at once (``saved_search_new_matches``); an endpoint
@@ -155,7 +155,7 @@ def webhook_matches_queue() -> int:
     if not endpoints:
         return 0
     searches = list({e.saved_search_id: e.saved_search for e in endpoints}.values())
-    after = min((_position(e) for e in endpoints), key=lambda p: (p.imported_at, p.event_id))
+    after = min((_position(e) for e in endpoints), key=_key)
     queued = 0
     while True:
         found = saved_search_new_matches(
@@ -200,7 +200,7 @@ def _matches_write(
         for event, search_ids in matches
         for endpoint in endpoints
         for search_id in [endpoint.saved_search_id]
-        if search_id in search_ids and _past(event, starts[endpoint.pk])
+        if search_id in search_ids and (event.imported_at, event.id) > _key(starts[endpoint.pk])
     ]
     with transaction.atomic():
         WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
@@ -215,14 +215,10 @@ def _matches_write(
             matched_until_event_id=position.event_id,
         )
     for endpoint in endpoints:
-        if not _past_position(starts[endpoint.pk], position):
+        if _key(starts[endpoint.pk]) < _key(position):
             endpoint.matched_until_imported_at = position.imported_at
             endpoint.matched_until_event_id = position.event_id
     return len(rows)
-
-
-def _past_position(first: MatchPosition, second: MatchPosition) -> bool:
-    return (first.imported_at, first.event_id) > (second.imported_at, second.event_id)
 
 
 # --- Sending ---
