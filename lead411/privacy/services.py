@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+from django.apps import apps
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import router, transaction
@@ -61,7 +62,7 @@ def member_erase(*, user: User) -> int:
             user=locked,
             extra=[rows for h in holdings() if h.rows for rows in h.rows(member)],
         )
-        _logs_pseudonymise(pk=pk, label=label, owned=owned, redact=redact)
+        _logs_pseudonymise(pk=pk, is_staff=locked.is_staff, label=label, owned=owned, redact=redact)
         for holding in holdings():
             if holding.erase is not None:
                 holding.erase(member, redact)
@@ -118,14 +119,28 @@ def _owned_records(*, user: User, extra: list[QuerySet[Any]]) -> dict[str, set[s
 
 
 def _logs_pseudonymise(
-    *, pk: int, label: str, owned: dict[str, set[str]], redact: Callable[[str], str]
+    *,
+    pk: int,
+    is_staff: bool,
+    label: str,
+    owned: dict[str, set[str]],
+    redact: Callable[[str], str],
 ) -> None:
     """Rewrite the audit and admin log entries that name the member (see ``member_erase``).
 
     The one sanctioned rewrite of audit rows: erasure of the member's personal data.
+    Events about the member's records lose their values. A member (not staff) acts only
+    on their own records, so their own events about a kind of record the registry says is
+    personal lose their values too, even when that row was deleted earlier (a webhook's
+    address, a saved search's name); staff events about other people's records keep
+    theirs. The member's other events have the member's identifiers redacted.
     """
     audited = set(AuditEvent.objects.values_list("object_type", flat=True).distinct())
     about: dict[int, AuditEvent] = {}
+    if not is_staff:
+        personal_types = {apps.get_model(h.model)._meta.label_lower for h in holdings()}
+        own = AuditEvent.objects.filter(actor_id=pk, object_type__in=personal_types)
+        about.update((e.pk, e) for e in own)
     for object_type, ids in owned.items():
         if object_type not in audited:
             continue

@@ -487,6 +487,28 @@ def test_deleting_a_saved_search_or_the_account_deletes_its_webhooks(
     assert not WebhookEndpoint.objects.exists()
 
 
+@pytest.mark.clause("P11")
+def test_erasure_removes_the_address_of_a_webhook_deleted_earlier_from_the_audit_log(
+    member, other_member, receiver
+):
+    """A webhook's address may name its owner's company; the audit events of a member's own
+    webhooks lose it at erasure, even for a webhook deleted before; another member's stay."""
+    from lead411.api.services import webhook_endpoint_delete
+    from lead411.privacy.services import member_erase
+
+    mine = attach(member, receiver, "/zelda-corp-crm", "Austin")
+    attach(other_member, receiver, "/other-crm", "Austin")
+    webhook_endpoint_delete(actor=member, endpoint=mine.endpoint)
+    logged = [f"{e.object_repr} {e.changes}" for e in AuditEvent.objects.all()]
+    assert sum("zelda-corp-crm" in text for text in logged) >= 2, "created and deleted"
+
+    member_erase(user=member)
+
+    logged = [f"{e.object_repr} {e.changes}" for e in AuditEvent.objects.all()]
+    assert not [text for text in logged if "zelda-corp-crm" in text]
+    assert [text for text in logged if "other-crm" in text]
+
+
 def test_the_test_button_is_limited_per_hour(member, member_client, receiver, settings):
     settings.WEBHOOKS_TESTS_PER_HOUR = 1
     created = attach(member, receiver, "/test", "Austin")
