@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 
+from lead411.core import clock
 from lead411.weblog.models import DaySalt, PageView
 from lead411.weblog.recorder import buffer
 from lead411.weblog.services import day_salt_get
@@ -73,9 +74,11 @@ def test_same_visitor_same_day_same_hash_other_ip_other_hash(client, recording):
 
 
 @pytest.mark.clause("P2")
-def test_the_day_salt_rotates_and_the_old_one_is_destroyed():
+def test_the_day_salt_rotates_and_the_old_one_is_destroyed(monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: dt.datetime(2026, 1, 1, 23, 59, tzinfo=dt.UTC))
     first = day_salt_get(day=dt.date(2026, 1, 1))
     assert day_salt_get(day=dt.date(2026, 1, 1)) == first
+    monkeypatch.setattr(clock, "now", lambda: dt.datetime(2026, 1, 2, 0, 1, tzinfo=dt.UTC))
     second = day_salt_get(day=dt.date(2026, 1, 2))
     assert second != first
     assert list(DaySalt.objects.values_list("day", flat=True)) == [dt.date(2026, 1, 2)]
