@@ -72,7 +72,7 @@ def test_ctrl_c_stops_the_site_worker_and_mail_sink_cleanly(tmp_path: Path) -> N
         start_new_session=True,  # its own process group, as a terminal's foreground job
     )
     assert process.stdout is not None
-    seen = []
+    seen: list[str] = []
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and not any(s.startswith("Serving on") for s in seen):
         line = process.stdout.readline()
