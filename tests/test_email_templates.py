@@ -104,6 +104,11 @@ def test_allauth_emails_name_the_site_and_the_address(rendered, member):
     Client().post("/accounts/password/reset/", {"email": "member@example.com"})
     _one("member@example.com", "[Lead411] Password Reset Email")
 
+    accounts.stolen_password_report(user=UserFactory.create(email="theo@example.com"))
+    Client().post("/accounts/password/reset/", {"email": "theo@example.com"})
+    on_hold = _one("theo@example.com", "[Lead411] Password reset on hold")
+    assert "asked for a password reset for theo@example.com." in on_hold.body
+
     client = Client()
     login(client, "member@example.com")
     new = "another fine passphrase 2026"
@@ -126,6 +131,7 @@ def test_allauth_emails_name_the_site_and_the_address(rendered, member):
         "account/email/account_already_exists_message.txt",
         "account/email/unknown_account_message.txt",
         "account/email/password_reset_key_message.txt",
+        "account/email/password_reset_suspended_message.txt",
         "account/email/password_changed_message.txt",
         "account/email/email_changed_message.txt",
         "account/email/base_message.txt",

@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Admin lists filtered by impossible values, or an id beyond range: 400, not 500 (issue 17).
+    "lead411.core.middleware.AdminBadInputMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
