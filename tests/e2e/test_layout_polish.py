@@ -81,10 +81,12 @@ def test_logged_out_visitor_is_asked_to_apply(context_at: Any) -> None:
 
 
 def test_members_are_not_asked_to_apply(context_at: Any) -> None:
-    """A member sees no "Apply" in the header or the hero: they already are one."""
+    """A member sees no "Apply" in the header, the hero or the plans: they already are one."""
     page = context_at(DESKTOP, member=True)
-    page.goto("/")
-    assert page.get_by_role("link", name="Apply", exact=False).count() == 0
+    for path in ("/", "/about/"):
+        page.goto(path)
+        assert page.get_by_role("link", name="Apply", exact=False).count() == 0, path
+    assert page.locator(".plans .plan-current").count() == 1
 
 
 def _line_count(page: Any, selector: str) -> int:

@@ -30,7 +30,7 @@ PUBLIC = [
     ("change-request", "/members/change-request/", None, "Ask our team to change an account"),
 ]
 MEMBER_PAGES = [
-    ("leads-search", "/leads/?q=software", MEMBER, "Lead search with facets"),
+    ("leads-search", "/leads/?q=software&date_from=2014-01-01", MEMBER, "Lead search with facets"),
     ("lead-detail", "first-lead", MEMBER, "A lead"),
     ("saved-searches", "/leads/searches/", MEMBER, "Saved searches"),
     ("save-search", "/leads/searches/new/?q=software", MEMBER, "Save this search"),
