@@ -55,6 +55,8 @@ class User(AbstractUser):
         max_length=16,
         choices=Plan.choices,
         default=DEFAULT_PLAN,
+        # Rows written without the column (older code, migrations' historical models) too.
+        db_default=DEFAULT_PLAN.value,
         help_text="Set by staff; what the member may do (see the pricing page).",
     )
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from lead411.accounts.models import User
 from lead411.accounts.plans import PLAN_TERMS, Plan
+from lead411.core.models import AuditEvent
 from lead411.leads import services as lead_services
 from lead411.leads.models import SavedSearch
 
@@ -109,3 +110,36 @@ def test_the_saved_search_pages_show_the_allowance(client, member):
     assert f"You keep 1 of the {SOLO_LIMIT} saved searches your Solo plan allows" in listing
     account = client.get(reverse("accounts:account")).content.decode()
     assert f"Solo: up to {SOLO_LIMIT}" in account
+
+
+@pytest.mark.clause("P9")
+def test_staff_move_a_member_to_team_in_the_admin_audited_and_told(
+    client, member, sales_team_staff, smtp_sink, django_capture_on_commit_callbacks
+):
+    """Plans are assigned by staff: the admin's change form sets it, audited, member told."""
+    client.force_login(sales_team_staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/admin/accounts/user/{member.pk}/change/",
+            {
+                "email": member.email,
+                "first_name": member.first_name,
+                "last_name": member.last_name,
+                "plan": Plan.TEAM,
+                "is_active": "on",
+                "last_login_0": "",
+                "last_login_1": "",
+                "date_joined_0": "2026-01-01",
+                "date_joined_1": "00:00:00",
+            },
+        )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    member.refresh_from_db()
+    assert member.plan == Plan.TEAM
+    event = AuditEvent.objects.get(object_type="accounts.user", object_id=str(member.pk))
+    assert event.changes["plan"] == {"before": "solo", "after": "team"}
+    told = [m for m in smtp_sink.handler.messages() if member.email in str(m["To"])]
+    assert len(told) == 1
+    assert "plan" in told[0].get_body(preferencelist=("plain",)).get_content()
+    for i in range(SOLO_LIMIT + 1):
+        lead_services.saved_search_create(member=member, name=f"Team {i}", criteria={})
