@@ -45,9 +45,7 @@ class PlanTerms:
 PLAN_TERMS: dict[Plan, PlanTerms] = {
     Plan.SOLO: PlanTerms(Plan.SOLO, "$49", "/ month", saved_searches=3, seats=1),
     Plan.TEAM: PlanTerms(Plan.TEAM, "$149", "/ month", saved_searches=25, seats=5),
-    Plan.ENTERPRISE: PlanTerms(
-        Plan.ENTERPRISE, "Let's talk", "", saved_searches=50, seats=None
-    ),
+    Plan.ENTERPRISE: PlanTerms(Plan.ENTERPRISE, "Let's talk", "", saved_searches=50, seats=None),
 }
 
 
