@@ -110,6 +110,11 @@ def test_the_saved_search_pages_show_the_allowance(client, member):
     assert f"You keep 1 of the {SOLO_LIMIT} saved searches your Solo plan allows" in listing
     account = client.get(reverse("accounts:account")).content.decode()
     assert f"Solo: up to {SOLO_LIMIT}" in account
+    for i in range(1, SOLO_LIMIT):
+        lead_services.saved_search_create(member=member, name=f"More {i}", criteria={})
+    form_page = client.get(reverse("leads:saved-search-create") + "?q=robots").content.decode()
+    assert f"You keep {SOLO_LIMIT} of the {SOLO_LIMIT} saved searches" in form_page
+    assert "Delete one on" in form_page
 
 
 @pytest.mark.clause("P9")
