@@ -444,6 +444,36 @@ def test_saved_search_edit_survives_malformed_input(
     exercise(member_client, "POST", url, sub[0], NEWSLETTER_TABLES, raw=sub[1])
 
 
+WEBHOOK_TABLES = ["api.WebhookEndpoint", "core.AuditEvent"]
+WEBHOOK_URLS = [
+    "https://crm.example.com/hooks/l411",
+    "http://crm.example.com/",
+    "https://10.0.0.1/",
+    "https://[::1]:99999/",
+    "https://user:pw@crm.example.com/",
+    "https://münchen.example/x",
+    "https://" + "a" * 300 + ".example/",
+    "javascript:alert(1)",
+]
+
+
+@pytest.mark.clause("L2")
+@FUZZ
+@given(data=st.data())
+def test_webhook_attach_survives_malformed_input(
+    member_client: Client, member: User, data: st.DataObject
+) -> None:
+    """Attaching a webhook never answers 500; a refused one attaches nothing (issue 16)."""
+    search = SavedSearch.objects.filter(member=member).first() or saved_search_create(
+        member=member, name="Mine", criteria={"q": ["robotics"]}
+    )
+    body, raw = data.draw(
+        submissions({"saved_search": [str(search.pk), "0", "x"], "url": WEBHOOK_URLS})
+    )
+    url = "/members/api-tokens/webhooks/"
+    exercise(member_client, "POST", url, body, WEBHOOK_TABLES, raw=raw)
+
+
 @pytest.mark.clause("P5")
 @FUZZ
 @given(sub=submissions({stream: ["on", "", "false"] for stream in Stream.values}))
