@@ -45,7 +45,15 @@ from .services import (
 REGISTRATION_DETAILS_PERMISSION = "accounts.view_registration_details"
 # Names the record by `subtitle` for staff outside the team (see AuditedAdminMixin).
 CONFIDENTIAL_CHANGE_FORM = "admin/accounts/change_form_confidential.html"
-USER_AUDITED_FIELDS = ("email", "first_name", "last_name", "is_active", "is_staff", "is_superuser")
+USER_AUDITED_FIELDS = (
+    "email",
+    "first_name",
+    "last_name",
+    "plan",
+    "is_active",
+    "is_staff",
+    "is_superuser",
+)
 
 
 def _staff(request: HttpRequest) -> User:
@@ -220,7 +228,7 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
     form = MemberChangeForm
 
     ordering = ("email",)
-    list_filter = ("is_staff", "is_active", "application__status")
+    list_filter = ("plan", "is_staff", "is_active", "application__status")
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
     def confidential_label(self, obj: Any) -> str:
@@ -245,10 +253,11 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
                 "first_name",
                 "last_name",
                 "membership_status",
+                "plan",
                 "is_staff",
                 "is_active",
             )
-        return ("first_name", "last_name", "membership_status", "is_active")
+        return ("first_name", "last_name", "membership_status", "plan", "is_active")
 
     def get_list_display_links(self, request: HttpRequest, list_display: Any) -> Any:
         """Link the first column whichever it is."""
@@ -272,6 +281,8 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
         """Team: the full record; other staff: name, status and permissions."""
         if obj is None:
             return self.add_fieldsets
+        # Staff assign the plan (issue 17); saving it is audited and the member told.
+        plan = ("Plan", {"fields": ("plan",)})
         permissions = (
             "Permissions",
             {"fields": ("is_active", "is_staff", "is_superuser", "groups")},
@@ -280,10 +291,11 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
             return (
                 (None, {"fields": ("email",)}),
                 ("Name", {"fields": ("first_name", "last_name")}),
+                plan,
                 permissions,
                 ("Dates", {"fields": ("last_login", "date_joined")}),
             )
-        return (("Name", {"fields": ("first_name", "last_name")}), permissions)
+        return (("Name", {"fields": ("first_name", "last_name")}), plan, permissions)
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         """Save, audit the before/after values, and tell the member of changes (clause P9)."""

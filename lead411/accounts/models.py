@@ -6,6 +6,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 
+from lead411.accounts.plans import DEFAULT_PLAN, Plan
+
 
 class EmailUserManager(UserManager["User"]):
     """Create users keyed by email; there is no username."""
@@ -49,6 +51,14 @@ class User(AbstractUser):
 
     username = None  # type: ignore[assignment]  # email is the login
     email = models.EmailField("email address", unique=True)
+    plan = models.CharField(
+        max_length=16,
+        choices=Plan.choices,
+        default=DEFAULT_PLAN,
+        # Rows written without the column (older code, migrations' historical models) too.
+        db_default=DEFAULT_PLAN.value,
+        help_text="Set by staff; what the member may do (see the pricing page).",
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []

@@ -54,7 +54,8 @@ def _requests(member: Member) -> QuerySet[AccountChangeRequest]:
 
 def account_export(member: Member) -> dict[str, Any] | None:
     return snapshot(
-        obj=member.user, fields=("email", "first_name", "last_name", "date_joined", "last_login")
+        obj=member.user,
+        fields=("email", "first_name", "last_name", "plan", "date_joined", "last_login"),
     )
 
 
@@ -111,9 +112,11 @@ def declare() -> None:
                 "is_active",
                 "date_joined",
                 "email",
+                "plan",
             ),
             purpose="Your name, email address and login, so that you can log in and we can "
-            "reach you. The password is kept only as an Argon2id hash and is not in the "
+            "reach you, and the plan our staff set, which decides how many saved searches "
+            "you keep. The password is kept only as an Argon2id hash and is not in the "
             "download.",
             retention=UNTIL_DELETED,
             on_erasure="Deleted.",

@@ -20,6 +20,7 @@ from .forms import (
     NameChangeForm,
 )
 from .models import Application, User
+from .plans import plan_terms
 from .selectors import member_has_access
 from .services import (
     account_change_request_create,
@@ -104,7 +105,11 @@ def account_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/account_detail.html",
-        {"form": form, "is_member": member_has_access(user=user)},
+        {
+            "form": form,
+            "is_member": member_has_access(user=user),
+            "plan": plan_terms(plan=user.plan),
+        },
     )
 
 

@@ -29,7 +29,12 @@ from lead411.core import clock
 from lead411.leads.forms import LeadSearchForm, SavedSearchForm
 from lead411.leads.models import Company, SavedSearch, TriggerEvent
 from lead411.leads.selectors import LeadQuery, lead_get, lead_search, saved_search_list
-from lead411.leads.services import saved_search_create, saved_search_delete, saved_search_update
+from lead411.leads.services import (
+    SavedSearchLimitReached,
+    saved_search_create,
+    saved_search_delete,
+    saved_search_update,
+)
 
 from . import schemas
 from .models import ApiToken, WebhookDelivery, WebhookEndpoint
@@ -37,6 +42,7 @@ from .problems import (
     PROBLEM_CONTENT_TYPE,
     ApiProblem,
     InvalidQuery,
+    PlanLimitReached,
     RateLimited,
     ScopeMissing,
     problem_response,
@@ -396,6 +402,8 @@ def _saved_search_form(
 def _saved_search_write(save: Any) -> SavedSearch:
     try:
         search: SavedSearch = save()
+    except SavedSearchLimitReached as exc:
+        raise PlanLimitReached(detail=exc.messages[0]) from None
     except DjangoValidationError as exc:
         raise InvalidQuery(errors=list(exc.messages)) from None
     return search
@@ -420,6 +428,7 @@ def saved_search_list_endpoint(request: HttpRequest) -> Any:
     tags=["saved searches"],
 )
 def saved_search_create_endpoint(request: HttpRequest, body: schemas.SavedSearchIn) -> Any:
+    """Save a search; 403 when the member keeps as many as their plan allows (issue 17)."""
     token = _saved_searches_token(request)
     form = _saved_search_form(
         name=body.name,

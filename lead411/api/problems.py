@@ -54,6 +54,13 @@ class ScopeMissing(ApiProblem):
         super().__init__(status=403, detail=f"This token lacks the '{scope}' scope.")
 
 
+class PlanLimitReached(ApiProblem):
+    """The member's plan allows no more of something, e.g. saved searches (403, issue 17)."""
+
+    def __init__(self, *, detail: str) -> None:
+        super().__init__(status=403, detail=detail)
+
+
 class RateLimited(ApiProblem):
     """The token spent its requests of the window (429, with ``Retry-After`` seconds)."""
 

@@ -20,6 +20,7 @@ from django.db.models import F, QuerySet
 from django.db.models.expressions import OrderBy
 from django.shortcuts import get_object_or_404
 
+from lead411.accounts.plans import plan_terms
 from lead411.leads.models import Contact, SavedSearch, TriggerEvent
 from lead411.leads.search.digest import new_event_ids
 from lead411.leads.search.engine import Hits, engine_search
@@ -326,6 +327,34 @@ def lead_list_latest(*, limit: int = 5) -> list[TriggerEvent]:
 def saved_search_list(*, member: Any) -> QuerySet[SavedSearch]:
     """Return the member's saved searches, by name."""
     return SavedSearch.objects.filter(member=member).order_by("name", "id")
+
+
+@dataclass(frozen=True)
+class SavedSearchAllowance:
+    """How many saved searches a member keeps (``used``) and their plan allows (``limit``)."""
+
+    used: int
+    limit: int
+    plan: str  # the plan's label, e.g. "Solo"
+
+    @property
+    def reached(self) -> bool:
+        """Return True when the member may not save another search."""
+        return self.used >= self.limit
+
+
+def saved_search_allowance(*, member: Any) -> SavedSearchAllowance:
+    """Return the member's saved searches against their plan's limit (issue 17).
+
+    The limit is ``saved_searches`` of ``lead411.accounts.plans.PLAN_TERMS`` for
+    ``member.plan``, the figure the pricing page prints.
+    """
+    terms = plan_terms(plan=member.plan)
+    return SavedSearchAllowance(
+        used=SavedSearch.objects.filter(member=member).count(),
+        limit=terms.saved_searches,
+        plan=terms.plan.label,
+    )
 
 
 def saved_search_get(*, member: Any, search_id: int) -> SavedSearch:

@@ -5,6 +5,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,6 +13,7 @@ from django.db import transaction
 from lead411.core import clock
 from lead411.leads.models import SavedSearch
 from lead411.leads.search.index import DATA_VERSION_KEY, search_index_sync, search_index_synced_now
+from lead411.leads.selectors import saved_search_allowance
 
 _SCALES = ((Decimal(1_000_000_000), "B"), (Decimal(1_000_000), "M"), (Decimal(1_000), "K"))
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
@@ -65,7 +67,23 @@ def _search_index_catch_up() -> None:
 
 # --- Saved searches (clause L3) ---
 
-MAX_SAVED_SEARCHES_PER_MEMBER = 50
+
+class SavedSearchLimitReached(ValidationError):
+    """The member already keeps as many saved searches as their plan allows (issue 17).
+
+    ``limit`` is the plan's ``saved_searches``, ``used`` how many the member keeps (more
+    than ``limit`` after staff move them to a smaller plan), ``plan`` its label ("Solo").
+    """
+
+    def __init__(self, *, limit: int, used: int, plan: str) -> None:
+        super().__init__(
+            f"Your {plan} plan allows {limit} saved searches and you have {used}: "
+            "delete one first, or ask us to change your plan.",
+            code="plan_limit",
+        )
+        self.limit = limit
+        self.used = used
+        self.plan = plan
 
 
 def saved_search_create(
@@ -83,27 +101,32 @@ def saved_search_create(
     pace) say when its new leads are mailed (issue 15).
 
     ``criteria`` comes from ``forms.criteria_from_params``. Raises ``ValidationError``
-    when the name is empty or already used by this member, or when the member already
-    has ``MAX_SAVED_SEARCHES_PER_MEMBER`` saved searches (a bound on newsletter work).
+    when the name is empty or already used by this member, and ``SavedSearchLimitReached``
+    when the member already has the ``saved_searches`` of their plan
+    (``lead411.accounts.plans.PLAN_TERMS``, the figures the pricing page prints).
     """
-    if SavedSearch.objects.filter(member=member).count() >= MAX_SAVED_SEARCHES_PER_MEMBER:
-        raise ValidationError(
-            f"You can keep at most {MAX_SAVED_SEARCHES_PER_MEMBER} saved searches; delete one first.",
-            code="too_many",
+    with transaction.atomic():
+        # Two saves at once must not both pass the count: they queue on the member's row,
+        # which also gives the plan as it is now.
+        locked = get_user_model().objects.select_for_update().get(pk=member.pk)
+        allowance = saved_search_allowance(member=locked)
+        if allowance.reached:
+            raise SavedSearchLimitReached(
+                limit=allowance.limit, used=allowance.used, plan=allowance.plan
+            )
+        now = clock.now()
+        search = SavedSearch(
+            member=member,
+            name=name.strip(),
+            criteria={k: list(v) for k, v in criteria.items()},
+            include_in_newsletter=include_in_newsletter,
+            pace=pace,
+            weekday=weekday,
+            created_at=now,
+            updated_at=now,
         )
-    now = clock.now()
-    search = SavedSearch(
-        member=member,
-        name=name.strip(),
-        criteria={k: list(v) for k, v in criteria.items()},
-        include_in_newsletter=include_in_newsletter,
-        pace=pace,
-        weekday=weekday,
-        created_at=now,
-        updated_at=now,
-    )
-    search.full_clean()
-    search.save()
+        search.full_clean()
+        search.save()
     return search
 
 

@@ -21,6 +21,7 @@ from lead411.leads.selectors import (
     lead_export_rows,
     lead_get,
     lead_search,
+    saved_search_allowance,
     saved_search_get,
     saved_search_list,
 )
@@ -158,7 +159,11 @@ def saved_search_list_view(request: HttpRequest) -> HttpResponse:
         (s, criteria_describe(s.criteria), criteria_querydict(s.criteria).urlencode())
         for s in saved_search_list(member=request.user)
     ]
-    return render(request, "leads/saved_search_list.html", {"searches": searches})
+    return render(
+        request,
+        "leads/saved_search_list.html",
+        {"searches": searches, "allowance": saved_search_allowance(member=request.user)},
+    )
 
 
 @member_required
@@ -201,7 +206,11 @@ def saved_search_create_view(request: HttpRequest) -> HttpResponse:
                 "include_in_newsletter": True,
             }
         )
-    return render(request, "leads/saved_search_form.html", {"form": form, "creating": True})
+    return render(
+        request,
+        "leads/saved_search_form.html",
+        {"form": form, "creating": True, "allowance": saved_search_allowance(member=request.user)},
+    )
 
 
 @member_required

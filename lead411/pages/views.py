@@ -1,9 +1,11 @@
 """Public pages: home with a teaser of the latest leads, about & pricing."""
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from lead411.accounts.plans import DEFAULT_PLAN, PLAN_TERMS
 from lead411.leads.selectors import lead_list_latest
 
 # The home page names this many recent leads (company and kind only) as a teaser.
@@ -18,5 +20,17 @@ def home_view(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def about_view(request: HttpRequest) -> HttpResponse:
-    """Render the about & pricing page."""
-    return render(request, "pages/about.html")
+    """Render the about & pricing page; its figures are the ones the site enforces.
+
+    ``plans`` maps a plan's value ("solo") to its ``PlanTerms``; ``export_max_rows`` is
+    the CSV export's cap (``settings.LEADS_EXPORT_MAX_ROWS``).
+    """
+    return render(
+        request,
+        "pages/about.html",
+        {
+            "plans": {terms.plan.value: terms for terms in PLAN_TERMS.values()},
+            "default_plan": DEFAULT_PLAN.label,
+            "export_max_rows": settings.LEADS_EXPORT_MAX_ROWS,
+        },
+    )

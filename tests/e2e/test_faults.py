@@ -153,9 +153,10 @@ def test_killing_the_server_during_writes_loses_no_acknowledged_write(
     SQLite's integrity check is "ok".
     """
     email_address, password = "kai.crash@e2e.test", "a long password for the crash test"
+    # The largest plan, so the saves are still being written when the kill lands.
     e2e_server.shell(
         "from lead411.accounts.models import User; "
-        f"User.objects.create_user({email_address!r}, {password!r})"
+        f"User.objects.create_user({email_address!r}, {password!r}, plan='enterprise')"
     )
     port = free_port()
     env = dict(e2e_server.env, SITE_URL=f"http://127.0.0.1:{port}")

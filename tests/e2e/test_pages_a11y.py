@@ -25,13 +25,22 @@ PUBLIC = [
     ("contact", "/contact/", None, "Contact"),
     ("login", "/accounts/login/", None, "Log in"),
     ("signup", "/accounts/signup/", None, "Apply for membership"),
+    ("password-reset", "/accounts/password/reset/", None, "Forgotten password"),
+    ("password-reset-done", "/accounts/password/reset/done/", None, "Password reset sent"),
+    ("change-request", "/members/change-request/", None, "Ask our team to change an account"),
 ]
 MEMBER_PAGES = [
-    ("leads-search", "/leads/?q=software", MEMBER, "Lead search with facets"),
+    ("leads-search", "/leads/?q=software&date_from=2014-01-01", MEMBER, "Lead search with facets"),
     ("lead-detail", "first-lead", MEMBER, "A lead"),
     ("saved-searches", "/leads/searches/", MEMBER, "Saved searches"),
+    ("save-search", "/leads/searches/new/?q=software", MEMBER, "Save this search"),
     ("mail-preferences", "/newsletter/preferences/", MEMBER, "Email preferences"),
     ("account", "/members/account/", MEMBER, "My account"),
+    ("change-email", "/accounts/email/", MEMBER, "Change email address"),
+    ("change-password", "/accounts/password/change/", MEMBER, "Change password"),
+    ("reauthenticate", "/accounts/reauthenticate/", MEMBER, "Re-enter password"),
+    ("logout", "/accounts/logout/", MEMBER, "Log out"),
+    ("api-tokens", "/members/api-tokens/", MEMBER, "API tokens"),
     ("my-activity", "/me/activity/", MEMBER, "What we record about you"),
     ("conversations", "/contact/conversations/", MEMBER, "My conversations"),
 ]
@@ -42,8 +51,9 @@ STAFF_PAGES = [
     ("staff-reports", "/staff/reports/", STAFF, "Aggregate reports (staff)"),
 ]
 PAGES = PUBLIC + MEMBER_PAGES + STAFF_PAGES
-# axe-core impact levels this check refuses; "serious" ones are listed in the report.
-REFUSED_IMPACTS = {"critical"}
+# The pages members and visitors see are also checked at phone width, where the header,
+# the search sidebar and the cards take another layout (issue 17).
+AXE_RUNS = [(*p, "desktop") for p in PAGES] + [(*p, "phone") for p in PUBLIC + MEMBER_PAGES]
 
 
 def _open(page: Any, path: str) -> None:
@@ -78,24 +88,33 @@ def _violations(page: Any) -> list[dict[str, Any]]:
     return list(Axe().run(page).response["violations"])
 
 
-@pytest.mark.parametrize(("stem", "path", "persona", "title"), PAGES)
-def test_main_pages_have_no_critical_accessibility_violations(
-    logged_in: dict[str | None, Any], stem: str, path: str, persona: Any, title: str
+@pytest.mark.parametrize(("stem", "path", "persona", "title", "viewport"), AXE_RUNS)
+def test_main_pages_have_no_accessibility_violations(
+    logged_in: dict[str | None, Any],
+    stem: str,
+    path: str,
+    persona: Any,
+    title: str,
+    viewport: str,
 ) -> None:
-    """axe-core (WCAG 2 A/AA rules) finds no critical violation on the page."""
+    """axe-core (WCAG 2 A/AA and best-practice rules) finds no violation of any impact.
+
+    Issue 17: "axe finds 0 violations on every page" (this check refused only "critical"
+    ones before).
+    """
     page = logged_in[persona.email if persona else None].new_page()
+    width, height = VIEWPORTS[viewport]
+    page.set_viewport_size({"width": width, "height": height})
     try:
         _open(page, path)
         assert "/accounts/login/" not in page.url or persona is None, page.url
         violations = _violations(page)
     finally:
         page.close()
-    critical = [
-        (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
-        for v in violations
-        if v["impact"] in REFUSED_IMPACTS
+    found = [
+        (v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in violations
     ]
-    assert critical == []
+    assert found == []
 
 
 @pytest.mark.skipif(

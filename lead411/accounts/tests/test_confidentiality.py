@@ -135,6 +135,7 @@ def test_staff_can_edit_a_member_name_and_delete_a_member(client, member, sales_
             "email": member.email,
             "first_name": "Mira",
             "last_name": "Member",
+            "plan": member.plan,
             "is_active": "on",
             "last_login_0": "",
             "last_login_1": "",
@@ -249,7 +250,7 @@ def test_non_team_staff_with_delete_permission_never_see_a_member_email(
 
     changed = client.post(
         f"/admin/accounts/user/{user.pk}/change/",
-        {"first_name": "Adah", "last_name": "Applicant", "is_active": "on"},
+        {"first_name": "Adah", "last_name": "Applicant", "plan": user.plan, "is_active": "on"},
         follow=True,
     )
     assert "was changed successfully" in _assert_no_email(changed, "change message")

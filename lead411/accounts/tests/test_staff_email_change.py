@@ -24,6 +24,7 @@ def _change_email(client: Client, user: User, email: str):
             "email": email,
             "first_name": user.first_name,
             "last_name": user.last_name,
+            "plan": user.plan,
             "is_active": "on",
             "last_login_0": "",
             "last_login_1": "",

@@ -70,3 +70,21 @@ def test_the_layout_offers_login_to_visitors_and_a_logout_form_to_members(member
 def test_the_layout_has_no_inline_script(client):
     html = client.get(reverse("pages:home")).content.decode()
     assert html.count("<script") == html.count('<script src="/static/')
+
+
+def test_pricing_buttons_ask_visitors_to_apply_and_mark_a_members_plan(client, member):
+    """Issue 17: plans without buttons. Visitors apply (Solo) or ask (Team, Enterprise);
+    a member sees their own plan marked and asks staff for another."""
+    html = client.get(reverse("pages:about")).content.decode()
+    assert f'href="{reverse("account_signup")}">Apply for Solo</a>' in html
+    assert f'href="{reverse("contact:contact")}">Ask for Team</a>' in html
+    assert f'href="{reverse("contact:contact")}">Ask for Enterprise</a>' in html
+    assert "Your plan" not in html
+
+    client.force_login(member)
+    html = client.get(reverse("pages:about")).content.decode()
+    assert "Apply for" not in html
+    assert html.count("<strong>Your plan</strong>") == 1
+    solo_card = html[html.index('id="plan-solo"') : html.index('id="plan-team"')]
+    assert "Your plan" in solo_card
+    assert f'href="{reverse("accounts:change-request")}">Ask for Team</a>' in html
