@@ -1,4 +1,4 @@
-"""Reads in the leads domain: lead search with facets, lead detail, CSV export rows (clause L2).
+"""Reads in the leads domain: lead search with facets, lead detail, export rows and jobs (L2).
 
 Lead search is one call to the search engine (``lead411.leads.search``, tantivy): the
 matching ids in sort order, the total and the facet counts come from the index, and the
@@ -12,7 +12,8 @@ import math
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -20,7 +21,7 @@ from django.db.models import F, QuerySet
 from django.db.models.expressions import OrderBy
 from django.shortcuts import get_object_or_404
 
-from lead411.leads.models import Contact, SavedSearch, TriggerEvent
+from lead411.leads.models import Company, Contact, ExportJob, SavedSearch, TriggerEvent
 from lead411.leads.search.digest import new_event_ids
 from lead411.leads.search.engine import Hits, engine_search
 from lead411.leads.search.index import DATA_VERSION_KEY, search_index_fresh
@@ -39,12 +40,17 @@ __all__ = [
     "DATA_VERSION_KEY",
     "MAX_SEARCH_TERMS",
     "SORTS",
+    "ExportLead",
     "Facet",
     "FacetValue",
     "LeadQuery",
     "ParsedText",
     "SearchResult",
     "Sort",
+    "export_job_get",
+    "export_job_list",
+    "lead_count",
+    "lead_export_ids",
     "lead_export_rows",
     "lead_get",
     "lead_list_latest",
@@ -272,21 +278,113 @@ def leads_data_version() -> str:
     return str(version)
 
 
-def lead_export_rows(*, query: LeadQuery, chunk_size: int = 500) -> Iterator[TriggerEvent]:
-    """Yield the events matching ``query`` in sort order, at most ``settings.LEADS_EXPORT_MAX_ROWS``.
+class ExportLead(NamedTuple):
+    """One lead as an export writes it: the event, its company, categories and people.
 
-    The ids come from the same engine search as the page; each event comes with its
-    company and the company's categories, read in chunks of ``chunk_size`` so memory
-    stays flat while the CSV streams.
+    Plain values, read with ``values_list`` rather than as model instances, because an
+    export reads up to ``LEADS_EXPORT_JOB_MAX_ROWS`` of them (bench/bench_api_export.py).
+    ``kind`` and ``company_status`` are the stored codes; ``categories`` are names in
+    name order; ``contacts`` are ``(name, role)`` pairs in name order, filled only when
+    asked for.
     """
-    ids = lead_search_ids(query=query, limit=settings.LEADS_EXPORT_MAX_ROWS).ids
-    with_company = TriggerEvent.objects.select_related("company").prefetch_related(
-        "company__categories"
-    )
+
+    event_id: int
+    announced_on: dt.date | None
+    kind: str
+    round_type: str
+    series: str
+    amount: Decimal | None
+    currency: str
+    amount_usd: Decimal | None
+    counterparty: str
+    summary: str
+    source: str
+    source_key: str
+    source_url: str
+    company_id: int
+    company_name: str
+    homepage: str
+    country_code: str
+    region: str
+    city: str
+    company_status: str
+    founded_on: dt.date | None
+    categories: tuple[str, ...] = ()
+    contacts: tuple[tuple[str, str], ...] = ()
+
+
+_EXPORT_FIELDS = (
+    "id", "announced_on", "kind", "round_type", "series", "amount", "currency", "amount_usd",
+    "counterparty", "summary", "source", "source_key", "source_url", "company_id",
+    "company__name", "company__homepage", "company__country_code", "company__region",
+    "company__city", "company__status", "company__founded_on",
+)  # fmt: skip
+
+
+def lead_count(*, query: LeadQuery) -> int:
+    """Return the number of events matching ``query`` (one engine search, no page read)."""
+    return lead_search_ids(query=query, limit=0).total
+
+
+def lead_export_ids(*, query: LeadQuery, limit: int) -> list[int]:
+    """Return the ids of at most ``limit`` events matching ``query``, in its sort order."""
+    return lead_search_ids(query=query, limit=limit).ids
+
+
+def lead_export_rows(
+    *, ids: list[int], with_contacts: bool = False, chunk_size: int = 2000
+) -> Iterator[ExportLead]:
+    """Yield an ``ExportLead`` for each event of ``ids`` still in the database, in that order.
+
+    Reads in chunks of ``chunk_size`` ids: one query for the events with their companies,
+    one for the companies' categories and, with ``with_contacts``, one for their contacts,
+    so memory stays flat however many ids there are.
+    """
+    through = Company.categories.through
     for start in range(0, len(ids), chunk_size):
         chunk = ids[start : start + chunk_size]
-        by_id = with_company.in_bulk(chunk)
-        yield from (by_id[i] for i in chunk if i in by_id)
+        by_id = {
+            row[0]: row
+            for row in TriggerEvent.objects.filter(pk__in=chunk).values_list(*_EXPORT_FIELDS)
+        }
+        company_ids = {row[13] for row in by_id.values()}
+        categories: dict[int, list[str]] = {}
+        for company_id, name in (
+            through.objects.filter(company_id__in=company_ids)
+            .order_by("category__name")
+            .values_list("company_id", "category__name")
+        ):
+            categories.setdefault(company_id, []).append(name)
+        contacts: dict[int, list[tuple[str, str]]] = {}
+        if with_contacts:
+            for company_id, name, role in (
+                Contact.objects.filter(company_id__in=company_ids)
+                .order_by("name", "id")
+                .values_list("company_id", "name", "role")
+            ):
+                contacts.setdefault(company_id, []).append((name, role))
+        for event_id in chunk:
+            row = by_id.get(event_id)
+            if row is not None:
+                yield ExportLead(
+                    *row,
+                    categories=tuple(categories.get(row[13], ())),
+                    contacts=tuple(contacts.get(row[13], ())),
+                )
+
+
+def export_job_list(*, member: Any, limit: int = 20) -> list[ExportJob]:
+    """Return the member's ``limit`` most recent export jobs, newest first."""
+    return list(ExportJob.objects.filter(member=member).order_by("-created_at", "-id")[:limit])
+
+
+def export_job_get(*, member: Any, public_id: uuid.UUID) -> ExportJob:
+    """Return the member's export job ``public_id``.
+
+    Raises ``Http404`` when there is none or it belongs to someone else: another member's
+    export is indistinguishable from a missing one.
+    """
+    return get_object_or_404(ExportJob, public_id=public_id, member=member)
 
 
 @dataclass

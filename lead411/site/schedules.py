@@ -70,6 +70,11 @@ def configured_jobs() -> list[Job]:
             settings.EDGAR_POLL_MINUTES,
         ),
         Job(
+            "delete expired lead exports",
+            "lead411.leads.tasks.export_jobs_expire",
+            settings.LEADS_EXPORT_CLEANUP_MINUTES,
+        ),
+        Job(
             "send outbox",
             "lead411.mail.tasks.outbox_drain",
             settings.NEWSLETTER_OUTBOX_POLL_MINUTES,
