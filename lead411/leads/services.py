@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -201,7 +202,7 @@ def export_job_create(
     now = clock.now()
     with transaction.atomic():
         # Lock the member's row so two clicks at once cannot both pass the count.
-        type(member).objects.select_for_update().filter(pk=member.pk).first()
+        get_user_model().objects.select_for_update().filter(pk=member.pk).first()
         if ExportJob.objects.filter(member=member, status__in=active).count() >= most:
             raise TooManyExportJobs(
                 f"You have {most} exports in preparation; wait for one to finish."
