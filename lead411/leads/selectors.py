@@ -366,10 +366,12 @@ def lead_export_rows(
         for event_id in chunk:
             row = by_id.get(event_id)
             if row is not None:
-                yield ExportLead(
-                    *row,
-                    categories=tuple(categories.get(row[13], ())),
-                    contacts=tuple(contacts.get(row[13], ())),
+                yield ExportLead._make(
+                    (
+                        *row,
+                        tuple(categories.get(row[13], ())),
+                        tuple(contacts.get(row[13], ())),
+                    )
                 )
 
 

@@ -76,7 +76,7 @@ def _export_dir(settings, tmp_path):
 @pytest.fixture
 def munich() -> Company:
     """A company whose names need UTF-8: München, Müller, Zoë."""
-    company = CompanyFactory(
+    company = CompanyFactory.create(
         name="Müller Straßenbau GmbH",
         homepage="https://www.mueller-bau.example/de",
         country_code="DEU",
@@ -229,7 +229,7 @@ def test_bom_only_when_asked_and_munich_round_trips(member_client, munich, key):
 
 @pytest.mark.parametrize("key", sorted(DOCUMENTED_COLUMNS))
 def test_every_preset_neutralises_formulas(member_client, key):
-    company = CompanyFactory(
+    company = CompanyFactory.create(
         name='=HYPERLINK("http://evil.example","x")',
         homepage="",
         city="+cmd",
@@ -261,7 +261,8 @@ def test_every_preset_neutralises_formulas(member_client, key):
 def _many_leads(count: int) -> list[int]:
     """Create ``count`` events over 50 companies (bulk_create) and return their ids."""
     companies = [
-        CompanyFactory(name=f"Bulk {n}", city="München", categories=["Software"]) for n in range(50)
+        CompanyFactory.create(name=f"Bulk {n}", city="München", categories=["Software"])
+        for n in range(50)
     ]
     TriggerEvent.objects.bulk_create(
         TriggerEvent(**_event_fields(companies[n % 50], n)) for n in range(count)
@@ -309,7 +310,7 @@ def test_a_large_export_runs_as_a_job_with_progress_then_a_link(member_client, m
     job, ids = big_export
     page = member_client.get(reverse("leads:export-job", args=[job.public_id])).content.decode()
     assert '<progress id="export-progress" max="5050" value="0">' in page
-    assert "Download" in page and "hidden" in page.split('id="export-download"')[1][:20]
+    assert 'id="export-download" hidden' in page
     progress_url = reverse("leads:export-job-progress", args=[job.public_id])
     assert member_client.get(progress_url).json()["status"] == "queued"
 

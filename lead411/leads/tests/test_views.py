@@ -9,9 +9,9 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
+from lead411.leads.exports import csv_cell
 from lead411.leads.models import TriggerEvent
 from lead411.leads.tests.factories import CompanyFactory, ContactFactory, TriggerEventFactory
-from lead411.leads.exports import csv_cell
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clause("L2")]
 
