@@ -259,6 +259,8 @@ LEADS_EXPORT_DIRECT_MAX_ROWS = env.int("LEADS_EXPORT_DIRECT_MAX_ROWS", default=5
 LEADS_EXPORT_JOB_MAX_ROWS = env.int("LEADS_EXPORT_JOB_MAX_ROWS", default=1_000_000)
 LEADS_EXPORT_JOBS_PER_MEMBER_MAX = env.int("LEADS_EXPORT_JOBS_PER_MEMBER_MAX", default=3)
 LEADS_EXPORT_LINK_HOURS = env.int("LEADS_EXPORT_LINK_HOURS", default=24)
+# Hours after which an export still queued or running is failed (the queue's retries are over).
+LEADS_EXPORT_JOB_STALE_HOURS = env.int("LEADS_EXPORT_JOB_STALE_HOURS", default=3)
 # Days a finished export job stays listed (its file is gone after LEADS_EXPORT_LINK_HOURS).
 LEADS_EXPORT_JOB_KEEP_DAYS = env.int("LEADS_EXPORT_JOB_KEEP_DAYS", default=30)
 LEADS_EXPORT_DIR = env.path("LEADS_EXPORT_DIR", default=VAR_DIR / "exports")

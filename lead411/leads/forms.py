@@ -325,3 +325,7 @@ class ExportOptionsForm(forms.Form):
 
     def clean_preset(self) -> str:
         return self.cleaned_data.get("preset") or "leads"
+
+    def clean_bom(self) -> bool:
+        # A checkbox sends "1"; "0" or "false" from a hand-written URL means no BOM.
+        return str(self.data.get("bom", "")).strip().lower() in ("1", "true", "on", "yes")

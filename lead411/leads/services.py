@@ -329,8 +329,9 @@ def _export_job_finish(job: ExportJob, *, status: str, error: str = "") -> Expor
 def export_jobs_expire(*, now: dt.datetime | None = None) -> int:
     """Delete the files of export jobs whose link expired, and mark them expired.
 
-    Also deletes the files in ``LEADS_EXPORT_DIR`` that no job names any more (a job
-    deleted with its member's account), and the jobs created more than
+    Also fails the jobs still queued or running ``LEADS_EXPORT_JOB_STALE_HOURS`` after
+    they were asked for, deletes the files in ``LEADS_EXPORT_DIR`` that no job names any
+    more (a job deleted with its member's account), and the jobs created more than
     ``LEADS_EXPORT_JOB_KEEP_DAYS`` ago that are no longer queued or running. ``now``
     defaults to ``clock.now()``. Returns the number of jobs expired. Run by the job
     schedule (``lead411.site.schedules``).
@@ -341,6 +342,16 @@ def export_jobs_expire(*, now: dt.datetime | None = None) -> int:
         export_job_path(job=job).unlink(missing_ok=True)
     ExportJob.objects.filter(pk__in=[job.pk for job in expired]).update(
         status=ExportJob.Status.EXPIRED
+    )
+    # A job the queue gave up on (every attempt killed or failed) would block the member's
+    # limit forever; past LEADS_EXPORT_JOB_STALE_HOURS it is failed with a word.
+    ExportJob.objects.filter(
+        status__in=(ExportJob.Status.QUEUED, ExportJob.Status.RUNNING),
+        created_at__lt=now - dt.timedelta(hours=settings.LEADS_EXPORT_JOB_STALE_HOURS),
+    ).update(
+        status=ExportJob.Status.FAILED,
+        error="The export did not finish in time; please export again.",
+        finished_at=now,
     )
     ExportJob.objects.filter(
         created_at__lt=now - dt.timedelta(days=settings.LEADS_EXPORT_JOB_KEEP_DAYS)

@@ -24,6 +24,7 @@ from lead411.core import clock
 from lead411.leads.criteria import criteria_describe, criteria_querydict
 from lead411.leads.exports import PRESETS, ExportRefused, export_file_name, export_lines
 from lead411.leads.forms import (
+    CRITERIA_PARAMS,
     ExportOptionsForm,
     LeadSearchForm,
     SavedSearchForm,
@@ -101,6 +102,12 @@ def _export_fields(params: QueryDict) -> list[tuple[str, str]]:
     return [(name, value) for name in params if name != "page" for value in params.getlist(name)]
 
 
+def _described(params: QueryDict) -> str:
+    """Return the search in words for an export's page: "words: robot; type: Funding round"."""
+    criteria = {name: params.getlist(name) for name in CRITERIA_PARAMS if params.getlist(name)}
+    return "; ".join(criteria_describe(criteria))
+
+
 def _export_limits() -> dict[str, int]:
     """Return the export limits the export pages state: the direct maximum and the link's life."""
     return {
@@ -145,7 +152,7 @@ def lead_export_csv_view(request: HttpRequest) -> HttpResponseBase:
             "preset": preset,
             "total": total,
             "fields": _export_fields(_known_params(request)),
-            "described": query.parsed.describe(),
+            "described": _described(_known_params(request)),
             **_export_limits(),
         }
         return render(request, "leads/export_confirm.html", context)
@@ -189,7 +196,7 @@ def export_job_create_view(request: HttpRequest) -> HttpResponse:
             member=request.user,
             params={name: params.getlist(name) for name in params},
             query=query,
-            described=query.parsed.describe(),
+            described=_described(params),
             preset=PRESETS[options.cleaned_data["preset"]],
             with_bom=options.cleaned_data["bom"],
             total=lead_count(query=query),

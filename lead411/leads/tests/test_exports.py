@@ -415,3 +415,27 @@ def test_deleting_the_account_deletes_its_jobs_and_the_cleanup_their_files(membe
     assert not ExportJob.objects.exists()
     export_jobs_expire()
     assert not path.exists()
+
+
+def test_bom_0_in_a_url_means_no_bom(member_client, munich):
+    body, _ = _download(member_client, {"preset": "leads", "bom": "0"})
+    assert not body.startswith(b"\xef\xbb\xbf")
+
+
+def test_an_export_the_queue_gave_up_on_is_failed_and_frees_the_limit(
+    member_client, member, settings, monkeypatch
+):
+    settings.LEADS_EXPORT_JOBS_PER_MEMBER_MAX = 1
+    _many_leads(3)
+    assert member_client.post(CREATE, {"preset": "leads", "q": "Bulk"}).status_code == 302
+    job = ExportJob.objects.get()
+    assert job.described == "words: bulk"
+    assert member_client.post(CREATE, {"preset": "leads"}).status_code == 409
+    later = job.created_at + dt.timedelta(hours=settings.LEADS_EXPORT_JOB_STALE_HOURS, seconds=1)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    export_jobs_expire()
+    job.refresh_from_db()
+    assert job.status == ExportJob.Status.FAILED
+    page = member_client.get(reverse("leads:export-job", args=[job.public_id])).content.decode()
+    assert "This export failed: The export did not finish in time; please export again." in page
+    assert member_client.post(CREATE, {"preset": "leads"}).status_code == 302
