@@ -70,7 +70,7 @@ def _setup(scratch: Path) -> bool:
     call_command("migrate", interactive=False, verbosity=0)
     started = time.perf_counter()
     crunchbase_import(directory=data_dir, progress=False)
-    call_command("search_index_rebuild", verbosity=0)
+    call_command("search_index_rebuild", verbosity=0, stdout=sys.stderr)
     print(
         f"  imported and indexed {TriggerEvent.objects.count():,} events in "
         f"{time.perf_counter() - started:.0f} s",

@@ -17,8 +17,10 @@ cell goes through ``csv_cell``, so no spreadsheet runs a cell as a formula.
 
 import csv
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -30,7 +32,7 @@ from lead411.leads.selectors import ExportLead
 
 # OWASP "CSV Injection": a spreadsheet treats a cell starting with one of these as a
 # formula (or, for tab and CR, may shift it into one).
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_STARTS = frozenset("=+-@\t\r")
 
 # The byte-order mark Excel needs to read a CSV file as UTF-8 rather than the local code page.
 BOM = "\ufeff"
@@ -62,10 +64,15 @@ def csv_cell(value: object) -> str:
     (OWASP CSV Injection). ``None`` becomes an empty cell.
     """
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
+    return "'" + text if text[:1] in _FORMULA_STARTS else text
 
 
-Cells = list[object]
+def csv_cells(cells: list[str]) -> list[str]:
+    """Return ``csv_cell`` of each text in ``cells``: the export's hot path, one list at a time."""
+    return ["'" + text if text[:1] in _FORMULA_STARTS else text for text in cells]
+
+
+Cells = list[str]
 RowMaker = Callable[[ExportLead, str], Iterable[Cells]]
 
 
@@ -89,6 +96,7 @@ class Preset:
         return self.unit == "contact"
 
 
+@functools.lru_cache(maxsize=65536)  # a company's homepage repeats on each of its leads
 def _domain(homepage: str) -> str:
     """Return the host of a homepage URL without ``www.`` ("https://www.acme.com/x" -> "acme.com")."""
     try:
@@ -98,12 +106,19 @@ def _domain(homepage: str) -> str:
     return host.removeprefix("www.")
 
 
+@functools.cache  # a few hundred codes at most
+def _place_label(kind: str, code: str) -> str:
+    if not code:
+        return ""
+    return country_label(code) if kind == "country" else region_label(code)
+
+
 def _country(lead: ExportLead) -> str:
-    return country_label(lead.country_code) if lead.country_code else ""
+    return _place_label("country", lead.country_code)
 
 
 def _region(lead: ExportLead) -> str:
-    return region_label(lead.region) if lead.region else ""
+    return _place_label("region", lead.region)
 
 
 def _name_parts(name: str) -> tuple[str, str]:
@@ -122,10 +137,10 @@ def event_note(lead: ExportLead, lead_url: str) -> str:
     series = f"series {lead.series}" if lead.series else ""
     detail = ", ".join(part for part in (lead.round_type.replace("_", " "), series) if part)
     parts = [
-        lead.announced_on.isoformat() if lead.announced_on else "",
+        lead.announced_on,
         f"{kind} ({detail})" if detail else kind,
         lead.summary,
-        f"{lead.currency or 'USD'} {lead.amount:,.0f}" if lead.amount is not None else "",
+        f"{lead.currency or 'USD'} {Decimal(lead.amount):,.0f}" if lead.amount else "",
         lead.counterparty,
         lead_url,
     ]
@@ -148,8 +163,8 @@ PLAIN_COLUMNS = (
 
 def _plain_rows(lead: ExportLead, prefix: str) -> Iterable[Cells]:
     yield [
-        lead.event_id,
-        lead.announced_on.isoformat() if lead.announced_on else "",
+        str(lead.event_id),
+        lead.announced_on,
         _KIND_LABELS.get(lead.kind, lead.kind),
         lead.round_type,
         lead.series,
@@ -200,8 +215,7 @@ def _hubspot_company(lead: ExportLead) -> Cells:
 
 
 def _hubspot_company_rows(lead: ExportLead, prefix: str) -> Iterable[Cells]:
-    founded = lead.founded_on.year if lead.founded_on else ""
-    yield [*_hubspot_company(lead), ", ".join(lead.categories), founded]
+    yield [*_hubspot_company(lead), ", ".join(lead.categories), lead.founded_on[:4]]
 
 
 def _hubspot_contact_rows(lead: ExportLead, prefix: str) -> Iterable[Cells]:
@@ -220,8 +234,7 @@ def _hubspot_contact_rows(lead: ExportLead, prefix: str) -> Iterable[Cells]:
 
 
 def _hubspot_lead_rows(lead: ExportLead, prefix: str) -> Iterable[Cells]:
-    day = lead.announced_on.isoformat() if lead.announced_on else ""
-    yield [*_hubspot_company(lead), day, event_note(lead, _lead_url(lead, prefix))]
+    yield [*_hubspot_company(lead), lead.announced_on, event_note(lead, _lead_url(lead, prefix))]
 
 
 # --- Salesforce: field labels of Account, Contact and Lead ---
@@ -353,7 +366,7 @@ def export_rows(
                 continue
             seen.add(lead.company_id)
         for row in preset.rows(lead, lead_url_prefix):
-            yield [csv_cell(value) for value in row]
+            yield csv_cells(row)
 
 
 class _Echo:
