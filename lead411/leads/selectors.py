@@ -290,8 +290,8 @@ class ExportLead(NamedTuple):
     """One lead as an export writes it: the event, its company, categories and people.
 
     Plain text, read with one SQL join per chunk rather than as model instances, because
-    an export reads up to ``LEADS_EXPORT_JOB_MAX_ROWS`` of them and the export path must
-    stay within 2x a bare ``csv.writer`` (issue 16; bench/bench_api_export.py). Dates are
+    an export reads up to ``LEADS_EXPORT_JOB_MAX_ROWS`` of them (issue 16's goal: at least
+    half the rows/s of a bare ``csv.writer``; bench/bench_api_export.py). Dates are
     ISO 8601 (``"2014-03-01"``) and amounts have two decimals (``"5000000.00"``), ``""``
     when unknown; ``kind`` and ``company_status`` are the stored codes; ``categories``
     are names in name order; ``contacts`` are ``(name, role)`` pairs in name order,
@@ -343,8 +343,8 @@ def _export_sql(count: int) -> str:
     columns = [f"e.{_column(TriggerEvent, name)}" for name in _EVENT_COLUMNS] + [
         f"c.{_column(Company, name)}" for name in _COMPANY_COLUMNS
     ]
-    # Dates as ISO text from the database itself: converting 2 dates per row in Python
-    # cost a tenth of the export's time.
+    # Dates as ISO text from the database itself: converting two dates per row in Python
+    # showed in the export's profile.
     for position in (1, len(columns) - 1):  # announced_on, founded_on
         columns[position] = _iso_day_sql(columns[position])
     # Every name comes from the models' meta, every value is a query parameter.
