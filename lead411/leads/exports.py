@@ -73,7 +73,8 @@ def csv_cells(cells: list[str]) -> list[str]:
 
 
 Cells = list[str]
-RowMaker = Callable[[ExportLead, str], Iterable[Cells]]
+# A list, not a generator: one generator per lead showed in the export's profile.
+RowMaker = Callable[[ExportLead, str], list[Cells]]
 
 
 @dataclass(frozen=True)
@@ -161,29 +162,31 @@ PLAIN_COLUMNS = (
 )  # fmt: skip
 
 
-def _plain_rows(lead: ExportLead, prefix: str) -> Iterable[Cells]:
-    yield [
-        str(lead.event_id),
-        lead.announced_on,
-        _KIND_LABELS.get(lead.kind, lead.kind),
-        lead.round_type,
-        lead.series,
-        lead.amount,
-        lead.currency,
-        lead.amount_usd,
-        lead.counterparty,
-        lead.summary,
-        lead.company_name,
-        lead.homepage,
-        "|".join(lead.categories),
-        lead.country_code,
-        lead.region,
-        lead.city,
-        _STATUS_LABELS.get(lead.company_status, lead.company_status),
-        lead.source,
-        lead.source_key,
-        lead.source_url,
-        _lead_url(lead, prefix),
+def _plain_rows(lead: ExportLead, prefix: str) -> list[Cells]:
+    return [
+        [
+            str(lead.event_id),
+            lead.announced_on,
+            _KIND_LABELS.get(lead.kind, lead.kind),
+            lead.round_type,
+            lead.series,
+            lead.amount,
+            lead.currency,
+            lead.amount_usd,
+            lead.counterparty,
+            lead.summary,
+            lead.company_name,
+            lead.homepage,
+            "|".join(lead.categories),
+            lead.country_code,
+            lead.region,
+            lead.city,
+            _STATUS_LABELS.get(lead.company_status, lead.company_status),
+            lead.source,
+            lead.source_key,
+            lead.source_url,
+            _lead_url(lead, prefix),
+        ]
     ]
 
 
@@ -214,27 +217,17 @@ def _hubspot_company(lead: ExportLead) -> Cells:
     ]
 
 
-def _hubspot_company_rows(lead: ExportLead, prefix: str) -> Iterable[Cells]:
-    yield [*_hubspot_company(lead), ", ".join(lead.categories), lead.founded_on[:4]]
+def _hubspot_company_rows(lead: ExportLead, prefix: str) -> list[Cells]:
+    return [[*_hubspot_company(lead), ", ".join(lead.categories), lead.founded_on[:4]]]
 
 
-def _hubspot_contact_rows(lead: ExportLead, prefix: str) -> Iterable[Cells]:
-    for name, role in lead.contacts:
-        first, last = _name_parts(name)
-        yield [
-            first,
-            last,
-            role,
-            lead.company_name,
-            lead.homepage,
-            lead.city,
-            _region(lead),
-            _country(lead),
-        ]
+def _hubspot_contact_rows(lead: ExportLead, prefix: str) -> list[Cells]:
+    place = [lead.company_name, lead.homepage, lead.city, _region(lead), _country(lead)]
+    return [[*_name_parts(name), role, *place] for name, role in lead.contacts]
 
 
-def _hubspot_lead_rows(lead: ExportLead, prefix: str) -> Iterable[Cells]:
-    yield [*_hubspot_company(lead), lead.announced_on, event_note(lead, _lead_url(lead, prefix))]
+def _hubspot_lead_rows(lead: ExportLead, prefix: str) -> list[Cells]:
+    return [[*_hubspot_company(lead), lead.announced_on, event_note(lead, _lead_url(lead, prefix))]]
 
 
 # --- Salesforce: field labels of Account, Contact and Lead ---
@@ -253,45 +246,39 @@ SALESFORCE_LEAD_COLUMNS = (
 )  # fmt: skip
 
 
-def _salesforce_account_rows(lead: ExportLead, prefix: str) -> Iterable[Cells]:
-    yield [
-        lead.company_name,
-        lead.homepage,
-        lead.categories[0] if lead.categories else "",
-        lead.city,
-        _region(lead),
-        _country(lead),
-        ", ".join(lead.categories),
-        LEAD_SOURCE,
+def _salesforce_account_rows(lead: ExportLead, prefix: str) -> list[Cells]:
+    return [
+        [
+            lead.company_name,
+            lead.homepage,
+            lead.categories[0] if lead.categories else "",
+            lead.city,
+            _region(lead),
+            _country(lead),
+            ", ".join(lead.categories),
+            LEAD_SOURCE,
+        ]
     ]
 
 
-def _salesforce_contact_rows(lead: ExportLead, prefix: str) -> Iterable[Cells]:
-    for name, role in lead.contacts:
-        first, last = _name_parts(name)
-        yield [
-            first,
-            last,
-            role,
-            lead.company_name,
+def _salesforce_contact_rows(lead: ExportLead, prefix: str) -> list[Cells]:
+    place = [lead.company_name, lead.city, _region(lead), _country(lead), LEAD_SOURCE]
+    return [[*_name_parts(name), role, *place] for name, role in lead.contacts]
+
+
+def _salesforce_lead_rows(lead: ExportLead, prefix: str) -> list[Cells]:
+    return [
+        [
+            NOT_PROVIDED,
+            lead.company_name or NOT_PROVIDED,
+            lead.homepage,
+            lead.categories[0] if lead.categories else "",
             lead.city,
             _region(lead),
             _country(lead),
             LEAD_SOURCE,
+            event_note(lead, _lead_url(lead, prefix)),
         ]
-
-
-def _salesforce_lead_rows(lead: ExportLead, prefix: str) -> Iterable[Cells]:
-    yield [
-        NOT_PROVIDED,
-        lead.company_name or NOT_PROVIDED,
-        lead.homepage,
-        lead.categories[0] if lead.categories else "",
-        lead.city,
-        _region(lead),
-        _country(lead),
-        LEAD_SOURCE,
-        event_note(lead, _lead_url(lead, prefix)),
     ]
 
 
@@ -358,15 +345,18 @@ def export_rows(
     Company and contact presets skip a company already written.
     """
     yield list(preset.columns)
-    once = preset.unit != "lead"
+    rows_of = preset.rows
+    if preset.unit == "lead":
+        for lead in leads:
+            for row in rows_of(lead, lead_url_prefix):
+                yield csv_cells(row)
+        return
     seen: set[int] = set()
     for lead in leads:
-        if once:
-            if lead.company_id in seen:
-                continue
+        if lead.company_id not in seen:
             seen.add(lead.company_id)
-        for row in preset.rows(lead, lead_url_prefix):
-            yield csv_cells(row)
+            for row in rows_of(lead, lead_url_prefix):
+                yield csv_cells(row)
 
 
 class _Echo:
