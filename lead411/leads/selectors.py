@@ -343,10 +343,12 @@ def _export_sql(count: int) -> str:
     columns = [f"e.{_column(TriggerEvent, name)}" for name in _EVENT_COLUMNS] + [
         f"c.{_column(Company, name)}" for name in _COMPANY_COLUMNS
     ]
-    # Dates as ISO text from the database itself: converting two dates per row in Python
-    # showed in the export's profile.
+    # Dates and amounts as text from the database itself: converting them per row in
+    # Python showed in the export's profile.
     for position in (1, len(columns) - 1):  # announced_on, founded_on
         columns[position] = _iso_day_sql(columns[position])
+    for position in (5, 7):  # amount, amount_usd
+        columns[position] = _money_sql(columns[position])
     # Every name comes from the models' meta, every value is a query parameter.
     return (
         f"SELECT {', '.join(columns)} FROM {quote(TriggerEvent._meta.db_table)} e "  # noqa: S608
@@ -363,6 +365,14 @@ def _iso_day_sql(column: str) -> str:
     return f"COALESCE(CAST({column} AS TEXT), '')"  # SQLite stores dates as ISO text
 
 
+def _money_sql(column: str) -> str:
+    """Return SQL giving an amount column with two decimals as text, ``''`` when NULL."""
+    if connection.vendor == "postgresql":  # numeric(18, 2) prints with its two decimals
+        return f"COALESCE(CAST({column} AS TEXT), '')"
+    # SQLite keeps a decimal as a number; Django's own converter also reads it as a float.
+    return f"CASE WHEN {column} IS NULL THEN '' ELSE printf('%%.2f', {column}) END"
+
+
 @functools.cache
 def _categories_sql(count: int) -> str:
     """Return the SELECT of (company id, category name) for ``count`` companies, by name."""
@@ -376,11 +386,6 @@ def _categories_sql(count: int) -> str:
         f"WHERE t.{company_id} IN ({', '.join(['%s'] * count)}) "
         f"ORDER BY c.{_column(Category, 'name')}"
     )
-
-
-def _money(value: object) -> str:
-    # SQLite gives a number (as Django's own converter reads it), PostgreSQL a Decimal.
-    return "" if value is None else f"{value:.2f}"
 
 
 def lead_count(*, query: LeadQuery) -> int:
@@ -408,33 +413,25 @@ def lead_export_rows(
             cursor.execute(_export_sql(len(chunk)), chunk)
             by_id = {row[0]: row for row in cursor.fetchall()}
         company_ids = {row[13] for row in by_id.values()}
-        categories: dict[int, list[str]] = {}
+        categories: dict[int, tuple[str, ...]] = {}
         with connection.cursor() as cursor:
             cursor.execute(_categories_sql(len(company_ids)), list(company_ids))
             for company_id, name in cursor.fetchall():
-                categories.setdefault(company_id, []).append(name)
-        contacts: dict[int, list[tuple[str, str]]] = {}
+                categories[company_id] = (*categories.get(company_id, ()), name)
+        contacts: dict[int, tuple[tuple[str, str], ...]] = {}
         if with_contacts:
             for company_id, name, role in (
                 Contact.objects.filter(company_id__in=company_ids)
                 .order_by("name", "id")
                 .values_list("company_id", "name", "role")
             ):
-                contacts.setdefault(company_id, []).append((name, role))
+                contacts[company_id] = (*contacts.get(company_id, ()), (name, role))
         for event_id in chunk:
             row = by_id.get(event_id)
             if row is not None:
                 company_id = row[13]
                 yield ExportLead._make(
-                    (
-                        *row[:5],
-                        _money(row[5]),
-                        row[6],
-                        _money(row[7]),
-                        *row[8:],
-                        tuple(categories.get(company_id, ())),
-                        tuple(contacts.get(company_id, ())),
-                    )
+                    (*row, categories.get(company_id, ()), contacts.get(company_id, ()))
                 )
 
 
