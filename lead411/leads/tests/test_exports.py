@@ -19,10 +19,16 @@ from lead411.accounts.tests.factories import UserFactory
 from lead411.activity.models import MemberDailyActivity
 from lead411.core import clock
 from lead411.core.models import AuditEvent
+from lead411.core.privacy_registry import Member, holdings
 from lead411.leads.exports import PRESETS
 from lead411.leads.models import Company, ExportJob, TriggerEvent
 from lead411.leads.services import export_job_path, export_jobs_expire, leads_changed
-from lead411.leads.tests.factories import IMPORTED_AT, CompanyFactory, ContactFactory
+from lead411.leads.tests.factories import (
+    IMPORTED_AT,
+    CompanyFactory,
+    ContactFactory,
+    ExportJobFactory,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clause("L2")]
 
@@ -439,3 +445,15 @@ def test_an_export_the_queue_gave_up_on_is_failed_and_frees_the_limit(
     page = member_client.get(reverse("leads:export-job", args=[job.public_id])).content.decode()
     assert "This export failed: The export did not finish in time; please export again." in page
     assert member_client.post(CREATE, {"preset": "leads"}).status_code == 302
+
+
+def test_export_jobs_are_in_the_members_data_download(member):
+    """Issue 16 with the personal-data registry: a member's export jobs, and only theirs."""
+    mine = ExportJobFactory.create(member=member)
+    ExportJobFactory.create()  # someone else's
+    (holding,) = [h for h in holdings() if h.model == "leads.ExportJob"]
+    assert holding.export is not None
+    (row,) = holding.export(Member(user=member, emails=frozenset({member.email})))
+    assert row["download_name"] == mine.download_name
+    assert row["preset"] == "hubspot-leads"
+    assert row["criteria"] == {"q": ["robotics"]}
