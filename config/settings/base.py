@@ -254,7 +254,20 @@ LEAD411_SPEC_FILE = env.path(
 # Search limits: a hard cap keeps one request from reading the whole table.
 LEADS_PAGE_SIZE = 25
 LEADS_MAX_PAGE = 400
-LEADS_EXPORT_MAX_ROWS = env.int("LEADS_EXPORT_MAX_ROWS", default=5000)
+# CSV exports (issue 16): up to LEADS_EXPORT_DIRECT_MAX_ROWS leads download at once; a larger
+# result becomes a background job whose file waits in LEADS_EXPORT_DIR (never served as a
+# static file) for LEADS_EXPORT_LINK_HOURS, then is deleted by the scheduled clean-up.
+LEADS_EXPORT_DIRECT_MAX_ROWS = env.int("LEADS_EXPORT_DIRECT_MAX_ROWS", default=5000)
+LEADS_EXPORT_JOB_MAX_ROWS = env.int("LEADS_EXPORT_JOB_MAX_ROWS", default=1_000_000)
+LEADS_EXPORT_JOBS_PER_MEMBER_MAX = env.int("LEADS_EXPORT_JOBS_PER_MEMBER_MAX", default=3)
+LEADS_EXPORT_LINK_HOURS = env.int("LEADS_EXPORT_LINK_HOURS", default=24)
+# Hours after which an export still queued or running is failed (the queue's retries are over).
+LEADS_EXPORT_JOB_STALE_HOURS = env.int("LEADS_EXPORT_JOB_STALE_HOURS", default=3)
+# Days a finished export job stays listed (its file is gone after LEADS_EXPORT_LINK_HOURS).
+LEADS_EXPORT_JOB_KEEP_DAYS = env.int("LEADS_EXPORT_JOB_KEEP_DAYS", default=30)
+LEADS_EXPORT_DIR = env.path("LEADS_EXPORT_DIR", default=VAR_DIR / "exports")
+# Minutes between clean-ups of expired export files (0 = off).
+LEADS_EXPORT_CLEANUP_MINUTES = env.int("LEADS_EXPORT_CLEANUP_MINUTES", default=60)
 LEADS_QUERY_MAX_CHARS = 200
 
 LOGGING = {

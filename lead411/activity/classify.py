@@ -35,6 +35,14 @@ def page_type_for(*, namespace: str, url_name: str) -> str:
 
 
 def counted(*, namespace: str, url_name: str) -> bool:
-    """Return False for the admin, the health check and other non-member pages."""
+    """Return False for the admin, the health check and other non-member pages.
+
+    A URL named ``…-progress`` is a page's own script asking how a job is getting on
+    (an export's progress bar), not a page the member opened, so it is not counted.
+    """
     spaces = set(namespace.split(":")) if namespace else set()
-    return not (spaces & IGNORED_NAMESPACES) and url_name not in IGNORED_URL_NAMES
+    return (
+        not (spaces & IGNORED_NAMESPACES)
+        and url_name not in IGNORED_URL_NAMES
+        and not url_name.endswith("-progress")
+    )

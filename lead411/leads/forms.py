@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils import timezone
 
+from lead411.leads.exports import PRESETS
 from lead411.leads.models import SavedSearch, TriggerEvent
 from lead411.leads.search.query import SORTS, LeadQuery, parse_text
 
@@ -301,3 +302,30 @@ class SavedSearchForm(forms.Form):
             return criteria_from_params(QueryDict(text))
         except ValidationError as exc:
             raise ValidationError(exc.messages) from None
+
+
+class ExportOptionsForm(forms.Form):
+    """The export's own parameters beside the search's: ``preset`` and ``bom`` (issue 16).
+
+    ``preset`` is a key of ``lead411.leads.exports.PRESETS`` (default: the plain export);
+    ``bom`` ("1") starts the file with a UTF-8 byte-order mark, which Excel needs to read
+    names like "München" correctly.
+    """
+
+    preset = forms.ChoiceField(label="Format", required=False)
+    bom = forms.BooleanField(label="For Excel (UTF-8 with BOM)", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.presets = PRESETS
+        field = self.fields["preset"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(key, preset.label) for key, preset in PRESETS.items()]
+        field.error_messages["invalid_choice"] = "Choose one of the listed formats."
+
+    def clean_preset(self) -> str:
+        return self.cleaned_data.get("preset") or "leads"
+
+    def clean_bom(self) -> bool:
+        # A checkbox sends "1"; "0" or "false" from a hand-written URL means no BOM.
+        return str(self.data.get("bom", "")).strip().lower() in ("1", "true", "on", "yes")

@@ -204,3 +204,52 @@ class SavedSearch(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ExportJob(models.Model):
+    """A CSV export too large to download at once, written by the task queue (issue 16, L2).
+
+    ``criteria`` holds the search page's parameters as a saved search does; ``preset`` is a
+    key of ``lead411.leads.exports.PRESETS``; ``with_bom`` starts the file with a UTF-8
+    byte-order mark. ``total`` is the number of matching leads when the job was asked
+    for (the worker sets the number it really found); ``processed`` counts the leads
+    written so far, for the progress bar. The file lives in ``settings.LEADS_EXPORT_DIR``
+    under ``file_name``; its link works until ``expires_at``, then the scheduled clean-up
+    deletes the file and marks the job expired. Deleted with the member (CASCADE).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Ready"
+        FAILED = "failed", "Failed"
+        EXPIRED = "expired", "Expired"
+
+    public_id = models.UUIDField(unique=True, editable=False)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs"
+    )
+    criteria = models.JSONField(default=dict, blank=True)
+    described = models.CharField(max_length=300, blank=True, help_text="The search, in words")
+    preset = models.CharField(max_length=40)
+    with_bom = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    rows_written = models.PositiveIntegerField(default=0, help_text="Data rows in the file")
+    download_name = models.CharField(max_length=150)
+    file_name = models.CharField(max_length=100, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["member", "status"], name="export_job_member_status_idx"),
+            models.Index(fields=["expires_at"], name="export_job_expires_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.download_name} ({self.get_status_display()})"

@@ -1,19 +1,45 @@
 """Writes in the leads domain shared by every importer."""
 
+import csv
+import datetime as dt
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import QueryDict
+from django.urls import reverse
+from django_q.tasks import async_task
 
 from lead411.core import clock
-from lead411.leads.models import SavedSearch
+from lead411.core.audit import audit_record
+from lead411.core.models import AuditEvent
+from lead411.core.urls import site_root
+from lead411.leads.exports import (
+    BOM,
+    PRESETS,
+    ExportTooLarge,
+    Preset,
+    TooManyExportJobs,
+    export_file_name,
+    export_rows,
+)
+from lead411.leads.forms import LeadSearchForm
+from lead411.leads.models import ExportJob, SavedSearch
 from lead411.leads.search.index import DATA_VERSION_KEY, search_index_sync, search_index_synced_now
-from lead411.leads.selectors import saved_search_allowance
+from lead411.leads.search.query import LeadQuery
+from lead411.leads.selectors import (
+    ExportLead,
+    lead_export_ids,
+    lead_export_rows,
+    saved_search_allowance,
+)
 
 _SCALES = ((Decimal(1_000_000_000), "B"), (Decimal(1_000_000), "M"), (Decimal(1_000), "K"))
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
@@ -162,3 +188,206 @@ def saved_search_update(
 def saved_search_delete(*, search: SavedSearch) -> None:
     """Delete a saved search; its leads stop appearing in the next newsletter."""
     search.delete()
+
+
+# --- Export jobs (issue 16, clause L2) ---
+
+
+def export_job_path(*, job: ExportJob) -> Path:
+    """Return where the file of ``job`` is written: ``settings.LEADS_EXPORT_DIR / file_name``."""
+    return Path(settings.LEADS_EXPORT_DIR) / (job.file_name or f"{job.public_id}.csv")
+
+
+def export_job_create(
+    *,
+    member: Any,
+    params: Mapping[str, Sequence[str]],
+    query: LeadQuery,
+    described: str,
+    preset: Preset,
+    with_bom: bool,
+    total: int,
+) -> ExportJob:
+    """Queue an export of the search ``query`` for ``member`` and return the job.
+
+    ``params`` are the search page's parameters that gave ``query`` (the worker reads
+    them again with the same form); ``total`` the number of leads it matches now. One
+    audit event records the export (P8); the task is queued when the transaction
+    commits. Raises ``TooManyExportJobs`` when the member already has
+    ``LEADS_EXPORT_JOBS_PER_MEMBER_MAX`` jobs queued or running, and ``ExportTooLarge``
+    past ``LEADS_EXPORT_JOB_MAX_ROWS`` leads (the member narrows the search).
+    """
+    limit = settings.LEADS_EXPORT_JOB_MAX_ROWS
+    if total > limit:
+        raise ExportTooLarge(
+            f"This search has {total:,} leads; an export holds at most {limit:,}. "
+            "Narrow the search with a filter and export again."
+        )
+    active = (ExportJob.Status.QUEUED, ExportJob.Status.RUNNING)
+    most = settings.LEADS_EXPORT_JOBS_PER_MEMBER_MAX
+    now = clock.now()
+    with transaction.atomic():
+        # Lock the member's row so two clicks at once cannot both pass the count.
+        get_user_model().objects.select_for_update().filter(pk=member.pk).first()
+        if ExportJob.objects.filter(member=member, status__in=active).count() >= most:
+            raise TooManyExportJobs(
+                f"You have {most} exports in preparation; wait for one to finish."
+            )
+        public_id = uuid.uuid4()
+        job = ExportJob(
+            public_id=public_id,
+            member=member,
+            criteria={name: list(values) for name, values in params.items()},
+            described=described[:300],
+            preset=preset.key,
+            with_bom=with_bom,
+            total=total,
+            download_name=export_file_name(preset=preset, words=query.q, on=clock.today()),
+            file_name=f"{public_id}.csv",
+            created_at=now,
+        )
+        job.full_clean()
+        job.save()
+        audit_record(
+            actor=member,
+            action=AuditEvent.Action.CREATE,
+            verb="lead_export",
+            obj=job,
+            changes={
+                "preset": {"before": None, "after": preset.key},
+                "total": {"before": None, "after": total},
+            },
+        )
+        transaction.on_commit(
+            lambda: async_task("lead411.leads.tasks.export_job_run", job.pk, group=EXPORT_GROUP)
+        )
+    return job
+
+
+EXPORT_GROUP = "lead export"
+# Progress is saved every this many leads: often enough for a bar, rarely enough to cost nothing.
+EXPORT_PROGRESS_EVERY = 2000
+
+
+def export_job_run(*, job_id: int) -> ExportJob | None:
+    """Write the file of export job ``job_id``; return the job, or None when it is gone.
+
+    Runs in the task queue. The search runs again from the job's parameters; the file is
+    written beside its final name and renamed when complete, so a worker killed half way
+    (the queue then runs the task again) never leaves a partial file behind a link.
+    ``processed`` is saved every ``EXPORT_PROGRESS_EVERY`` leads. A job already done,
+    failed or expired is left alone. A search that no longer parses fails the job with
+    a reason the member reads.
+    """
+    job = ExportJob.objects.filter(pk=job_id).first()
+    if job is None or job.status not in (ExportJob.Status.QUEUED, ExportJob.Status.RUNNING):
+        return job
+    params = QueryDict(mutable=True)
+    for name, values in job.criteria.items():
+        params.setlist(name, [str(value) for value in values])
+    form = LeadSearchForm(params)
+    preset = PRESETS.get(job.preset)
+    if preset is None or not form.is_valid():
+        return _export_job_finish(
+            job, status=ExportJob.Status.FAILED, error="The search could not be read again."
+        )
+    ids = lead_export_ids(query=form.to_query(), limit=settings.LEADS_EXPORT_JOB_MAX_ROWS)
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportJob.Status.RUNNING, total=len(ids), processed=0
+    )
+    path = export_job_path(job=job)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+
+    def progress(processed: int) -> None:
+        ExportJob.objects.filter(pk=job.pk).update(processed=processed)
+
+    leads = _counted(
+        lead_export_rows(ids=ids, with_contacts=preset.needs_contacts), progress=progress
+    )
+    lead_url_prefix = site_root() + reverse("leads:search")
+    with partial.open("w", encoding="utf-8", newline="") as out:
+        if job.with_bom:
+            out.write(BOM)
+        writer = csv.writer(out)
+        rows = export_rows(preset=preset, leads=leads, lead_url_prefix=lead_url_prefix)
+        written = -1  # the header is not a data row
+        for row in rows:
+            writer.writerow(row)
+            written += 1
+    partial.replace(path)
+    job.total = len(ids)
+    job.processed = len(ids)
+    job.rows_written = written
+    return _export_job_finish(job, status=ExportJob.Status.DONE)
+
+
+def _counted(
+    leads: Iterator[ExportLead], *, progress: Callable[[int], None]
+) -> Iterator[ExportLead]:
+    for count, lead in enumerate(leads, start=1):
+        yield lead
+        if count % EXPORT_PROGRESS_EVERY == 0:
+            progress(count)
+
+
+def _export_job_finish(job: ExportJob, *, status: str, error: str = "") -> ExportJob:
+    now = clock.now()
+    job.status = status
+    job.error = error
+    job.finished_at = now
+    if status == ExportJob.Status.DONE:
+        job.expires_at = now + dt.timedelta(hours=settings.LEADS_EXPORT_LINK_HOURS)
+    job.save(
+        update_fields=[
+            "status",
+            "error",
+            "finished_at",
+            "expires_at",
+            "total",
+            "processed",
+            "rows_written",
+        ]
+    )
+    return job
+
+
+def export_jobs_expire(*, now: dt.datetime | None = None) -> int:
+    """Delete the files of export jobs whose link expired, and mark them expired.
+
+    Also fails the jobs still queued or running ``LEADS_EXPORT_JOB_STALE_HOURS`` after
+    they were asked for, deletes the files in ``LEADS_EXPORT_DIR`` that no job names any
+    more (a job deleted with its member's account), and the jobs created more than
+    ``LEADS_EXPORT_JOB_KEEP_DAYS`` ago that are no longer queued or running. ``now``
+    defaults to ``clock.now()``. Returns the number of jobs expired. Run by the job
+    schedule (``lead411.site.schedules``).
+    """
+    now = now or clock.now()
+    expired = list(ExportJob.objects.filter(status=ExportJob.Status.DONE, expires_at__lte=now))
+    for job in expired:
+        export_job_path(job=job).unlink(missing_ok=True)
+    ExportJob.objects.filter(pk__in=[job.pk for job in expired]).update(
+        status=ExportJob.Status.EXPIRED
+    )
+    # A job the queue gave up on (every attempt killed or failed) would block the member's
+    # limit forever; past LEADS_EXPORT_JOB_STALE_HOURS it is failed with a word.
+    ExportJob.objects.filter(
+        status__in=(ExportJob.Status.QUEUED, ExportJob.Status.RUNNING),
+        created_at__lt=now - dt.timedelta(hours=settings.LEADS_EXPORT_JOB_STALE_HOURS),
+    ).update(
+        status=ExportJob.Status.FAILED,
+        error="The export did not finish in time; please export again.",
+        finished_at=now,
+    )
+    ExportJob.objects.filter(
+        created_at__lt=now - dt.timedelta(days=settings.LEADS_EXPORT_JOB_KEEP_DAYS)
+    ).exclude(status__in=(ExportJob.Status.QUEUED, ExportJob.Status.RUNNING)).delete()
+    folder = Path(settings.LEADS_EXPORT_DIR)
+    if folder.is_dir():
+        # Files listed before the names are read: a file found here already had its job.
+        files = list(folder.glob("*.csv"))
+        named = set(ExportJob.objects.values_list("file_name", flat=True))
+        for path in files:
+            if path.name not in named:
+                path.unlink(missing_ok=True)
+    return len(expired)

@@ -1,4 +1,4 @@
-"""Lead search, detail, export and saved-search URLs, mounted at /leads/ by config/urls.py."""
+"""Lead search, detail, export, export-job and saved-search URLs, mounted at /leads/ by config/urls.py."""
 
 from django.urls import path
 
@@ -8,6 +8,19 @@ app_name = "leads"
 urlpatterns = [
     path("", views.lead_search_view, name="search"),
     path("export.csv", views.lead_export_csv_view, name="export-csv"),
+    path("exports/", views.export_job_list_view, name="export-job-list"),
+    path("exports/new/", views.export_job_create_view, name="export-job-create"),
+    path("exports/<uuid:public_id>/", views.export_job_view, name="export-job"),
+    path(
+        "exports/<uuid:public_id>/progress/",
+        views.export_job_progress_view,
+        name="export-job-progress",
+    ),
+    path(
+        "exports/<uuid:public_id>/download/",
+        views.export_job_download_view,
+        name="export-job-download",
+    ),
     path("<int:event_id>/", views.lead_detail_view, name="detail"),
     path("searches/", views.saved_search_list_view, name="saved-search-list"),
     path("searches/new/", views.saved_search_create_view, name="saved-search-create"),

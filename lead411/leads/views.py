@@ -1,23 +1,41 @@
-"""Lead search, lead detail and CSV export, for members only (clause L2)."""
+"""Lead search, lead detail, CSV exports and export jobs, for members only (clause L2)."""
 
-import csv
-from collections.abc import Iterable, Iterator
-from typing import Any
+import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    QueryDict,
+    StreamingHttpResponse,
+)
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from lead411.accounts.decorators import member_required
 from lead411.core import clock
 from lead411.leads.criteria import criteria_describe, criteria_querydict
-from lead411.leads.forms import LeadSearchForm, SavedSearchForm, criteria_from_params
-from lead411.leads.models import TriggerEvent
+from lead411.leads.exports import PRESETS, ExportRefused, export_file_name, export_lines
+from lead411.leads.forms import (
+    CRITERIA_PARAMS,
+    ExportOptionsForm,
+    LeadSearchForm,
+    SavedSearchForm,
+    criteria_from_params,
+)
+from lead411.leads.models import ExportJob, TriggerEvent
 from lead411.leads.selectors import (
+    export_job_get,
+    export_job_list,
+    lead_count,
+    lead_export_ids,
     lead_export_rows,
     lead_get,
     lead_search,
@@ -25,28 +43,13 @@ from lead411.leads.selectors import (
     saved_search_get,
     saved_search_list,
 )
-from lead411.leads.services import saved_search_create, saved_search_delete, saved_search_update
-
-# OWASP "CSV Injection": a spreadsheet treats a cell starting with one of these as a
-# formula (or, for tab and CR, may shift it into one).
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-EXPORT_COLUMNS = [
-    "lead_id", "announced_on", "kind", "round_type", "series", "amount", "currency",
-    "amount_usd", "counterparty", "summary", "company", "homepage", "categories",
-    "country", "region", "city", "company_status", "source", "source_key", "source_url",
-    "lead_url",
-]  # fmt: skip
-
-
-def csv_cell(value: object) -> str:
-    """Return ``value`` as CSV text that no spreadsheet runs as a formula.
-
-    A cell starting with ``= + - @``, a tab or a carriage return gets a leading ``'``
-    (OWASP CSV Injection). ``None`` becomes an empty cell.
-    """
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
+from lead411.leads.services import (
+    export_job_create,
+    export_job_path,
+    saved_search_create,
+    saved_search_delete,
+    saved_search_update,
+)
 
 
 def _known_params(request: HttpRequest) -> QueryDict:
@@ -72,7 +75,15 @@ def lead_search_view(request: HttpRequest) -> HttpResponse:
     result = lead_search(query=form.to_query(), page=form.page_number)
     if result.page < form.page_number:
         notices.append(f"There are only {result.num_pages} pages of results; showing the last one.")
-    context = {"form": form, "params": params, "result": result, "notices": notices}
+    context = {
+        "form": form,
+        "params": params,
+        "result": result,
+        "notices": notices,
+        "export_options": ExportOptionsForm(),
+        "export_fields": _export_fields(params),
+        "export_direct_max": settings.LEADS_EXPORT_DIRECT_MAX_ROWS,
+    }
     return render(request, "leads/lead_search.html", context)
 
 
@@ -87,63 +98,188 @@ def lead_detail_view(request: HttpRequest, event_id: int) -> HttpResponse:
     return render(request, "leads/lead_detail.html", {"detail": detail})
 
 
-class _Echo:
-    """A file-like object whose ``write`` returns the line, for streaming csv.writer output."""
-
-    def write(self, value: str) -> str:
-        return value
+def _export_fields(params: QueryDict) -> list[tuple[str, str]]:
+    """Return the search's parameters as (name, value) pairs for an export form's hidden fields."""
+    return [(name, value) for name in params if name != "page" for value in params.getlist(name)]
 
 
-def _export_lines(request: HttpRequest, events: Iterable[TriggerEvent]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(EXPORT_COLUMNS)
-    lead_url = request.build_absolute_uri(reverse("leads:search"))
-    for event in events:
-        company = event.company
-        row: list[Any] = [
-            event.pk,
-            event.announced_on.isoformat() if event.announced_on else "",
-            event.get_kind_display(),
-            event.round_type,
-            event.series,
-            event.amount,
-            event.currency,
-            event.amount_usd,
-            event.counterparty,
-            event.summary,
-            company.name,
-            company.homepage,
-            "|".join(c.name for c in company.categories.all()),
-            company.country_code,
-            company.region,
-            company.city,
-            company.get_status_display(),
-            event.source,
-            event.source_key,
-            event.source_url,
-            f"{lead_url}{event.pk}/",
-        ]
-        yield writer.writerow([csv_cell(value) for value in row])
+def _described(params: QueryDict) -> str:
+    """Return the search in words for an export's page: "words: robot; type: Funding round"."""
+    criteria = {name: params.getlist(name) for name in CRITERIA_PARAMS if params.getlist(name)}
+    return "; ".join(criteria_describe(criteria))
+
+
+def _export_limits() -> dict[str, int]:
+    """Return the export limits the export pages state: the direct maximum and the link's life."""
+    return {
+        "direct_max": settings.LEADS_EXPORT_DIRECT_MAX_ROWS,
+        "link_hours": settings.LEADS_EXPORT_LINK_HOURS,
+    }
+
+
+def _bad_search(request: HttpRequest, form: LeadSearchForm) -> HttpResponse:
+    context = {"form": form, "params": _known_params(request), "result": None, "notices": []}
+    return render(request, "leads/lead_search.html", context, status=400)
 
 
 @member_required
 @require_safe
 def lead_export_csv_view(request: HttpRequest) -> HttpResponseBase:
-    """Stream the search result as CSV (at most ``settings.LEADS_EXPORT_MAX_ROWS`` rows).
+    """Stream the search result as CSV in the format ``preset`` asks for (issue 16, L2).
 
-    Takes the search page's parameters (``page`` is ignored); bad parameters get the
-    search page with its errors and HTTP 400.
+    Takes the search page's parameters (``page`` is ignored) and the export's own
+    (``ExportOptionsForm``: ``preset``, ``bom``). Up to ``LEADS_EXPORT_DIRECT_MAX_ROWS``
+    leads stream at once; a larger result gets a page that offers to prepare the file in
+    the background, so no export is ever cut short. Bad parameters get the search page
+    with its errors and HTTP 400.
     """
     form = LeadSearchForm(request.GET)
+    options = ExportOptionsForm(request.GET)
     if not form.is_valid():
-        context = {"form": form, "params": _known_params(request), "result": None, "notices": []}
-        return render(request, "leads/lead_search.html", context, status=400)
-    events = lead_export_rows(query=form.to_query())
-    response = StreamingHttpResponse(
-        _export_lines(request, events), content_type="text/csv; charset=utf-8"
+        return _bad_search(request, form)
+    if not options.is_valid():
+        return render(
+            request,
+            "leads/export_confirm.html",
+            {"options": options, **_export_limits()},
+            status=400,
+        )
+    query = form.to_query()
+    total = lead_count(query=query)
+    preset = PRESETS[options.cleaned_data["preset"]]
+    if total > settings.LEADS_EXPORT_DIRECT_MAX_ROWS:
+        context = {
+            "options": options,
+            "preset": preset,
+            "total": total,
+            "fields": _export_fields(_known_params(request)),
+            "described": _described(_known_params(request)),
+            **_export_limits(),
+        }
+        return render(request, "leads/export_confirm.html", context)
+    ids = lead_export_ids(query=query, limit=settings.LEADS_EXPORT_DIRECT_MAX_ROWS)
+    lines = export_lines(
+        preset=preset,
+        leads=lead_export_rows(ids=ids, with_contacts=preset.needs_contacts),
+        lead_url_prefix=request.build_absolute_uri(reverse("leads:search")),
+        with_bom=options.cleaned_data["bom"],
     )
-    filename = f"lead411-leads-{clock.today():%Y%m%d}.csv"
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    filename = export_file_name(preset=preset, words=query.q, on=clock.today())
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@member_required
+@require_POST
+def export_job_create_view(request: HttpRequest) -> HttpResponse:
+    """Queue an export of the search in the POST data and go to its progress page (issue 16)."""
+    form = LeadSearchForm(request.POST)
+    options = ExportOptionsForm(request.POST)
+    if not form.is_valid():
+        return _bad_search(request, form)
+    if not options.is_valid():
+        return render(
+            request,
+            "leads/export_confirm.html",
+            {"options": options, **_export_limits()},
+            status=400,
+        )
+    query = form.to_query()
+    params = QueryDict(mutable=True)
+    for name in LeadSearchForm.base_fields:
+        values = [v for v in request.POST.getlist(name) if v]
+        if values and name != "page":
+            params.setlist(name, values)
+    try:
+        job = export_job_create(
+            member=request.user,
+            params={name: params.getlist(name) for name in params},
+            query=query,
+            described=_described(params),
+            preset=PRESETS[options.cleaned_data["preset"]],
+            with_bom=options.cleaned_data["bom"],
+            total=lead_count(query=query),
+        )
+    except ExportRefused as exc:
+        context = {
+            "options": options,
+            "refused": str(exc),
+            "fields": _export_fields(params),
+            **_export_limits(),
+        }
+        return render(request, "leads/export_confirm.html", context, status=409)
+    return redirect("leads:export-job", public_id=job.public_id)
+
+
+@member_required
+@require_safe
+def export_job_list_view(request: HttpRequest) -> HttpResponse:
+    """List the member's recent exports with their state and download links."""
+    jobs = export_job_list(member=request.user)
+    return render(
+        request,
+        "leads/export_job_list.html",
+        {"jobs": jobs, "now": clock.now(), **_export_limits()},
+    )
+
+
+@member_required
+@require_safe
+def export_job_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Show one export's progress, then its download link until it expires."""
+    job = export_job_get(member=request.user, public_id=public_id)
+    context = {"job": job, "now": clock.now(), **_export_limits()}
+    return render(request, "leads/export_job.html", context)
+
+
+@member_required
+@require_safe
+def export_job_progress_view(request: HttpRequest, public_id: uuid.UUID) -> JsonResponse:
+    """Return one export's progress as JSON for the progress bar's script.
+
+    ``{"status": "running", "processed": 4000, "total": 12000, "rows": 0,
+    "download_url": null, "error": ""}``; ``download_url`` is set once the file is ready.
+    """
+    job = export_job_get(member=request.user, public_id=public_id)
+    ready = job.status == ExportJob.Status.DONE
+    return JsonResponse(
+        {
+            "status": job.status,
+            "status_label": job.get_status_display(),
+            "processed": job.processed,
+            "total": job.total,
+            "rows": job.rows_written,
+            "download_url": reverse("leads:export-job-download", args=[job.public_id])
+            if ready
+            else None,
+            "error": job.error,
+        }
+    )
+
+
+@member_required
+@require_safe
+def export_job_download_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponseBase:
+    """Send the export's file; HTTP 410 once its link expired, 409 while it is not ready."""
+    job = export_job_get(member=request.user, public_id=public_id)
+    now = clock.now()
+    context = {"job": job, "now": now, **_export_limits()}
+    expired = job.status == ExportJob.Status.EXPIRED or (
+        job.expires_at is not None and job.expires_at <= now
+    )
+    if expired:
+        return render(request, "leads/export_job.html", context | {"expired": True}, status=410)
+    path = export_job_path(job=job)
+    if job.status != ExportJob.Status.DONE or not path.is_file():
+        return render(request, "leads/export_job.html", context, status=409)
+    response = FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=job.download_name,
+        content_type="text/csv; charset=utf-8",
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

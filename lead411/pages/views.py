@@ -23,7 +23,7 @@ def about_view(request: HttpRequest) -> HttpResponse:
     """Render the about & pricing page; its figures are the ones the site enforces.
 
     ``plans`` maps a plan's value ("solo") to its ``PlanTerms``; ``export_max_rows`` is
-    the CSV export's cap (``settings.LEADS_EXPORT_MAX_ROWS``).
+    the largest export file (``settings.LEADS_EXPORT_JOB_MAX_ROWS``).
     """
     return render(
         request,
@@ -31,6 +31,6 @@ def about_view(request: HttpRequest) -> HttpResponse:
         {
             "plans": {terms.plan.value: terms for terms in PLAN_TERMS.values()},
             "default_plan": DEFAULT_PLAN.label,
-            "export_max_rows": settings.LEADS_EXPORT_MAX_ROWS,
+            "export_max_rows": settings.LEADS_EXPORT_JOB_MAX_ROWS,
         },
     )

@@ -71,6 +71,11 @@ def configured_jobs() -> list[Job]:
         ),
         Job("send webhooks", "lead411.api.tasks.webhooks_run", settings.WEBHOOKS_POLL_MINUTES),
         Job(
+            "delete expired lead exports",
+            "lead411.leads.tasks.export_jobs_expire",
+            settings.LEADS_EXPORT_CLEANUP_MINUTES,
+        ),
+        Job(
             "send outbox",
             "lead411.mail.tasks.outbox_drain",
             settings.NEWSLETTER_OUTBOX_POLL_MINUTES,

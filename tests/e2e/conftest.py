@@ -247,6 +247,8 @@ def server_env(
         DATABASE_URL=database_url or f"sqlite:///{workdir / 'e2e.sqlite3'}",
         # Not the checkout's var/cache: rate limits and cached counts stay with this server.
         CACHE_DIR=str(workdir / "cache"),
+        # Prepared exports (issue 16) stay with this server, not in the checkout's var/.
+        LEADS_EXPORT_DIR=str(workdir / "exports"),
         EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
         SITE_URL=f"http://127.0.0.1:{port}",
         ALLOWED_HOSTS="127.0.0.1,localhost",

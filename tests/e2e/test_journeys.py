@@ -94,7 +94,7 @@ def test_member_searches_with_facets_opens_a_lead_and_exports_csv(page: Any) -> 
     page.go_back()
 
     with page.expect_download() as info:
-        page.get_by_role("link", name="Export CSV").click()
+        page.get_by_role("button", name="Export CSV").click()
     download = info.value
     assert download.suggested_filename.startswith("lead411-leads-")
     with open(download.path(), encoding="utf-8") as fh:

@@ -1,6 +1,7 @@
 """factory_boy factories for the leads models."""
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 
 import factory
@@ -8,7 +9,14 @@ from django.utils import timezone
 
 from lead411.accounts.tests.factories import UserFactory
 from lead411.core import clock
-from lead411.leads.models import Category, Company, Contact, SavedSearch, TriggerEvent
+from lead411.leads.models import (
+    Category,
+    Company,
+    Contact,
+    ExportJob,
+    SavedSearch,
+    TriggerEvent,
+)
 from lead411.leads.services import build_search_document
 
 IMPORTED_AT = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
@@ -102,3 +110,25 @@ class SavedSearchFactory(factory.django.DjangoModelFactory[SavedSearch]):
     include_in_newsletter = True
     created_at = factory.LazyFunction(lambda: clock.now())
     updated_at = factory.LazyAttribute(lambda o: o.created_at)
+
+
+class ExportJobFactory(factory.django.DjangoModelFactory[ExportJob]):
+    """A member's finished background export of the HubSpot leads preset (issue 16)."""
+
+    class Meta:
+        model = ExportJob
+
+    public_id = factory.LazyFunction(uuid.uuid4)
+    member = factory.SubFactory(UserFactory)
+    criteria = factory.LazyFunction(lambda: {"q": ["robotics"]})
+    described = "words: robotics"
+    preset = "hubspot-leads"
+    status = ExportJob.Status.DONE
+    total = 6000
+    processed = 6000
+    rows_written = 6000
+    download_name = "lead411-hubspot-leads-robotics-2026-12-05.csv"
+    file_name = factory.LazyAttribute(lambda o: f"{o.public_id}.csv")
+    created_at = factory.LazyFunction(lambda: clock.now())
+    finished_at = factory.LazyAttribute(lambda o: o.created_at)
+    expires_at = factory.LazyAttribute(lambda o: o.created_at + dt.timedelta(hours=24))

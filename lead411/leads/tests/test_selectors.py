@@ -10,6 +10,7 @@ from lead411.leads import selectors
 from lead411.leads.models import Company, TriggerEvent
 from lead411.leads.selectors import (
     LeadQuery,
+    lead_export_ids,
     lead_export_rows,
     lead_get,
     lead_list_latest,
@@ -309,13 +310,16 @@ def test_empty_place_values_are_not_facet_values(leads):
     assert _facet(result, "round_type") == {"venture": 3, "seed": 1}
 
 
-def test_export_rows_follow_the_sort_and_stop_at_the_cap(leads, settings):
-    settings.LEADS_EXPORT_MAX_ROWS = 2
-    rows = list(lead_export_rows(query=LeadQuery(sort="amount")))
-    assert [e.pk for e in rows] == [leads["acme_acq"].pk, leads["cloudy_b"].pk]
-    ranked = list(lead_export_rows(query=LeadQuery(q="software", categories=("Cloud",))))
-    assert [e.pk for e in ranked] == [leads["cloudy_b"].pk]
-    assert [c.name for c in ranked[0].company.categories.all()] == ["Cloud", "Software"]
+def test_export_rows_follow_the_sort_up_to_the_limit(leads):
+    ids = lead_export_ids(query=LeadQuery(sort="amount"), limit=2)
+    rows = list(lead_export_rows(ids=ids, chunk_size=1))
+    assert [e.event_id for e in rows] == [leads["acme_acq"].pk, leads["cloudy_b"].pk]
+    ranked = lead_export_ids(query=LeadQuery(q="software", categories=("Cloud",)), limit=10)
+    (row,) = lead_export_rows(ids=ranked)
+    assert row.event_id == leads["cloudy_b"].pk
+    assert row.categories == ("Cloud", "Software")
+    assert row.company_name == leads["cloudy_b"].company.name
+    assert row.contacts == ()
 
 
 def test_lead_get_returns_timeline_contacts_and_categories(leads):

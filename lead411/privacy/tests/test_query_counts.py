@@ -1,6 +1,6 @@
 """Query count of ``privacy.selectors.member_data_export``, pinned over 2 and 5 rows a table.
 
-Eighteen queries: one for the account's addresses (the registry's ``Member``), then one
+Nineteen queries: one for the account's addresses (the registry's ``Member``), then one
 per table a holding reads (the conversations' messages in one prefetch), whatever the
 number of rows: the count does not grow with the member's data.
 """
@@ -18,14 +18,14 @@ from lead411.accounts.tests.factories import (
 from lead411.activity.tests.factories import MemberDailyActivityFactory
 from lead411.contact.tests.factories import ConversationFactory, MessageFactory
 from lead411.core.tests.factories import AuditEventFactory
-from lead411.leads.tests.factories import SavedSearchFactory
+from lead411.leads.tests.factories import ExportJobFactory, SavedSearchFactory
 from lead411.mail.tests.factories import DeliveryFactory, MailPreferencesFactory
 from lead411.policy.tests.factories import PolicyAcknowledgementFactory
 from lead411.privacy.selectors import member_data_export
 
 pytestmark = pytest.mark.django_db
 
-TABLE_QUERIES = 18  # the addresses, then one per table read (messages in one prefetch)
+TABLE_QUERIES = 19  # the addresses, then one per table read (messages in one prefetch)
 
 
 def _member_data(member, rows: int) -> None:
@@ -42,6 +42,7 @@ def _member_data(member, rows: int) -> None:
             MessageFactory.create(conversation=conversation, from_staff=True)
             AuditEventFactory.create(**({"subject": owner} if owner else {}))
             SavedSearchFactory.create(**({"member": owner} if owner else {}))
+            ExportJobFactory.create(**({"member": owner} if owner else {}))
             DeliveryFactory.create(**({"member": owner} if owner else {}))
             MemberDailyActivityFactory.create(
                 **({"member": owner} if owner else {}), day=dt.date(2026, 3, 1 + i)
@@ -65,6 +66,7 @@ def test_member_data_export_is_one_query_per_table(rows, django_assert_num_queri
         "stolen_password_reports",
         "audit_events",
         "saved_searches",
+        "export_jobs",
         "emails_sent",
         "conversations",
         "policy_acknowledgements",
