@@ -243,6 +243,7 @@ def baseline_rate(date: dt.date) -> tuple[float, float, int]:
             "date": date, "member_name": "M", "groups": groups, "operator": settings.OPERATOR,
             "unsubscribe_url": site, "unsubscribe_all_url": site,
             "preferences_url": site + reverse("mail:preferences"), "stream_label": "Daily",
+            "catch_up": 0, "catch_up_age_days": settings.NEWSLETTER_CATCH_UP_AGE_DAYS,
         }  # fmt: skip
         html = render_to_string("newsletter/email/daily_message.html", context)
         css_inline.inline(html.replace("</head>", f"<style>{css}</style></head>", 1))
