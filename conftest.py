@@ -8,6 +8,7 @@ from django.core.cache import cache
 
 from lead411.accounts.models import User
 from lead411.accounts.tests.factories import PASSWORD, ApplicationFactory, UserFactory
+from lead411.core.tests.site_links import off_site_links
 from lead411.mail.tests.factories import MailPreferencesFactory
 from lead411.mail.tests.smtp_sink import Sink
 
@@ -18,6 +19,27 @@ __all__ = ["PASSWORD"]  # the personas' password; app tests import it from here
 def _fast_argon2(settings):  # every app's tests make users; hashing costs the suite minutes
     """Keep Argon2id (the production algorithm) but with test-sized cost parameters."""
     settings.PASSWORD_HASHERS = ["lead411.accounts.tests.hashers.FastArgon2PasswordHasher"]
+
+
+def _links_check(request: pytest.FixtureRequest, messages: Any, site_url: str) -> None:
+    """Fail the test when ``messages`` link off ``site_url`` (or the test's ``links_off_site``)."""
+    allowed = [o for m in request.node.iter_markers("links_off_site") for o in m.args]
+    found = off_site_links(messages, site_url=site_url, also=allowed)
+    if found:
+        pytest.fail(f"emails link off SITE_URL={site_url}: {found[:5]}")
+
+
+@pytest.fixture(autouse=True)
+def _mail_links_on_site_url(request: pytest.FixtureRequest, settings: Any) -> Iterator[None]:
+    """Issue 15: fail a test whose emails (locmem outbox) link off ``SITE_URL``.
+
+    Checked after the test, against the ``SITE_URL`` the test ran with (``settings`` is
+    torn down after this fixture); ``smtp_sink`` checks the mail it accepted the same way.
+    """
+    yield
+    from django.core import mail
+
+    _links_check(request, getattr(mail, "outbox", []), settings.SITE_URL)
 
 
 @pytest.fixture(autouse=True)
@@ -63,7 +85,7 @@ def member_client(client, member):
 
 
 @pytest.fixture
-def smtp_sink(settings: Any) -> Iterator[Sink]:
+def smtp_sink(request: pytest.FixtureRequest, settings: Any) -> Iterator[Sink]:
     """An aiosmtpd server on 127.0.0.1 with Django's SMTP backend pointed at it."""
     with Sink() as sink:
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -74,6 +96,7 @@ def smtp_sink(settings: Any) -> Iterator[Sink]:
         settings.EMAIL_HOST_USER = ""
         settings.EMAIL_HOST_PASSWORD = ""
         yield sink
+        _links_check(request, sink.handler.raw, settings.SITE_URL)
 
 
 @pytest.fixture

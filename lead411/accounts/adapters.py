@@ -25,6 +25,18 @@ def user_display(user: Any) -> str:
     return str(user.email)
 
 
+# The emails whose links allauth builds from the request's Host header: template prefix ->
+# {context entry: URL name}. (The reset email's ``password_reset_url`` is the keyed link
+# from ``get_reset_password_from_key_url``, already on SITE_URL.)
+_HOST_BUILT_URLS = {
+    "account/email/account_already_exists": {
+        "signup_url": "account_signup",
+        "password_reset_url": "account_reset_password",
+    },
+    "account/email/unknown_account": {"signup_url": "account_signup"},
+}
+
+
 class MembershipAccountAdapter(DefaultAccountAdapter):
     """Open sign-up as an application (clauses P3, P10, P12)."""
 
@@ -93,6 +105,9 @@ class MembershipAccountAdapter(DefaultAccountAdapter):
         allauth's own ``send_mail`` adds ``email`` and ``current_site`` (from
         django.contrib.sites, which the project does not use); this one supplies both.
         Replies go to the operator's contact address. A mail-server outage queues the email for retry instead of failing the page.
+        allauth builds the links of the "unknown account" and "account already exists"
+        emails from the request's Host header; they are rebuilt from SITE_URL, as every
+        link of an email is (issue 15, ``_HOST_BUILT_URLS``).
         """
         context = {
             "email": email,
@@ -101,6 +116,8 @@ class MembershipAccountAdapter(DefaultAccountAdapter):
             "operator": settings.OPERATOR,
             "site_url": absolute_url(""),
         }
+        for key, url_name in _HOST_BUILT_URLS.get(template_prefix, {}).items():
+            context[key] = absolute_url(reverse(url_name))
         message = self.render_mail(template_prefix, email, context)
         message.reply_to = [settings.OPERATOR["contact_email"]]
         message_send_or_queue(message)

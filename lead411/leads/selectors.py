@@ -32,7 +32,7 @@ from lead411.leads.models import (
     TriggerEvent,
 )
 from lead411.leads.search.digest import new_event_ids
-from lead411.leads.search.engine import Hits, engine_search
+from lead411.leads.search.engine import Hits, engine_search, id_filter
 from lead411.leads.search.index import DATA_VERSION_KEY, search_index_fresh
 from lead411.leads.search.places import country_label, region_label
 from lead411.leads.search.query import (
@@ -216,20 +216,21 @@ def lead_search_ids(*, query: LeadQuery, offset: int = 0, limit: int, facets: bo
     in ``query.q``; raises ``SearchIndexUnavailable`` when the index cannot be built.
     """
     index = search_index_fresh()
-    only_ids = None
+    within = None
     if query.imported_since is not None or query.imported_until is not None:
         # The newsletter's "see all N new": the new events of that window, as the digest saw them.
         only_ids = new_event_ids(
             since=query.imported_since or dt.datetime.min.replace(tzinfo=dt.UTC),
             until=query.imported_until or dt.datetime.max.replace(tzinfo=dt.UTC),
         )
+        within = id_filter(index, only_ids)
     return engine_search(
         index,
         query,
         offset=offset,
         limit=limit,
         facet_size=FACET_LIMIT if facets else 0,
-        only_ids=only_ids,
+        within=within,
     )
 
 

@@ -42,6 +42,17 @@ def test_reset_link_uses_site_url_not_the_host_header(client, member, settings):
 
 @pytest.mark.clause("P12")
 @pytest.mark.django_db
+def test_unknown_account_email_links_use_site_url_not_the_host_header(client, settings):
+    """Issue 15: the "unknown account" answer's sign-up link is built from SITE_URL (it was the Host)."""
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "evil.example"]
+    _request_reset(client, "nobody@example.com", HTTP_HOST="evil.example")
+    [message] = mail.outbox
+    assert f"{settings.SITE_URL}/accounts/signup/" in links_in(message.body)
+    assert "evil.example" not in message.body
+
+
+@pytest.mark.clause("P12")
+@pytest.mark.django_db
 def test_reset_answers_alike_for_known_and_unknown_addresses(client, member, applicant):
     answers = {
         (r.status_code, r.url)

@@ -20,10 +20,11 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import tantivy
 from django.conf import settings
 
 from lead411.leads.models import TriggerEvent
-from lead411.leads.search.engine import engine_search
+from lead411.leads.search.engine import IdFilter, engine_search, id_filter
 from lead411.leads.search.index import search_index_fresh
 from lead411.leads.search.query import LeadQuery
 
@@ -52,6 +53,8 @@ class NewEvents:
     ids: list[int] = field(default_factory=list)
     imported_at: dict[int, dt.datetime] = field(default_factory=dict)
     catch_up_times: list[dt.datetime] = field(default_factory=list)
+    # The engine's filter of ``ids``, built by the first search of the window (``_within``).
+    within: IdFilter | None = field(default=None, repr=False, compare=False)
 
     def catch_up_count(self, *, since: dt.datetime) -> int:
         """Return how many catch-up events were imported at or after ``since``."""
@@ -96,11 +99,21 @@ def lead_search_new_matches(
     Ids come in each query's own sort order (relevance with words, else newest first, or
     largest amount), at most ``limit`` per query (``None``: all of them); a query with no
     match maps to ``[]``. ``events`` is the window's ``new_events_load`` when the caller
-    has it already. One database query (unless ``events`` is given) plus one engine
-    search per distinct query.
+    has it already; the engine's filter of its ids (``engine.id_filter``) is built by
+    the first call and kept in ``events.within`` for the next ones, which then search
+    the same snapshot of the index. One database query (unless ``events`` is given)
+    plus one engine search per distinct query.
     """
-    ids = events.ids if events is not None else new_event_ids(since=since, until=until)
-    return lead_search_matches_among(queries=queries, event_ids=ids, limit=limit)
+    if events is None:
+        events = new_events_load(since=since, until=until)
+    distinct = list(dict.fromkeys(queries))
+    if not events.ids or not distinct:
+        return {query: [] for query in distinct}
+    index = search_index_fresh()
+    if events.within is None:
+        # Built once per window, however many calls match searches against it.
+        events.within = id_filter(index, events.ids)
+    return _matches_within(index, distinct, events.within, len(events.ids), limit)
 
 
 def lead_search_matches_among(
@@ -110,14 +123,27 @@ def lead_search_matches_among(
 
     Ids in each query's own sort order, at most ``limit`` per query (``None``: all);
     ``[]`` for a query with no match. One engine search per distinct query, restricted
-    to the given ids. The digest's window and the API's new matches both use it.
+    to the given ids (``engine.id_filter``, built once for all the queries). The API's
+    new matches use it.
     """
     distinct = list(dict.fromkeys(queries))
     if not event_ids or not distinct:
         return {query: [] for query in distinct}
     index = search_index_fresh()
-    size = len(event_ids) if limit is None else min(limit, len(event_ids))
+    within = id_filter(index, event_ids)
+    return _matches_within(index, distinct, within, len(event_ids), limit)
+
+
+def _matches_within(
+    index: tantivy.Index,
+    queries: list[LeadQuery],
+    within: IdFilter,
+    count: int,
+    limit: int | None,
+) -> dict[LeadQuery, list[int]]:
+    """Return each query's matches restricted by ``within`` (``count`` events), at most ``limit``."""
+    size = count if limit is None else min(limit, count)
     return {
-        query: engine_search(index, query, offset=0, limit=size, only_ids=event_ids).ids
-        for query in distinct
+        query: engine_search(index, query, offset=0, limit=size, within=within).ids
+        for query in queries
     }

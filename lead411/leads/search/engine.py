@@ -396,17 +396,92 @@ def _filter_clauses(query: LeadQuery) -> list[tantivy.Query]:
     return filters
 
 
-def build_query(query: LeadQuery, *, only_ids: list[int] | None = None) -> tantivy.Query:
+@dataclass(frozen=True)
+class IdFilter:
+    """A restriction of searches to a set of events, built once and reused by many searches.
+
+    ``query`` matches exactly the documents of ``searcher`` whose id is in the set: one
+    range of ids per run of consecutive indexed documents that are all in the set, or a
+    term set of the ids when the set is scattered. Searches with the filter use
+    ``searcher``, the snapshot it was built against (``id_filter``).
+    """
+
+    searcher: tantivy.Searcher
+    query: tantivy.Query
+
+
+# An id filter is made of ranges when the set's ids fall in at most this many runs of
+# consecutive indexed documents; past it, a term set of the ids.
+ID_FILTER_MAX_RANGES = 16
+# The ranges are probed only when the set's id span is at most this many times its size
+# (plus ID_FILTER_SPAN_SLACK): a wider span holds mostly other events.
+ID_FILTER_SPAN_FACTOR = 4
+ID_FILTER_SPAN_SLACK = 1000
+
+
+def id_filter(index: tantivy.Index, ids: list[int]) -> IdFilter:
+    """Return an ``IdFilter`` matching the indexed events among ``ids`` (one probe search).
+
+    A term set of a few thousand ids costs about 1 ms for every search it restricts (each
+    id is looked up in the term dictionary) and 0.4 ms to build; the window of a
+    newsletter is mostly consecutive ids (ids grow with ``imported_at``), so one
+    fast-field range over them matches the same documents at a quarter of the cost. The
+    probe reads the ids indexed in ``min(ids) .. max(ids)``; an indexed event inside
+    that span but not in ``ids`` (a catch-up, an event imported at another time) splits
+    the span into several ranges, all of them exact.
+    """
+    searcher = index.searcher()
+    wanted = sorted(set(ids))
+    if not wanted:
+        return IdFilter(searcher, tantivy.Query.term_set_query(SCHEMA, "id", []))
+    low, high = wanted[0], wanted[-1]
+    span = high - low + 1
+    if span > ID_FILTER_SPAN_FACTOR * len(wanted) + ID_FILTER_SPAN_SLACK:
+        return IdFilter(searcher, tantivy.Query.term_set_query(SCHEMA, "id", wanted))
+    probe = tantivy.Query.range_query(SCHEMA, "id", tantivy.FieldType.Integer, low, high)
+    hits = searcher.search(probe, span, count=False).hits
+    indexed = sorted(
+        int(i)
+        for i in searcher.fast_field_values("id", [address for _key, address in hits])
+        if i is not None
+    )
+    members = set(wanted)
+    runs: list[tuple[int, int]] = []
+    open_run = False
+    for event_id in indexed:
+        if event_id not in members:
+            open_run = False
+        elif open_run:
+            runs[-1] = (runs[-1][0], event_id)
+        else:
+            runs.append((event_id, event_id))
+            open_run = True
+    if len(runs) > ID_FILTER_MAX_RANGES:
+        return IdFilter(searcher, tantivy.Query.term_set_query(SCHEMA, "id", wanted))
+    ranges = [
+        tantivy.Query.range_query(SCHEMA, "id", tantivy.FieldType.Integer, first, last)
+        for first, last in runs
+    ]
+    if not ranges:
+        return IdFilter(searcher, tantivy.Query.term_set_query(SCHEMA, "id", []))
+    if len(ranges) == 1:
+        return IdFilter(searcher, ranges[0])
+    return IdFilter(
+        searcher, tantivy.Query.boolean_query([(tantivy.Occur.Should, r) for r in ranges])
+    )
+
+
+def build_query(query: LeadQuery, *, within: IdFilter | None = None) -> tantivy.Query:
     """Return the tantivy query of a ``LeadQuery``: its text clauses and its filters.
 
     Filters are constant-score clauses, so relevance comes from the words alone. A query
-    with only exclusions (``NOT software``) matches everything else. ``only_ids``
-    restricts the matches to those events (the digest's new events of the day).
+    with only exclusions (``NOT software``) matches everything else. ``within``
+    restricts the matches to its events (the digest's new events of the day).
     """
     clauses = _text_clauses(query.parsed)
     filters = _filter_clauses(query)
-    if only_ids is not None:
-        filters.append(tantivy.Query.term_set_query(SCHEMA, "id", only_ids))
+    if within is not None:
+        filters.append(within.query)
     clauses += [(tantivy.Occur.Must, tantivy.Query.const_score_query(f, 0.0)) for f in filters]
     if not any(occur == tantivy.Occur.Must for occur, _ in clauses):
         clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
@@ -443,17 +518,17 @@ def engine_search(
     offset: int,
     limit: int,
     facet_size: int = 0,
-    only_ids: list[int] | None = None,
+    within: IdFilter | None = None,
 ) -> Hits:
     """Return the ids ``offset .. offset+limit`` of the matches of ``query`` in its sort order.
 
     With ``facet_size`` the six facets' top ``facet_size`` values are counted over every
     match. Sorts: relevance (BM25), date (newest first, then highest id), amount (largest
-    first, then newest); unknown dates and amounts go last. ``only_ids``: see
-    ``build_query``.
+    first, then newest); unknown dates and amounts go last. ``within``: see
+    ``build_query``; the search then reads the filter's snapshot of the index.
     """
-    searcher = index.searcher()
-    tantivy_query = build_query(query, only_ids=only_ids)
+    searcher = within.searcher if within is not None else index.searcher()
+    tantivy_query = build_query(query, within=within)
     sort = query.effective_sort
     order_by = {"date": "date_key", "amount": "amount_key"}.get(sort)
     result = searcher.search(

@@ -372,3 +372,53 @@ def test_saved_searches_match_the_new_events_through_the_same_engine(leads):
     # Exactly what the search page finds among the same events.
     page = set(lead_search_ids(query=LeadQuery(q="software OR saas"), limit=100).ids)
     assert set(found[LeadQuery(q="software OR saas")]) == page - set(old)
+
+
+@pytest.mark.parametrize(
+    ("layout", "max_ranges"),
+    [
+        ("all", 16),
+        ("gap in the middle", 16),
+        ("every other one", 16),
+        ("every other one, past the ranges", 2),
+        ("with ids not indexed", 16),
+        ("one far away", 16),
+        ("none", 16),
+    ],
+)
+@pytest.mark.clause("L3")
+def test_an_id_filter_matches_exactly_its_events_whatever_their_layout(
+    leads, monkeypatch, layout, max_ranges
+):
+    """Issue 15 (build speed): the window's filter, ranges or a term set, keeps exactly its events."""
+    from lead411.leads.search.index import search_index_fresh
+
+    monkeypatch.setattr(engine, "ID_FILTER_MAX_RANGES", max_ranges)
+    every = sorted(e.pk for e in leads.values())
+    chosen = {
+        "all": every,
+        "gap in the middle": every[:3] + every[4:],
+        "every other one": every[::2],
+        "every other one, past the ranges": every[::2],
+        "with ids not indexed": [*every[1:4], every[-1] + 5, every[-1] + 6],
+        "one far away": [every[0], every[0] + 10_000_000],
+        "none": [],
+    }[layout]
+    index = search_index_fresh()
+    within = engine.id_filter(index, chosen)
+    for query in (
+        LeadQuery(sort="date"),
+        LeadQuery(q="series OR raised"),
+        LeadQuery(sort="amount"),
+    ):
+        everything = engine.engine_search(index, query, offset=0, limit=100).ids
+        found = engine.engine_search(index, query, offset=0, limit=100, within=within)
+        assert found.ids == [i for i in everything if i in set(chosen)]
+        assert found.total == len(found.ids)
+    paged = engine.engine_search(index, LeadQuery(sort="date"), offset=1, limit=2, within=within)
+    expected = [
+        i
+        for i in engine.engine_search(index, LeadQuery(sort="date"), offset=0, limit=100).ids
+        if i in set(chosen)
+    ]
+    assert paged.ids == expected[1:3]
