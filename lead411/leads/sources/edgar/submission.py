@@ -30,6 +30,12 @@ from lead411.leads.sources.edgar.parsers import EdgarParseError, pad_cik
 _HEADER_LINE_RE = re.compile(r"^\s*([A-Z][A-Z0-9 \-]*?):[ \t]*(.*?)\s*$", re.MULTILINE)
 # Header lines of a .nc dissemination file: "<ACCESSION-NUMBER>0001493152-25-001317".
 _TAG_LINE_RE = re.compile(r"^<([A-Z][A-Z0-9\-]*)>([^<\n]+)$", re.MULTILINE)
+# The first filer's BUSINESS ADDRESS block of a text header: it ends at a blank line or
+# the MAIL ADDRESS block.
+_TEXT_ADDRESS_RE = re.compile(
+    r"BUSINESS ADDRESS:[ \t]*\n(.*?)(?:\n[ \t]*\n|\n[ \t]*MAIL ADDRESS:|\Z)", re.DOTALL
+)
+_TAG_ADDRESS_RE = re.compile(r"<BUSINESS-ADDRESS>(.*?)</BUSINESS-ADDRESS>", re.DOTALL)
 _DOCUMENT_RE = re.compile(r"<DOCUMENT>(.*?)(?:</DOCUMENT>|\Z)", re.DOTALL | re.IGNORECASE)
 _DOC_FIELD_RE = re.compile(r"^<(TYPE|SEQUENCE|FILENAME|DESCRIPTION)>([^\n<]*)", re.MULTILINE)
 _TEXT_RE = re.compile(r"<TEXT>(.*?)(?:</TEXT>|\Z)", re.DOTALL | re.IGNORECASE)
@@ -101,6 +107,9 @@ class Submission:
     items: tuple[str, ...] = ()
     item_titles: tuple[str, ...] = ()
     documents: tuple[FilingDocument, ...] = field(default=())
+    # The filer's business address in the header: city as printed, state as an EDGAR code.
+    business_city: str = ""
+    business_state: str = ""
 
     def primary(self) -> FilingDocument:
         """Return the primary document: the first whose type is the form type, else the first.
@@ -207,7 +216,18 @@ def _from_text_header(header: str, documents: tuple[FilingDocument, ...]) -> Sub
         items=items,
         item_titles=tuple(v for v in item_info if v not in items),
         documents=documents,
+        **_business_address(_TEXT_ADDRESS_RE, _HEADER_LINE_RE, header),
     )
+
+
+def _business_address(
+    block_re: re.Pattern[str], line_re: re.Pattern[str], header: str
+) -> dict[str, str]:
+    """Return ``business_city`` and ``business_state`` from the header's first BUSINESS ADDRESS."""
+    block = block_re.search(header)
+    found = line_re.findall(block.group(1)) if block else []
+    lines = {key.strip(): value.strip() for key, value in found}
+    return {"business_city": lines.get("CITY", ""), "business_state": lines.get("STATE", "")}
 
 
 def _from_tag_header(header: str, documents: tuple[FilingDocument, ...]) -> Submission:
@@ -231,6 +251,7 @@ def _from_tag_header(header: str, documents: tuple[FilingDocument, ...]) -> Subm
         file_number=first("FILE-NUMBER"),
         items=tuple(values.get("ITEMS", [])),
         documents=documents,
+        **_business_address(_TAG_ADDRESS_RE, _TAG_LINE_RE, header),
     )
 
 
