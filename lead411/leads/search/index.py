@@ -59,7 +59,7 @@ def _stamp(*moments: dt.datetime | None) -> int:
 _EVENT_COLUMNS = (
     "id", "company_id", "kind", "announced_on", "round_type", "series", "amount_usd",
     "counterparty", "summary", "updated_at", "company__name", "company__country_code",
-    "company__region", "company__city", "company__updated_at",
+    "company__region", "company__city", "company__updated_at", "company__investment_vehicle",
 )  # fmt: skip
 
 
@@ -104,6 +104,7 @@ def _document(row: tuple[Any, ...], categories: list[str], people: _People) -> e
     (
         event_id, company_id, kind, announced_on, round_type, series, amount_usd,
         counterparty, summary, updated_at, name, country, region, city, company_updated_at,
+        investment_vehicle,
     ) = row  # fmt: skip
     rounds = [round_type.replace("_", " "), str(_KIND_LABELS.get(kind, kind))]
     if series:
@@ -132,6 +133,7 @@ def _document(row: tuple[Any, ...], categories: list[str], people: _People) -> e
         country=country,
         region=region,
         city=city,
+        investment_vehicle=bool(investment_vehicle),
     )
 
 

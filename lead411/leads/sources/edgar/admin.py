@@ -46,26 +46,29 @@ class MergeForm(forms.Form):
         field.queryset = review.candidates.all()
 
 
+REVIEW_FIELDS = (
+    "new_company",
+    "candidates_label",
+    "reason",
+    "accession",
+    "status",
+    "merged_into",
+    "resolved_by",
+    "resolved_at",
+    "created_at",
+)
+
+
 @admin.register(MatchReview)
 class MatchReviewAdmin(admin.ModelAdmin):
     change_form_template = "admin/edgar/matchreview/change_form.html"
     list_display = ["new_company", "candidates_label", "reason", "accession", "status"]
     list_filter = ["status"]
     search_fields = ["company__name", "company__cik", "company_label", "accession"]
-    # Names and places, not raw ids: staff compare the new company with its candidates.
-    fields = [
-        "new_company",
-        "candidates_label",
-        "reason",
-        "accession",
-        "status",
-        "merged_into",
-        "resolved_by",
-        "resolved_at",
-        "created_at",
-    ]
-    # Decisions go through the actions (audited), never through a field edit.
-    readonly_fields = fields
+    # Names and places, not raw ids; decisions go through the actions (audited), never
+    # through a field edit.
+    fields = REVIEW_FIELDS
+    readonly_fields = REVIEW_FIELDS
     list_select_related = ["company"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[MatchReview]:
@@ -133,7 +136,7 @@ class MatchReviewAdmin(admin.ModelAdmin):
         form = MergeForm(request.POST, review=review)
         if not form.is_valid():
             for error in form.errors.get("candidate", []):
-                self.message_user(request, error, messages.ERROR)
+                self.message_user(request, str(error), messages.ERROR)
             return HttpResponseRedirect(change_url)
         into = form.cleaned_data["candidate"]
         try:

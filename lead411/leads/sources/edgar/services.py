@@ -554,7 +554,7 @@ class _Importer:
 
     def _fill_company(self, company: Company, lead: _Lead, *, country: str, region: str) -> None:
         """Fill what the company row does not know yet; never overwrite another source."""
-        changes = {}
+        changes: dict[str, object] = {}
         if not company.cik and lead.cik:
             changes["cik"] = lead.cik
         if lead.city and not company.city:

@@ -197,6 +197,7 @@ def _from_text_header(header: str, documents: tuple[FilingDocument, ...]) -> Sub
     def first(key: str) -> str:
         return values.get(key, [""])[0]
 
+    city, state = _business_address(_TEXT_ADDRESS_RE, _HEADER_LINE_RE, header)
     item_info = values.get("ITEM INFORMATION", [])
     # 1994-2004 headers give the item number ("2"), later ones the item title.
     items = tuple(v for v in item_info if re.fullmatch(r"\d+(\.\d+)?", v))
@@ -216,18 +217,19 @@ def _from_text_header(header: str, documents: tuple[FilingDocument, ...]) -> Sub
         items=items,
         item_titles=tuple(v for v in item_info if v not in items),
         documents=documents,
-        **_business_address(_TEXT_ADDRESS_RE, _HEADER_LINE_RE, header),
+        business_city=city,
+        business_state=state,
     )
 
 
 def _business_address(
     block_re: re.Pattern[str], line_re: re.Pattern[str], header: str
-) -> dict[str, str]:
-    """Return ``business_city`` and ``business_state`` from the header's first BUSINESS ADDRESS."""
+) -> tuple[str, str]:
+    """Return ``(city, state code)`` of the header's first BUSINESS ADDRESS; ``""`` when absent."""
     block = block_re.search(header)
     found = line_re.findall(block.group(1)) if block else []
     lines = {key.strip(): value.strip() for key, value in found}
-    return {"business_city": lines.get("CITY", ""), "business_state": lines.get("STATE", "")}
+    return lines.get("CITY", ""), lines.get("STATE", "")
 
 
 def _from_tag_header(header: str, documents: tuple[FilingDocument, ...]) -> Submission:
@@ -239,6 +241,7 @@ def _from_tag_header(header: str, documents: tuple[FilingDocument, ...]) -> Subm
         return values.get(key, [""])[0]
 
     cik = first("CIK")
+    city, state = _business_address(_TAG_ADDRESS_RE, _TAG_LINE_RE, header)
     return Submission(
         accession=first("ACCESSION-NUMBER"),
         form_type=first("TYPE"),
@@ -251,7 +254,8 @@ def _from_tag_header(header: str, documents: tuple[FilingDocument, ...]) -> Subm
         file_number=first("FILE-NUMBER"),
         items=tuple(values.get("ITEMS", [])),
         documents=documents,
-        **_business_address(_TAG_ADDRESS_RE, _TAG_LINE_RE, header),
+        business_city=city,
+        business_state=state,
     )
 
 

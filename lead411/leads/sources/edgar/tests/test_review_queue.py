@@ -136,7 +136,7 @@ def test_keep_as_new_resolves_the_review_and_keeps_the_company(admin_client, rev
 
 def test_bad_input_on_the_decision_pages_is_a_4xx_or_a_message(admin_client, review):
     before = (Company.objects.count(), Category.objects.count(), Contact.objects.count())
-    outsider = CompanyFactory(name="Acme, Inc.", city="Boston")  # not a candidate
+    outsider = CompanyFactory.create(name="Acme, Inc.", city="Boston")  # not a candidate
     assert admin_client.get(_url(review, "merge")).status_code == 405
     assert admin_client.post("/admin/edgar/matchreview/abc/merge/").status_code == 404
     assert admin_client.post("/admin/edgar/matchreview/999999/keep/").status_code == 404
