@@ -50,6 +50,7 @@ from lead411.core.database import planner_statistics_refresh
 from lead411.core.models import AuditEvent
 from lead411.leads.matching import normalize_company_name
 from lead411.leads.models import Category, Company, Contact, TriggerEvent
+from lead411.leads.search.index import search_index_batch
 from lead411.leads.services import build_search_document, format_amount, leads_changed
 from lead411.leads.sources.edgar.documents import (
     Change,
@@ -1132,16 +1133,18 @@ def edgar_import(
             continue
         report.problems.extend(parsed.problems)
         entries.extend((source, entry) for entry in parsed.entries)
-    importer.import_entries(entries)
-    for source in _expand(form_ds, ("*.xml", "*.nc")):
-        data = _read_input(source, fetch=fetch, report=report)
-        if data is not None:
-            _import_document(importer, data=data, origin=source, accession="")
-    for form, sources in (("8-K", eight_ks), ("IPO", ipos)):
-        for source in _expand(sources, FILING_PATTERNS, report=report):
+    # One transaction per filing, one index write for the whole import.
+    with search_index_batch():
+        importer.import_entries(entries)
+        for source in _expand(form_ds, ("*.xml", "*.nc")):
             data = _read_input(source, fetch=fetch, report=report)
             if data is not None:
-                _import_filing_document(importer, data=data, origin=source, form=form)
+                _import_document(importer, data=data, origin=source, accession="")
+        for form, sources in (("8-K", eight_ks), ("IPO", ipos)):
+            for source in _expand(sources, FILING_PATTERNS, report=report):
+                data = _read_input(source, fetch=fetch, report=report)
+                if data is not None:
+                    _import_filing_document(importer, data=data, origin=source, form=form)
     # Rows are saved one by one, so the leads app's receivers have already expired the
     # cached search counts; the index catches up once here, not once per row. A poll that
     # found nothing new leaves the index and the statistics alone.
@@ -1289,11 +1292,12 @@ def edgar_poll(
     # A filing whose document was read is imported from it (people, deals, offering),
     # not from its feed entry, which names nobody.
     documented = {filing.accession for _, filing in filings}
-    importer.import_entries(entries, documented=documented)
-    for accession, data in documents:
-        _import_document(importer, data=data, origin=f"{url} {accession}", accession=accession)
-    for origin, filing in filings:
-        _import_filing(importer, filing, origin=origin)
+    with search_index_batch():
+        importer.import_entries(entries, documented=documented)
+        for accession, data in documents:
+            _import_document(importer, data=data, origin=f"{url} {accession}", accession=accession)
+        for origin, filing in filings:
+            _import_filing(importer, filing, origin=origin)
     newest = max(
         (e for _, e in entries if e.updated is not None),
         key=lambda e: e.updated,  # type: ignore[arg-type, return-value]
