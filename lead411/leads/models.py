@@ -65,7 +65,8 @@ class Company(Provenance):
     # (Form D industry group or entity type; see lead411.leads.sources.edgar.vehicles): what marks it,
     # "Pooled investment fund (Hedge Fund)". Empty for operating companies. Searches,
     # the home page and newsletters leave such companies' leads out unless asked.
-    investment_vehicle = models.CharField(max_length=100, blank=True)
+    # The database default lets bulk importers that write their own INSERTs leave it out.
+    investment_vehicle = models.CharField(max_length=100, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["name"]
