@@ -176,5 +176,14 @@ class EdgarFilingAdmin(admin.ModelAdmin):
 
 @admin.register(FeedCursor)
 class FeedCursorAdmin(admin.ModelAdmin):
-    list_display = ["feed_url", "last_updated", "last_accession", "last_success_at", "last_error"]
-    readonly_fields = ["last_attempt_at", "last_success_at", "last_error"]
+    """The poll's staff page: when it last ran, what it added, why it failed (issue 14)."""
+
+    list_display = [
+        "feed_url",
+        "last_attempt_at",
+        "last_success_at",
+        "last_added",
+        "last_error",
+        "last_updated",
+    ]
+    readonly_fields = ["last_attempt_at", "last_success_at", "last_added", "last_error"]

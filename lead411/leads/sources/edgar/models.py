@@ -53,6 +53,8 @@ class FeedCursor(models.Model):
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
+    # What the last successful poll added, for the staff page ("3 events created (...)").
+    last_added = models.CharField(max_length=500, blank=True)
 
     def __str__(self) -> str:
         return self.feed_url

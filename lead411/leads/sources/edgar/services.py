@@ -126,6 +126,16 @@ class EdgarImportReport:
             + self.companies_created
         )
 
+    def added_line(self) -> str:
+        """Return what was added in one line: ``"events created: 3 (funding_round 3),
+        updated: 1; companies created: 1; contacts created: 2; problems: 0"``."""
+        return (
+            f"events created: {sum(self.created.values())} {_counts(self.created)}".rstrip()
+            + f", updated: {sum(self.updated.values())}; companies created: "
+            f"{self.companies_created}; contacts created: {self.contacts_created}; "
+            f"problems: {len(self.problems)}"
+        )
+
     def lines(self) -> list[str]:
         """Return the import summary, one line per fact, problems last."""
         out = [
@@ -1309,6 +1319,7 @@ def edgar_poll(
     cursor.last_attempt_at = attempt_at
     cursor.last_success_at = attempt_at
     cursor.last_error = ""
+    cursor.last_added = report.added_line()[:500]
     cursor.save()
     if report.changed or report.companies_created:
         leads_changed()  # new leads searchable at once, one index catch-up per poll
@@ -1516,16 +1527,19 @@ def match_review_merge(*, actor: Any, review: MatchReview, into: Company) -> Mat
 def match_review_keep(*, actor: Any, review: MatchReview) -> MatchReview:
     """Keep the review's new company as a company of its own; return the closed review.
 
-    Its events say so in their match ("kept as new by staff review"). One audit row.
+    The events the importer tied to it as a new company say so in their match ("kept as
+    new by staff review"). One audit row.
     Raises ``ReviewAlreadyDecided``.
     """
     review = _open_review(review)
     stamp = now()
     before = _decide(review, actor=actor, status=MatchReview.Status.KEPT, stamp=stamp)
     review.save()
-    TriggerEvent.objects.filter(company=review.company, source=SOURCE).update(
-        company_match=KEPT_MATCH, updated_at=stamp
-    )
+    # Only the events the importer tied to it as a new company; a later one matched by CIK
+    # keeps its own explanation.
+    TriggerEvent.objects.filter(
+        company=review.company, source=SOURCE, company_match__startswith="new company"
+    ).update(company_match=KEPT_MATCH, updated_at=stamp)
     audit_record(
         actor=actor,
         action=AuditEvent.Action.TRANSITION,
