@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+MAIL_PORT ?= 1025
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 export LEAD411_DATA_DIR ?= $(abspath ../shared/data)
 
@@ -25,24 +26,10 @@ install: $(VENV)/.installed  ## Create .venv and install the project with its de
 
 # Links in emails and List-Unsubscribe use SITE_URL: every command of `make run` (setup_demo,
 # the worker, the site) gets the port the site runs on. By hand: export SITE_URL=http://HOST:PORT.
+# scripts/run.sh checks the ports, sets up, serves, and stops everything on Ctrl-C.
 run: export SITE_URL ?= http://$(HOST):$(PORT)
-run: install  ## Set up SQLite, import the real data, serve on http://127.0.0.1:8000 (HOST=, PORT= to change)
-	$(MANAGE) migrate --noinput
-	$(MANAGE) collectstatic --noinput --verbosity 0
-	$(MANAGE) setup_demo
-	$(MANAGE) sync_schedules
-	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops the site, its task worker and mail sink)"
-	@echo "Outgoing mail goes to $${EMAIL_URL:-the local SMTP sink on 127.0.0.1:1025, saved in var/mail/}"
-	@mkdir -p var/mail/cur var/mail/new var/mail/tmp
-	@echo "Links in emails point at SITE_URL=$${SITE_URL}"
-	@trap 'kill 0' INT TERM EXIT; \
-	if [ -z "$${EMAIL_URL:-}" ]; then \
-		$(PY) -m aiosmtpd -n -l 127.0.0.1:1025 -c aiosmtpd.handlers.Mailbox var/mail & \
-	fi; \
-	$(MANAGE) qcluster & \
-	$(VENV)/bin/gunicorn config.wsgi:application --bind $(HOST):$(PORT) --workers 3 \
-		--timeout 60 --graceful-timeout 10 --access-logfile - \
-		--logger-class lead411.core.redact.GunicornLogger
+run: install  ## Set up SQLite, import the real data, serve on http://127.0.0.1:8000 (HOST=, PORT=, MAIL_PORT= to change)
+	@PY=$(PY) HOST=$(HOST) PORT=$(PORT) MAIL_PORT=$(MAIL_PORT) scripts/run.sh
 
 lint: install  ## ruff (lint + format check) and mypy
 	$(VENV)/bin/ruff check .

@@ -24,6 +24,8 @@ from lead411.accounts import services as accounts
 from lead411.accounts.models import AccountChangeRequest, Application
 from lead411.accounts.tests.conftest import links_in, login, signup_data
 from lead411.accounts.tests.factories import ApplicationFactory, UserFactory
+from lead411.api.services import webhook_endpoint_create
+from lead411.api.webhooks import endpoint_disable
 from lead411.contact import services as contact
 from lead411.contact.models import Conversation
 from lead411.core.tests.strict_templates import RaisingString, UnresolvedVariableError
@@ -102,6 +104,11 @@ def test_allauth_emails_name_the_site_and_the_address(rendered, member):
     Client().post("/accounts/password/reset/", {"email": "member@example.com"})
     _one("member@example.com", "[Lead411] Password Reset Email")
 
+    accounts.stolen_password_report(user=UserFactory.create(email="theo@example.com"))
+    Client().post("/accounts/password/reset/", {"email": "theo@example.com"})
+    on_hold = _one("theo@example.com", "[Lead411] Password reset on hold")
+    assert "asked for a password reset for theo@example.com." in on_hold.body
+
     client = Client()
     login(client, "member@example.com")
     new = "another fine passphrase 2026"
@@ -124,6 +131,7 @@ def test_allauth_emails_name_the_site_and_the_address(rendered, member):
         "account/email/account_already_exists_message.txt",
         "account/email/unknown_account_message.txt",
         "account/email/password_reset_key_message.txt",
+        "account/email/password_reset_suspended_message.txt",
         "account/email/password_changed_message.txt",
         "account/email/email_changed_message.txt",
         "account/email/base_message.txt",
@@ -262,6 +270,29 @@ def test_instant_alert_email(rendered, member, monkeypatch):
         "newsletter/email/alert_message.html",
         "mail/email/_footer.txt",
         "mail/email/_footer.html",
+    } <= rendered
+
+
+def test_webhook_disabled_email(rendered, member, django_capture_on_commit_callbacks):
+    search = lead_services.saved_search_create(member=member, name="Robots", criteria={})
+    created = webhook_endpoint_create(
+        member=member, saved_search=search, url="https://crm.example.com/hooks"
+    )
+    created.endpoint.consecutive_failures = 20
+    with django_capture_on_commit_callbacks(execute=True):
+        assert endpoint_disable(endpoint=created.endpoint, reason="20 failed attempts; HTTP 500")
+    message = _one(member.email, "[Lead411] Your webhook for “Robots” was disabled")
+    assert "Hello Mia," in message.body
+    assert "disabled after 20 failed deliveries in a row" in message.body
+    assert "Last error: 20 failed attempts; HTTP 500" in message.body
+    assert f"/members/api-tokens/webhooks/{created.endpoint.pk}/" in message.body
+    assert settings.OPERATOR["company_name"] in message.body
+    [(html, _)] = message.alternatives
+    assert "https://crm.example.com/hooks" in str(html)
+    assert {
+        "api/email/webhook_disabled_subject.txt",
+        "api/email/webhook_disabled_message.txt",
+        "api/email/webhook_disabled_message.html",
     } <= rendered
 
 

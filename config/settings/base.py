@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Admin lists filtered by impossible values, or an id beyond range: 400, not 500 (issue 17).
+    "lead411.core.middleware.AdminBadInputMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -412,3 +414,23 @@ API_PAGE_SIZE_MAX = 100
 # New events one "new matches" request reads at most; the cursor carries on from there.
 API_MATCH_SCAN_MAX_EVENTS = 5000
 API_TOKENS_PER_MEMBER_MAX = 20
+
+# --- Webhooks (lead411.api.webhooks, issue 16) ---
+# Minutes between the scheduler's runs that find new matches and send due deliveries.
+WEBHOOKS_POLL_MINUTES = env.int("WEBHOOKS_POLL_MINUTES", default=1)
+WEBHOOKS_PER_MEMBER_MAX = 10
+WEBHOOKS_TESTS_PER_HOUR = 10
+# Attempts of one delivery; the n-th retry waits BASE * 2**(n-1) seconds, at most MAX.
+WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=8)
+WEBHOOKS_RETRY_BASE_SECONDS = env.int("WEBHOOKS_RETRY_BASE_SECONDS", default=60)
+WEBHOOKS_RETRY_MAX_SECONDS = env.int("WEBHOOKS_RETRY_MAX_SECONDS", default=6 * 3600)
+# An endpoint is disabled (and its member emailed) after this many failed attempts in a row.
+WEBHOOKS_DISABLE_AFTER_FAILURES = env.int("WEBHOOKS_DISABLE_AFTER_FAILURES", default=20)
+WEBHOOKS_CONNECT_TIMEOUT_SECONDS = 5.0
+WEBHOOKS_READ_TIMEOUT_SECONDS = 10.0
+# Bytes of a receiver's answer read at most (the rest is dropped unread).
+WEBHOOKS_RESPONSE_MAX_BYTES = 64 * 1024
+# A claimed delivery not settled after this long belongs to a stopped sender; it is resent.
+WEBHOOKS_CLAIM_LEASE_SECONDS = 120
+# Loopback receivers (127.0.0.0/8, ::1, plain http) are refused unless this is on: tests only.
+WEBHOOKS_ALLOW_LOOPBACK = False

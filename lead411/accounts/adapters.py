@@ -74,12 +74,16 @@ class MembershipAccountAdapter(DefaultAccountAdapter):
         return absolute_url(reverse("account_confirm_email", args=[emailconfirmation.key]))
 
     def send_password_reset_mail(self, user: Any, email: str, context: dict[str, Any]) -> None:
-        """Send the reset link, except while a stolen-password report is open (clause P13).
+        """Send the reset link, or while a stolen-password report is open a notice (P13).
 
-        Then staff send the link themselves; the page still answers as usual, so the
-        response reveals nothing (clause P12).
+        Then staff send the link themselves, and the member is told so instead. Every
+        reset request sends exactly one email through ``send_mail`` (this link, the
+        notice, or allauth's unknown-account email), so the page does the same work and
+        waits on the same SMTP exchange whatever the address: its timing reveals nothing
+        (clause P12, issue 17; a hanging server once answered 4 ms against 3 s).
         """
         if stolen_password_report_open(user=user) is not None:
+            self.send_mail("account/email/password_reset_suspended", email, {"user": user})
             return
         super().send_password_reset_mail(user, email, context)
 

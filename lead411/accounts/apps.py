@@ -17,3 +17,6 @@ class AccountsConfig(AppConfig):
         # One login form for members and staff, so the admin login gets allauth's
         # brute-force limits (ACCOUNT_RATE_LIMITS) and enumeration protection (P10).
         admin.site.login = admin_login_view  # type: ignore[method-assign]  # documented hook point
+        from . import personal_data
+
+        personal_data.declare()  # what this app keeps about a member (core.privacy_registry)

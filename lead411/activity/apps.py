@@ -10,4 +10,9 @@ class ActivityConfig(AppConfig):
 
     def ready(self) -> None:
         """Connect the login receiver, which only notes that a new visit starts."""
-        from . import signals  # noqa: F401  # importing connects the receiver
+        from . import (
+            personal_data,
+            signals,  # noqa: F401  # importing connects the receiver
+        )
+
+        personal_data.declare()  # what this app keeps about a member (core.privacy_registry)

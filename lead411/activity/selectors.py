@@ -98,39 +98,6 @@ def member_activity_list() -> QuerySet[Any]:
     )
 
 
-@dataclass(frozen=True)
-class Cookie:
-    """A cookie the site sets: its name, why, and how long it lives."""
-
-    name: str
-    purpose: str
-    lifetime: str
-
-
-def site_cookies() -> list[Cookie]:
-    """Return the cookies the site sets, with names read from settings (clause P4)."""
-    days = settings.SESSION_COOKIE_AGE // 86400
-    return [
-        Cookie(
-            settings.SESSION_COOKIE_NAME,
-            "Keeps you logged in. The same session is what lets us count your visits and "
-            "the pages you use (shown on this page).",
-            f"Until you close the browser, or {days} days if you ticked \u201cRemember me\u201d.",
-        ),
-        Cookie(
-            settings.CSRF_COOKIE_NAME,
-            "Protects forms against cross-site request forgery; holds a random token only.",
-            "One year, or until you clear it.",
-        ),
-        Cookie(
-            "messages",
-            "Carries a one-time notice (\u201cSaved\u201d) to the next page when it does not fit "
-            "in the session; deleted once shown.",
-            "Until the notice is shown.",
-        ),
-    ]
-
-
 def member_data_links() -> list[tuple[str, str]]:
     """Return ``(label, url)`` links to the member's data export and deletion, when the
     accounts app provides them; a link whose URL name does not exist is left out."""
@@ -150,7 +117,7 @@ def member_activity_export(*, member: Any) -> list[dict[str, Any]]:
     """Return every kept counter of ``member`` as JSON-ready dicts, oldest day first.
 
     Shape: ``[{"day": "YYYY-MM-DD", "page_type": str, "lead_id": int, "pageviews": int,
-    "visits": int}]``, for the member's data export (the accounts app may include it).
+    "visits": int}]``, for the member's data download (``personal_data``).
     """
     rows = MemberDailyActivity.objects.filter(member=member).order_by("day", "page_type", "lead_id")
     return [

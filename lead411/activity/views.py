@@ -8,13 +8,13 @@ from django.shortcuts import get_object_or_404, render
 
 from lead411.core.audit import audit_record
 from lead411.core.models import AuditEvent
+from lead411.core.privacy_registry import cookies, holdings
 
 from .selectors import (
     activity_top_pages,
     member_activity_list,
     member_activity_summary,
     member_data_links,
-    site_cookies,
 )
 
 # The sales-leads team role (clause P8): it alone sees one member's activity.
@@ -23,13 +23,15 @@ TEAM_PERMISSION = "accounts.view_registration_details"
 
 @login_required
 def my_activity_view(request: HttpRequest) -> HttpResponse:
-    """Show the member their own visit count, most-used pages and the site's cookies."""
+    """Show the member their own visit count, most-used pages, and the registry's list of
+    everything the site keeps about a member and of the cookies it sets (P4, P15)."""
     return render(
         request,
         "activity/activity_mine.html",
         {
             "summary": member_activity_summary(member=request.user),
-            "cookies": site_cookies(),
+            "holdings": holdings(),
+            "cookies": cookies(),
             "data_links": member_data_links(),
         },
     )

@@ -17,7 +17,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
-from django.urls import reverse
 from ninja import NinjaAPI, Path, Query, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -27,14 +26,13 @@ from lead411.accounts.selectors import member_has_access
 from lead411.activity.models import MemberDailyActivity
 from lead411.activity.services import activity_record
 from lead411.core import clock
-from lead411.core.urls import site_root
 from lead411.leads.forms import LeadSearchForm, SavedSearchForm
 from lead411.leads.models import Company, SavedSearch, TriggerEvent
 from lead411.leads.selectors import LeadQuery, lead_get, lead_search, saved_search_list
 from lead411.leads.services import saved_search_create, saved_search_delete, saved_search_update
 
 from . import schemas
-from .models import ApiToken
+from .models import ApiToken, WebhookDelivery, WebhookEndpoint
 from .problems import (
     PROBLEM_CONTENT_TYPE,
     ApiProblem,
@@ -43,8 +41,17 @@ from .problems import (
     ScopeMissing,
     problem_response,
 )
-from .selectors import MatchPosition, company_get, saved_search_new_matches
-from .services import api_token_use
+from .selectors import (
+    MatchPosition,
+    company_get,
+    saved_search_new_matches,
+    webhook_delivery_log,
+    webhook_endpoint_list,
+)
+from .services import api_token_use, webhook_endpoint_create, webhook_endpoint_delete
+from .shapes import amount_text as _amount
+from .shapes import company_brief as _company_brief
+from .shapes import lead_out as _lead
 from .throttle import rate_limit_hit
 
 logger = logging.getLogger(__name__)
@@ -167,44 +174,6 @@ def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
 
 
 # --- Shaping lead data ---
-
-
-def _amount(value: Any) -> str | None:
-    return None if value is None else format(value, "f")
-
-
-def _lead_url(event_id: int) -> str:
-    return site_root() + reverse("leads:detail", args=[event_id])
-
-
-def _company_brief(company: Company) -> dict[str, Any]:
-    return {
-        "id": company.id,
-        "name": company.name,
-        "homepage": company.homepage,
-        "country": company.country_code,
-        "region": company.region,
-        "city": company.city,
-        "status": company.status,
-    }
-
-
-def _lead(event: TriggerEvent) -> dict[str, Any]:
-    return {
-        "id": event.id,
-        "kind": event.kind,
-        "kind_label": str(event.get_kind_display()),
-        "announced_on": event.announced_on,
-        "round_type": event.round_type,
-        "series": event.series,
-        "amount": _amount(event.amount),
-        "currency": event.currency,
-        "amount_usd": _amount(event.amount_usd),
-        "counterparty": event.counterparty,
-        "summary": event.summary,
-        "company": _company_brief(event.company),
-        "url": _lead_url(event.id),
-    }
 
 
 def _provenance(row: Company | TriggerEvent) -> dict[str, Any]:
@@ -567,4 +536,107 @@ def new_matches_endpoint(
         "results": [{"lead": _lead(e), "saved_search_ids": ids} for e, ids in found.matches],
         "next_cursor": _match_cursor(found.position or after),
         "has_more": not found.exhausted,
+    }
+
+
+# --- Webhooks (the member's own; scope "read_saved_searches") ---
+
+
+def _own_webhook(token: ApiToken, webhook_id: int) -> WebhookEndpoint:
+    """Return the token member's webhook; another member's is a 404 like a missing one."""
+    endpoint = WebhookEndpoint.objects.filter(pk=webhook_id, member_id=token.member_id).first()
+    if endpoint is None:
+        raise Http404
+    return endpoint
+
+
+def _webhook_out(endpoint: WebhookEndpoint) -> dict[str, Any]:
+    return {
+        "id": endpoint.id,
+        "saved_search_id": endpoint.saved_search_id,
+        "url": endpoint.url,
+        "secret_prefix": endpoint.secret_prefix,
+        "created_at": endpoint.created_at,
+        "active": endpoint.is_active,
+        "disabled_at": endpoint.disabled_at,
+        "disabled_reason": endpoint.disabled_reason,
+        "consecutive_failures": endpoint.consecutive_failures,
+    }
+
+
+@api.get(
+    "/webhooks",
+    response={200: schemas.WebhookList, **_ERRORS},
+    summary="My webhooks",
+    tags=["webhooks"],
+)
+def webhook_list_endpoint(request: HttpRequest) -> Any:
+    token = _saved_searches_token(request)
+    return {"results": [_webhook_out(e) for e in webhook_endpoint_list(member=token.member)]}
+
+
+@api.post(
+    "/webhooks",
+    response={201: schemas.WebhookCreated, **_ERRORS},
+    summary="Attach a webhook to one of my saved searches",
+    tags=["webhooks"],
+)
+def webhook_create_endpoint(request: HttpRequest, body: schemas.WebhookIn) -> Any:
+    """New matches of the saved search are POSTed to ``url``, signed per Standard Webhooks.
+
+    The answer holds the signing secret (``whsec_…``) this once.
+    """
+    token = _saved_searches_token(request)
+    search = _own_search(token, body.saved_search_id)
+    try:
+        created = webhook_endpoint_create(member=token.member, saved_search=search, url=body.url)
+    except DjangoValidationError as exc:
+        raise InvalidQuery(errors=list(exc.messages)) from None
+    return Status(201, {**_webhook_out(created.endpoint), "secret": created.secret})
+
+
+@api.delete(
+    "/webhooks/{webhook_id}",
+    response={204: None, **_ERRORS},
+    summary="Delete a webhook and its delivery log",
+    tags=["webhooks"],
+)
+def webhook_delete_endpoint(
+    request: HttpRequest, webhook_id: int = Path(..., ge=1, le=ID_MAX)
+) -> Any:
+    token = _saved_searches_token(request)
+    webhook_endpoint_delete(actor=token.member, endpoint=_own_webhook(token, webhook_id))
+    return Status(204, None)
+
+
+@api.get(
+    "/webhooks/{webhook_id}/deliveries",
+    response={200: schemas.WebhookDeliveryList, **_ERRORS},
+    summary="The delivery log of a webhook, newest first",
+    tags=["webhooks"],
+)
+def webhook_deliveries_endpoint(
+    request: HttpRequest, webhook_id: int = Path(..., ge=1, le=ID_MAX)
+) -> Any:
+    endpoint = _own_webhook(_saved_searches_token(request), webhook_id)
+    deliveries = webhook_delivery_log(endpoint=endpoint, limit=settings.API_PAGE_SIZE_MAX)
+    return {
+        "results": [
+            {
+                "id": d.message_id,
+                "type": d.kind,
+                "lead_id": d.event_id,
+                "status": d.status,
+                "attempts": d.attempts,
+                "response_code": d.response_code,
+                "last_error": d.last_error,
+                "created_at": d.created_at,
+                "last_attempt_at": d.last_attempt_at,
+                "next_attempt_at": d.next_attempt_at
+                if d.status == WebhookDelivery.Status.PENDING
+                else None,
+                "delivered_at": d.delivered_at,
+            }
+            for d in deliveries
+        ]
     }

@@ -11,3 +11,6 @@ class ApiConfig(AppConfig):
         from . import receivers
 
         receivers.connect()
+        from . import personal_data
+
+        personal_data.declare()  # what this app keeps about a member (core.privacy_registry)

@@ -168,3 +168,50 @@ class MatchPage(Schema):
     results: list[Match]
     next_cursor: str
     has_more: bool = Field(description="True when more new events may be waiting past the cursor")
+
+
+class WebhookIn(Schema):
+    saved_search_id: int = Field(ge=1, le=2**63 - 1)
+    url: str = Field(max_length=500, description="https only; internal addresses are refused")
+
+
+class WebhookOut(Schema):
+    """A webhook of mine: new matches of one saved search POSTed to ``url``, signed."""
+
+    id: int
+    saved_search_id: int
+    url: str
+    secret_prefix: str = Field(description="The first characters of the signing secret")
+    created_at: dt.datetime
+    active: bool
+    disabled_at: dt.datetime | None
+    disabled_reason: str
+    consecutive_failures: int
+
+
+class WebhookCreated(WebhookOut):
+    secret: str = Field(description="The whsec_ signing secret; shown this once, never again")
+
+
+class WebhookList(Schema):
+    results: list[WebhookOut]
+
+
+class WebhookDelivery(Schema):
+    """One message of the delivery log; ``id`` is its ``webhook-id`` header."""
+
+    id: str
+    type: str
+    lead_id: int | None
+    status: str = Field(description="pending, sending, delivered or failed")
+    attempts: int
+    response_code: int | None
+    last_error: str
+    created_at: dt.datetime
+    last_attempt_at: dt.datetime | None
+    next_attempt_at: dt.datetime | None
+    delivered_at: dt.datetime | None
+
+
+class WebhookDeliveryList(Schema):
+    results: list[WebhookDelivery]

@@ -17,7 +17,7 @@ from lead411.leads.models import Company, Contact, SavedSearch, TriggerEvent
 from lead411.leads.search.digest import lead_search_matches_among
 from lead411.leads.search.query import LeadQuery
 
-from .models import ApiToken
+from .models import ApiToken, WebhookDelivery, WebhookEndpoint
 
 
 def api_token_list(*, member: Any) -> QuerySet[ApiToken]:
@@ -127,3 +127,21 @@ def saved_search_new_matches(
                 if len(found) >= limit:
                     break
     return NewMatches(matches=found, position=position, exhausted=False)
+
+
+def webhook_endpoint_list(*, member: Any) -> QuerySet[WebhookEndpoint]:
+    """Return ``member``'s webhook endpoints with their saved searches, newest first."""
+    return (
+        WebhookEndpoint.objects.filter(member=member)
+        .select_related("saved_search")
+        .order_by("-created_at", "-id")
+    )
+
+
+def webhook_delivery_log(*, endpoint: WebhookEndpoint, limit: int) -> list[WebhookDelivery]:
+    """Return the newest ``limit`` deliveries of ``endpoint``, newest first (the member's log)."""
+    return list(
+        WebhookDelivery.objects.filter(endpoint=endpoint)
+        .defer("payload")
+        .order_by("-created_at", "-id")[:limit]
+    )

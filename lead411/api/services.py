@@ -1,4 +1,4 @@
-"""Writes of the API app: create, use and revoke personal API tokens (clauses L2, P8, P13).
+"""Writes of the API app: API tokens (create, use, revoke) and webhook endpoints (L2, P8, P13).
 
 A token reads ``l411_<8 prefix chars>_<43 secret chars>`` (256 random bits in all). Only
 its HMAC-SHA256 under a key derived from ``SECRET_KEY`` is stored: a leaked table gives
@@ -7,6 +7,7 @@ dictionary holds (a slow password hash would only slow every API call). Rotating
 ``SECRET_KEY`` therefore ends every token.
 """
 
+import datetime as dt
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -15,12 +16,16 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.crypto import salted_hmac
+from django_q.tasks import async_task
 
 from lead411.core import clock
 from lead411.core.audit import audit_record
 from lead411.core.models import AuditEvent
+from lead411.leads.models import SavedSearch, TriggerEvent
 
-from .models import ApiToken
+from .models import ApiToken, WebhookDelivery, WebhookEndpoint
+from .outbound import OutboundRefused, url_check
+from .webhooks import endpoint_secret, message_id_new, webhook_payload
 
 TOKEN_PREFIX = "l411_"  # noqa: S105 (a public marker that starts every token, no secret)
 _HMAC_SALT = "lead411.api.token"
@@ -130,3 +135,131 @@ def api_token_use(*, plaintext: str) -> ApiToken | None:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
     return token
+
+
+# --- Webhook endpoints ---
+
+
+@dataclass(frozen=True)
+class CreatedEndpoint:
+    """A new endpoint and its signing secret (``whsec_…``), shown to the member once."""
+
+    endpoint: WebhookEndpoint
+    secret: str
+
+
+def webhook_endpoint_create(*, member: Any, saved_search: SavedSearch, url: str) -> CreatedEndpoint:
+    """Attach the https ``url`` to ``member``'s ``saved_search``; return it with its secret.
+
+    Matches start with the events imported from now on. Audited (P8) without the secret.
+    Raises ``ValidationError`` when the search is not the member's, the URL is refused
+    (``outbound.url_check``: https, no user info, no internal address; no DNS lookup
+    here, addresses are checked at each delivery) or the member already has
+    ``WEBHOOKS_PER_MEMBER_MAX`` endpoints.
+    """
+    if saved_search.member_id != member.pk:
+        raise ValidationError("No such saved search.", code="not_yours")
+    try:
+        url_check(url)
+    except OutboundRefused as exc:
+        raise ValidationError(str(exc), code="url_refused") from None
+    limit = settings.WEBHOOKS_PER_MEMBER_MAX
+    if WebhookEndpoint.objects.filter(member=member).count() >= limit:
+        raise ValidationError(
+            f"You can attach at most {limit} webhooks; delete one first.", code="too_many"
+        )
+    now = clock.now()
+    endpoint = WebhookEndpoint(
+        member=member,
+        saved_search=saved_search,
+        url=url.strip(),
+        secret_salt=secrets.token_urlsafe(32),
+        created_at=now,
+        matched_until_imported_at=now,
+        matched_until_event_id=0,
+    )
+    secret = endpoint_secret(endpoint=endpoint)
+    endpoint.secret_prefix = secret[:12]
+    endpoint.full_clean()
+    with transaction.atomic():
+        endpoint.save()
+        audit_record(
+            actor=member,
+            action=AuditEvent.Action.CREATE,
+            verb="webhook_endpoint_created",
+            obj=endpoint,
+            changes={
+                "url": {"before": None, "after": endpoint.url},
+                "saved_search": {"before": None, "after": saved_search.pk},
+            },
+        )
+    return CreatedEndpoint(endpoint=endpoint, secret=secret)
+
+
+def webhook_endpoint_delete(*, actor: Any, endpoint: WebhookEndpoint) -> None:
+    """Delete ``endpoint`` with its delivery log; audited (P8)."""
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.DELETE,
+            verb="webhook_endpoint_deleted",
+            obj=endpoint,
+            changes={"url": {"before": endpoint.url, "after": None}},
+        )
+        endpoint.delete()
+
+
+def webhook_endpoint_enable(*, actor: Any, endpoint: WebhookEndpoint) -> WebhookEndpoint:
+    """Enable a disabled endpoint again; it carries on with the matches it missed. Audited."""
+    if endpoint.disabled_at is None:
+        return endpoint
+    with transaction.atomic():
+        before = endpoint.disabled_at
+        endpoint.disabled_at = None
+        endpoint.disabled_reason = ""
+        endpoint.consecutive_failures = 0
+        endpoint.save(update_fields=["disabled_at", "disabled_reason", "consecutive_failures"])
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.CHANGE,
+            verb="webhook_endpoint_enabled",
+            obj=endpoint,
+            changes={"disabled_at": {"before": before, "after": None}},
+        )
+    return endpoint
+
+
+def webhook_test_send(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
+    """Queue a test event to ``endpoint`` (the newest lead as sample) and send it soon.
+
+    The row is sent by a task queued after commit (django-q2), once, whatever the
+    answer; it shows in the delivery log like any other. Raises ``ValidationError`` past
+    ``WEBHOOKS_TESTS_PER_HOUR`` test events of this endpoint in the last hour (the button
+    must not make the site a way to flood someone's URL).
+    """
+    since = clock.now() - dt.timedelta(hours=1)
+    limit = settings.WEBHOOKS_TESTS_PER_HOUR
+    recent = WebhookDelivery.objects.filter(
+        endpoint=endpoint, kind=WebhookDelivery.Kind.TEST, created_at__gte=since
+    ).count()
+    if recent >= limit:
+        raise ValidationError(
+            f"At most {limit} test events an hour per webhook; try again later.", code="too_many"
+        )
+    sample = TriggerEvent.objects.select_related("company").order_by("-imported_at", "-id").first()
+    now = clock.now()
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event=None,
+        kind=WebhookDelivery.Kind.TEST,
+        message_id=message_id_new(),
+        payload=webhook_payload(
+            kind=WebhookDelivery.Kind.TEST, event=sample, saved_search_id=endpoint.saved_search_id
+        ),
+        next_attempt_at=now,
+        created_at=now,
+    )
+    transaction.on_commit(
+        lambda: async_task("lead411.api.tasks.webhook_delivery_send", delivery.pk)
+    )
+    return delivery

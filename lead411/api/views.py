@@ -1,5 +1,6 @@
-"""Member pages of the API: API tokens (create, list, revoke) and the API's docs page."""
+"""Member pages of the API: API tokens, webhooks and their delivery log; the API's docs page."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -9,10 +10,19 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from lead411.accounts.decorators import member_required
 
 from .api import api
-from .forms import ApiTokenCreateForm
-from .models import ApiToken
-from .selectors import api_token_list
-from .services import api_token_create, api_token_revoke
+from .forms import ApiTokenCreateForm, WebhookEndpointCreateForm
+from .models import ApiToken, WebhookEndpoint
+from .selectors import api_token_list, webhook_delivery_log, webhook_endpoint_list
+from .services import (
+    api_token_create,
+    api_token_revoke,
+    webhook_endpoint_create,
+    webhook_endpoint_delete,
+    webhook_endpoint_enable,
+    webhook_test_send,
+)
+
+WEBHOOK_LOG_ROWS = 200
 
 
 @member_required
@@ -67,3 +77,88 @@ def api_docs_view(request: HttpRequest) -> HttpResponse:
         for method, op in methods.items()
     ]
     return render(request, "api/api_docs.html", {"info": schema["info"], "operations": operations})
+
+
+@member_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def webhook_list_view(request: HttpRequest) -> HttpResponse:
+    """List the member's webhooks; a POST attaches one and shows its secret this once."""
+    form = WebhookEndpointCreateForm(request.POST or None, member=request.user)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = webhook_endpoint_create(
+                member=request.user,
+                saved_search=form.cleaned_data["saved_search"],
+                url=form.cleaned_data["url"],
+            )
+        except ValidationError as exc:
+            # A refused URL is the URL field's error; any other (model checks) the form's.
+            field = "url" if getattr(exc, "code", None) == "url_refused" else None
+            form.add_error(field, exc.messages)
+        else:
+            form = WebhookEndpointCreateForm(member=request.user)
+    return render(
+        request,
+        "api/webhook_list.html",
+        {
+            "form": form,
+            "created": created,
+            "endpoints": webhook_endpoint_list(member=request.user),
+            "max_attempts": settings.WEBHOOKS_MAX_ATTEMPTS,
+            "disable_after": settings.WEBHOOKS_DISABLE_AFTER_FAILURES,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@member_required
+@require_safe
+def webhook_log_view(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+    """The delivery log of one of the member's webhooks; another member's is a 404."""
+    endpoint = get_object_or_404(
+        WebhookEndpoint.objects.select_related("saved_search"), pk=endpoint_id, member=request.user
+    )
+    return render(
+        request,
+        "api/webhook_log.html",
+        {
+            "endpoint": endpoint,
+            "deliveries": webhook_delivery_log(endpoint=endpoint, limit=WEBHOOK_LOG_ROWS),
+            "limit": WEBHOOK_LOG_ROWS,
+        },
+    )
+
+
+@member_required
+@require_POST
+def webhook_test_view(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+    """Queue a test event to one of the member's webhooks and show its log."""
+    endpoint = get_object_or_404(WebhookEndpoint, pk=endpoint_id, member=request.user)
+    try:
+        webhook_test_send(endpoint=endpoint)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Test event queued; it appears below once sent.")
+    return redirect("api_tokens:webhook-log", endpoint.pk)
+
+
+@member_required
+@require_POST
+def webhook_enable_view(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+    """Enable one of the member's disabled webhooks again."""
+    endpoint = get_object_or_404(WebhookEndpoint, pk=endpoint_id, member=request.user)
+    webhook_endpoint_enable(actor=request.user, endpoint=endpoint)
+    messages.success(request, "Webhook enabled; the matches it missed follow.")
+    return redirect("api_tokens:webhook-log", endpoint.pk)
+
+
+@member_required
+@require_POST
+def webhook_delete_view(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+    """Delete one of the member's webhooks with its log."""
+    endpoint = get_object_or_404(WebhookEndpoint, pk=endpoint_id, member=request.user)
+    webhook_endpoint_delete(actor=request.user, endpoint=endpoint)
+    messages.success(request, "Webhook deleted.")
+    return redirect("api_tokens:webhooks")

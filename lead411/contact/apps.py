@@ -7,3 +7,9 @@ class ContactConfig(AppConfig):
     name = "lead411.contact"
     label = "contact"
     verbose_name = "Contact"
+
+    def ready(self) -> None:
+        """Declare what this app keeps about a member (``core.privacy_registry``)."""
+        from . import personal_data
+
+        personal_data.declare()

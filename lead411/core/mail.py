@@ -6,11 +6,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
+from django_q.models import OrmQ, Task
 from django_q.tasks import async_task
 
 logger = logging.getLogger(__name__)
 
 RETRY_GROUP = "email-retry"  # the task-queue group of emails waiting for another attempt
+MAIL_TASK = "lead411.core.mail.message_send"  # the task that retries a one-off email
 
 
 def message_send_or_queue(message: EmailMessage) -> bool:
@@ -36,7 +38,7 @@ def message_send_or_queue(message: EmailMessage) -> bool:
         logger.warning(
             "SMTP failed (%s); email %r queued for retry", type(exc).__name__, message.subject
         )
-        async_task("lead411.core.mail.message_send", message_as_data(message), group=RETRY_GROUP)
+        async_task(MAIL_TASK, message_as_data(message), group=RETRY_GROUP)
         return False
     return True
 
@@ -78,3 +80,29 @@ def message_send(data: dict[str, Any]) -> None:
     for content, mimetype in data["alternatives"]:
         message.attach_alternative(content, mimetype)
     message.send()
+
+
+def queued_mail_forget(*, emails: frozenset[str]) -> int:
+    """Delete queued email retries and stored task results addressed to ``emails``.
+
+    One-off emails that met an SMTP failure wait in the task queue with their
+    recipients and body; so do the results django-q2 keeps of finished tasks.
+    ``emails`` are lower-cased addresses. Returns the number of rows deleted.
+    """
+
+    def addressed(args: Any) -> bool:
+        data = args[0] if args and isinstance(args[0], dict) else {}
+        recipients = [*data.get("to", []), *data.get("cc", []), *data.get("bcc", [])]
+        return any(str(r).lower() in emails for r in recipients)
+
+    deleted = 0
+    for queued in OrmQ.objects.all():
+        task = queued.task  # django-q2 returns {"id": "*Error"} for an unreadable payload
+        if task.get("func") == MAIL_TASK and addressed(task.get("args")):
+            queued.delete()
+            deleted += 1
+    for done in Task.objects.filter(func=MAIL_TASK):
+        if addressed(done.args):
+            done.delete()
+            deleted += 1
+    return deleted

@@ -15,10 +15,13 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.signals import got_request_exception
-from django.db import InterfaceError, OperationalError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+
+from .views import bad_request_view
 
 logger = logging.getLogger(__name__)
 UNAVAILABLE = (OperationalError, InterfaceError)
@@ -61,3 +64,47 @@ class DatabaseUnavailableMiddleware:
             logger.warning("database unavailable: answered 503")
             return database_unavailable_response()
         return response
+
+
+# An id beyond the column's integers: OverflowError from SQLite's driver, DataError from
+# PostgreSQL ("out of range").
+IMPOSSIBLE_ID = (OverflowError, DataError)
+# A filter value a lookup cannot use: also a year beyond Python's dates ("?created_at__year=
+# 99999" raises ValueError while the query is built) or a value the field refuses.
+IMPOSSIBLE_FILTER = (*IMPOSSIBLE_ID, ValueError, ValidationError)
+
+
+class AdminBadInputMiddleware:
+    """Answer 400, not 500, when an admin list's filters or an object id cannot be applied.
+
+    Django's changelist turns filters it cannot parse into a redirect, but values that
+    parse and then fail in the query (an impossible year, an id beyond the column's
+    range) raise while the page is built (issue 17). Only the admin's list, change,
+    delete and history views are concerned, and only when the request carries such
+    input: filters in the query string (IMPOSSIBLE_FILTER) or an object id in the path
+    (IMPOSSIBLE_ID). Any other error keeps its 500.
+    """
+
+    VIEWS = ("_changelist", "_change", "_delete", "_history")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """Return the 400 page for an admin view's impossible input, else None."""
+        match = request.resolver_match
+        if match is None or match.namespace != "admin" or not match.url_name:
+            return None
+        if not match.url_name.endswith(self.VIEWS):
+            return None
+        from_filters = bool(request.GET) and isinstance(exception, IMPOSSIBLE_FILTER)
+        from_id = "object_id" in match.kwargs and isinstance(exception, IMPOSSIBLE_ID)
+        if not (from_filters or from_id):
+            return None
+        logger.info(
+            "admin %s: input it cannot apply (%s): 400", match.url_name, type(exception).__name__
+        )
+        return bad_request_view(request, exception)

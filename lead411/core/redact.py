@@ -8,6 +8,10 @@ that logs a request line, a path or a referrer would otherwise write the secret 
 anonymous web log (``lead411.weblog``, P2), which stores public pages' paths and
 referrers.
 
+`text_escape_unprintable` writes control characters as escapes, so a user agent or
+referrer holding U+0085, U+2028 or another C0/C1 control can neither break a log line
+in two nor reach a stored column raw (issue 17).
+
 `text_redact` replaces the secret segment of those paths, wherever they appear in a
 text, by ``[redacted]``. The path prefixes come from the URL configuration (``reverse``
 with a sample value), so a route that moves stays covered. `SecretRedactingFilter`
@@ -21,7 +25,8 @@ from functools import cache
 from typing import Any
 
 import gunicorn.glogging
-from django.urls import NoReverseMatch, reverse
+from django.conf import settings
+from django.urls import NoReverseMatch, get_urlconf, reverse
 
 REDACTED = "[redacted]"
 _SAMPLE = "SECRETSAMPLE"
@@ -37,18 +42,28 @@ SECRET_HEADER_ATOMS = ("{cookie}i", "{authorization}i", "{set-cookie}o")
 
 
 @cache
-def _secret_paths() -> re.Pattern[str]:
-    """Return a regex matching each secret-bearing path prefix plus its secret segment."""
+def _secret_paths_of(urlconf: Any) -> re.Pattern[str] | None:
+    """Return a regex of each secret-bearing path prefix of ``urlconf`` and its secret.
+
+    None when ``urlconf`` (a module or its dotted name) has none of those routes.
+    """
     prefixes = []
     for name, kwargs in SECRET_URLS.items():
         try:
-            sample = reverse(name, kwargs=kwargs)
+            sample = reverse(name, kwargs=kwargs, urlconf=urlconf)
         except NoReverseMatch:  # an app switched off in this deployment
             continue
         prefixes.append(re.escape(sample[: sample.index(_SAMPLE)]))
+    if not prefixes:  # an empty alternation would match, and redact, every word
+        return None
     # The secret runs to the next slash, query, fragment, quote or space, in raw or
     # percent-encoded form (%2F stays inside the match, so nothing of it is left).
     return re.compile(r"(?P<prefix>" + "|".join(prefixes) + r")[^/?#\s\"'<>]+")
+
+
+def _secret_paths() -> re.Pattern[str] | None:
+    """The pattern of the URL configuration in force (a test may switch it)."""
+    return _secret_paths_of(get_urlconf() or settings.ROOT_URLCONF)
 
 
 def text_redact(text: str) -> str:
@@ -58,9 +73,28 @@ def text_redact(text: str) -> str:
     ``"Not Found: /newsletter/unsubscribe/[redacted]/"``. Works on paths, full URLs,
     request lines and free text; other text comes back unchanged.
     """
-    if not text:
+    pattern = _secret_paths() if text else None
+    return pattern.sub(r"\g<prefix>" + REDACTED, text) if pattern else text
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def text_escape_unprintable(text: str) -> str:
+    """Return ``text`` with every character that ``str.isprintable`` refuses escaped.
+
+    Controls (C0, DEL, C1 such as U+0085), line and paragraph separators (U+2028,
+    U+2029), format characters and spaces other than U+0020 become Python-style escapes:
+    U+0085 becomes the four characters ``\\x85``, U+2028 the six ``\\u2028``.
+    Printable text, letters of any script included, comes back unchanged.
+    """
+    if text.isprintable():
         return text
-    return _secret_paths().sub(r"\g<prefix>" + REDACTED, text)
+    return "".join(c if c.isprintable() else _escape(c) for c in text)
 
 
 class SecretRedactingFilter(logging.Filter):
@@ -97,7 +131,9 @@ class GunicornLogger(gunicorn.glogging.Logger):
     Use with ``gunicorn --logger-class lead411.core.redact.GunicornLogger``. The request
     line (``%(r)s``), path (``%(U)s``), query (``%(q)s``) and referrer (``%(f)s``)
     atoms, and any header atom, go through `text_redact`; ``Cookie``,
-    ``Authorization`` and ``Set-Cookie`` become ``-``.
+    ``Authorization`` and ``Set-Cookie`` become ``-``. Every text atom (user agent and
+    referrer included) then goes through `text_escape_unprintable`, so one request is
+    one line.
     """
 
     def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
@@ -105,7 +141,7 @@ class GunicornLogger(gunicorn.glogging.Logger):
         atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
         for key, value in atoms.items():
             if isinstance(value, str):
-                atoms[key] = text_redact(value)
+                atoms[key] = text_escape_unprintable(text_redact(value))
         for key in SECRET_HEADER_ATOMS:
             if key in atoms:
                 atoms[key] = "-"

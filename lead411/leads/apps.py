@@ -11,3 +11,7 @@ class LeadsConfig(AppConfig):
         # queues the row changes its high-water mark cannot see (admin edits, category links).
         from lead411.leads import receivers  # noqa: F401
         from lead411.leads.search import receivers as search_receivers  # noqa: F401
+
+        from . import personal_data
+
+        personal_data.declare()  # what this app keeps about a member (core.privacy_registry)

@@ -15,3 +15,6 @@ class MailConfig(AppConfig):
         from .suppression import on_email_confirmed
 
         email_confirmed.connect(on_email_confirmed, dispatch_uid="newsletter.suppression.lift")
+        from . import personal_data
+
+        personal_data.declare()  # what this app keeps about a member (core.privacy_registry)

@@ -7,3 +7,9 @@ class NewsletterConfig(AppConfig):
     name = "lead411.newsletter"
     label = "newsletter"
     verbose_name = "Newsletter"
+
+    def ready(self) -> None:
+        """Declare what this app keeps about a member (``core.privacy_registry``)."""
+        from . import personal_data
+
+        personal_data.declare()

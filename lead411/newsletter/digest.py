@@ -37,7 +37,6 @@ The cost model, for 100,000 members with 3 saved searches each and 2,000 new eve
 """
 
 import datetime as dt
-import html
 import json
 import textwrap
 from collections.abc import Iterable, Iterator
@@ -522,8 +521,8 @@ class IssueRenderer:
         html_prefix, html_group, html_suffix = self._html_parts
         text_prefix, text_group, text_suffix = self._text_parts
         member_name = _unmark(member_name)
-        esc_name = html.escape(member_name)
-        esc_unsub, esc_unsub_all = html.escape(unsubscribe), html.escape(unsubscribe_all)
+        esc_name = _text_escape(member_name)
+        esc_unsub, esc_unsub_all = _attr_escape(unsubscribe), _attr_escape(unsubscribe_all)
         html_out = [_fill(html_prefix, esc_name, esc_unsub, esc_unsub_all, catch_up, html=True)]
         text_out = [
             _fill(text_prefix, member_name, unsubscribe, unsubscribe_all, catch_up, html=False)
@@ -537,7 +536,7 @@ class IssueRenderer:
                 parts = self.lead_parts(event_id)
                 if also:
                     label = _unmark(", ".join(also))
-                    leads_html += (parts[2], html.escape(label), parts[3])
+                    leads_html += (parts[2], _text_escape(label), parts[3])
                     leads_text += (parts[4], label, parts[5])
                 else:
                     leads_html.append(parts[0])
@@ -548,8 +547,8 @@ class IssueRenderer:
             more = total > len(section.listed)
             described = _unmark(search.described)
             html_out.append(
-                _group(html_group, html.escape(name), html.escape(search_url),
-                       html.escape(described), total, html.escape(see_all), section.claimed,
+                _group(html_group, _text_escape(name), _attr_escape(search_url),
+                       _text_escape(described), total, _attr_escape(see_all), section.claimed,
                        "".join(leads_html), more, "<!--", "-->")
             )  # fmt: skip
             text_out.append(
@@ -566,6 +565,26 @@ class IssueRenderer:
             html="".join(html_out),
             lead_count=count,
         )
+
+
+def _text_escape(text: str) -> str:
+    """Escape ``text`` for an HTML text node as the CSS inliner's serializer writes one.
+
+    The page around it went through that serializer (html5ever, the HTML standard's
+    serialization: ``&``, non-breaking space, ``<`` and ``>``), so the pasted pieces use
+    the same form and the email equals a plain render byte for byte (tests/reference.py).
+    """
+    return (
+        text.replace("&", "&amp;")
+        .replace("\u00a0", "&nbsp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+    )
+
+
+def _attr_escape(text: str) -> str:
+    """Escape ``text`` for a double-quoted attribute as the serializer does (see above)."""
+    return text.replace("&", "&amp;").replace("\u00a0", "&nbsp;").replace('"', "&quot;")
 
 
 def _unmark(text: str) -> str:

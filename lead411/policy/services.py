@@ -13,6 +13,7 @@ from lead411.accounts.models import User
 from lead411.core import clock
 from lead411.core.audit import audit_record
 from lead411.core.models import AuditEvent
+from lead411.core.privacy_registry import cookies, holdings
 from lead411.core.urls import absolute_url, site_root
 from lead411.mail.models import Delivery, Stream
 from lead411.mail.selectors import members_consenting
@@ -153,10 +154,14 @@ def policy_text_context() -> dict[str, object]:
     configuration: web-log retention (``WEBLOG_RAW_RETENTION_DAYS``), the small-cell
     threshold (``REPORT_MIN_CELL``, clause P14), the cookie names and the login
     cookie's lifetime, the reset link's lifetime, the three email streams (clause P5)
-    and the operator's details (clause P1). Paragraphs about a feature (member activity
-    counts, the disclosure register, HTTPS-only cookies) appear only when it is on.
+    and the operator's details (clause P1). The cookies, what a data download holds and
+    what erasure does come from the personal-data registry (``core.privacy_registry``),
+    the same declarations that build the download and "What we record about you".
+    Paragraphs about a feature (member activity counts, the disclosure register,
+    HTTPS-only cookies) appear only when it is on.
     """
     site = site_root()
+    registered = {h.key: h for h in holdings()}
     return {
         "site_name": "Lead411",
         "site_url": site,
@@ -169,7 +174,13 @@ def policy_text_context() -> dict[str, object]:
         "session_cookie_secure": settings.SESSION_COOKIE_SECURE,
         "csrf_cookie_name": settings.CSRF_COOKIE_NAME,
         "session_cookie_httponly": settings.SESSION_COOKIE_HTTPONLY,
-        "activity_installed": apps.is_installed("lead411.activity"),
+        "activity": registered.get("activity"),
+        "cookies": cookies(),
+        "holdings": list(registered.values()),
+        "exported_holdings": [h for h in registered.values() if h.export is not None],
+        "record_url": site + reverse("activity:mine")
+        if apps.is_installed("lead411.activity")
+        else "",
         "activity_url": site + reverse("activity:mine")
         if apps.is_installed("lead411.activity")
         else "",

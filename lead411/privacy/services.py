@@ -1,7 +1,7 @@
 """Writes of the privacy app: erase a member at their request (issue 3, clause P11).
 
-The privacy app sits on top of the others: it reads and erases what each app keeps
-about a member, and no app imports it.
+The privacy app sits on top of the others: it walks the registry in which each app
+declares what it keeps about a member (``core.privacy_registry``), and no app imports it.
 """
 
 import re
@@ -9,26 +9,22 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from allauth.account.models import EmailAddress
+from django.apps import apps
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.contrib.sessions.models import Session
 from django.db import router, transaction
 from django.db.models import QuerySet
 from django.db.models.deletion import Collector
-from django_q.models import OrmQ, Task
 
-from lead411.accounts.models import AccountChangeRequest, Application, User
-from lead411.accounts.services import user_sessions_end
-from lead411.contact.models import Conversation, Message
-from lead411.contact.services import conversations_erase
+from lead411.accounts.models import Application, User
 from lead411.core import clock
 from lead411.core.chunking import chunked
 from lead411.core.models import AuditEvent
-from lead411.mail.suppression import ERASURE_REASON, suppression_add
+from lead411.core.privacy_registry import holdings
+
+from .selectors import member_of
 
 ERASED = "(erased)"
-MAIL_TASK = "lead411.core.mail.message_send"  # the task that retries a one-off email
 
 
 def erased_label(*, pk: int) -> str:
@@ -39,25 +35,19 @@ def erased_label(*, pk: int) -> str:
 def member_erase(*, user: User) -> int:
     """Erase a member at their request; return the id the account had (issue 3, clause P11).
 
-    The rule per table (docs/privacy.md lists them):
+    What happens to each kind of record is declared by the app that keeps it
+    (``core.privacy_registry``; the "What we record about you" page lists them):
 
-    - Deleted: the user row and, by CASCADE, the application, allauth email addresses,
-      stolen-password reports, newsletter preferences, saved searches, outbox deliveries,
-      policy acknowledgements, activity counters and API tokens (so no token of an
-      erased account works again, P13); the member's account change
-      requests (linked, or sent logged out from one of the account's addresses); the
-      member's contact conversations and their messages (``conversations_erase``);
-      database sessions; emails waiting in the task queue for another attempt.
-    - Anonymised and kept: breach reports (clause P1), for accountability, with the
-      member's name, addresses, telephone and company redacted from every message;
-      the audit log and Django's admin log, so who-did-what-when stays provable: the
-      member's own events carry the pseudonym "Erased member #<id>", and every event
-      about the member's records has its description and before/after values replaced
-      by "(erased)" (field names stay).
-    - Added: a keyed hash of each of the account's addresses on the newsletter
-      suppression list, so the outbox never mails them again (the member's unsubscribe
-      outlives the account) while the list names no one; confirming the address for a
-      new account lifts it (``mail.suppression``).
+    - Deleted with the user row, by CASCADE: every holding linked to the account.
+    - Erased by the holding's own ``erase``: rows kept by address (account-change
+      requests and conversations written logged out), sessions, queued emails; breach
+      reports (clause P1) are kept with the member's identifiers redacted.
+    - Added: a keyed hash of each address on the suppression list, so the outbox never
+      mails them again while the list names no one.
+    - Anonymised and kept: the audit log and Django's admin log, so who-did-what-when
+      stays provable: the member's own events carry the pseudonym "Erased member #<id>",
+      and every event about the member's records has its description and before/after
+      values replaced by "(erased)" (field names stay).
 
     The erasure itself is audited under the pseudonym. Raises
     django.db.models.ProtectedError when another app protects a row of the member.
@@ -66,23 +56,16 @@ def member_erase(*, user: User) -> int:
         locked = User.objects.select_for_update().get(pk=user.pk)
         pk = locked.pk
         label = erased_label(pk=pk)
-        emails = {locked.email.lower()} | {
-            e.lower()
-            for e in EmailAddress.objects.filter(user=locked).values_list("email", flat=True)
-        }
-        redact = _redactor(user=locked, emails=emails)
-        requests = AccountChangeRequest.objects.filter(user=locked)
-        for email in emails:
-            requests = requests | AccountChangeRequest.objects.filter(contact_email__iexact=email)
-        owned = _owned_records(user=locked, extra=[requests])
-        _logs_pseudonymise(pk=pk, label=label, owned=owned, redact=redact)
-        requests.delete()
-        conversations_erase(user=locked, emails=emails, redact=redact)
-        _queued_mail_forget(emails=emails)
-        user_sessions_end(user=locked)
-        Session.objects.filter(expire_date__lte=clock.now()).delete()  # dead, may name the id
-        for email in sorted(emails):
-            suppression_add(email=email, reason=ERASURE_REASON)
+        member = member_of(user=locked)
+        redact = _redactor(user=locked, emails=set(member.emails))
+        owned = _owned_records(
+            user=locked,
+            extra=[rows for h in holdings() if h.rows for rows in h.rows(member)],
+        )
+        _logs_pseudonymise(pk=pk, is_staff=locked.is_staff, label=label, owned=owned, redact=redact)
+        for holding in holdings():
+            if holding.erase is not None:
+                holding.erase(member, redact)
         locked.delete()
         AuditEvent.objects.create(
             occurred_at=clock.now(),
@@ -119,45 +102,45 @@ def _redactor(*, user: User, emails: set[str]) -> Callable[[str], str]:
 
 
 def _owned_records(*, user: User, extra: list[QuerySet[Any]]) -> dict[str, set[str]]:
-    """Return ``{model label: {pk as str}}`` of the rows deleting ``user`` would delete.
+    """Return ``{model label: {pk as str}}`` of the rows erasing ``user`` removes.
 
-    Found with Django's deletion ``Collector`` (every CASCADE, any app), plus ``extra``
-    querysets, plus the member's contact conversations and their messages.
+    Found with Django's deletion ``Collector`` (every CASCADE, any app), plus the
+    ``extra`` querysets the holdings name (rows kept by address).
     """
     collector = Collector(using=router.db_for_write(User))
     collector.collect([user])
     owned: dict[str, set[str]] = defaultdict(set)
     for model, instances in collector.data.items():
         owned[model._meta.label_lower].update(str(obj.pk) for obj in instances)
-    conversations = Conversation.objects.filter(user=user)
-    for email in {
-        user.email,
-        *EmailAddress.objects.filter(user=user).values_list("email", flat=True),
-    }:
-        conversations = conversations | Conversation.objects.filter(
-            user__isnull=True, email__iexact=email
-        )
-    querysets = [
-        *collector.fast_deletes,
-        *extra,
-        conversations,
-        Message.objects.filter(conversation__in=conversations),
-    ]
-    for queryset in querysets:
+    for queryset in [*collector.fast_deletes, *extra]:
         label = queryset.model._meta.label_lower
         owned[label].update(str(pk) for pk in queryset.values_list("pk", flat=True))
     return owned
 
 
 def _logs_pseudonymise(
-    *, pk: int, label: str, owned: dict[str, set[str]], redact: Callable[[str], str]
+    *,
+    pk: int,
+    is_staff: bool,
+    label: str,
+    owned: dict[str, set[str]],
+    redact: Callable[[str], str],
 ) -> None:
     """Rewrite the audit and admin log entries that name the member (see ``member_erase``).
 
     The one sanctioned rewrite of audit rows: erasure of the member's personal data.
+    Events about the member's records lose their values. A member (not staff) acts only
+    on their own records, so their own events about a kind of record the registry says is
+    personal lose their values too, even when that row was deleted earlier (a webhook's
+    address, a saved search's name); staff events about other people's records keep
+    theirs. The member's other events have the member's identifiers redacted.
     """
     audited = set(AuditEvent.objects.values_list("object_type", flat=True).distinct())
     about: dict[int, AuditEvent] = {}
+    if not is_staff:
+        personal_types = {apps.get_model(h.model)._meta.label_lower for h in holdings()}
+        own = AuditEvent.objects.filter(actor_id=pk, object_type__in=personal_types)
+        about.update((e.pk, e) for e in own)
     for object_type, ids in owned.items():
         if object_type not in audited:
             continue
@@ -192,29 +175,3 @@ def _redact_json(value: Any, redact: Callable[[str], str]) -> Any:
     if isinstance(value, list):
         return [_redact_json(v, redact) for v in value]
     return value
-
-
-def _queued_mail_forget(*, emails: set[str]) -> int:
-    """Delete queued email retries and stored task results addressed to ``emails``.
-
-    One-off emails that met an SMTP failure wait in the task queue (``core.mail``) with
-    their recipients and body; so do the results django-q2 keeps of finished tasks.
-    Returns the number of rows deleted.
-    """
-
-    def addressed(args: Any) -> bool:
-        data = args[0] if args and isinstance(args[0], dict) else {}
-        recipients = [*data.get("to", []), *data.get("cc", []), *data.get("bcc", [])]
-        return any(str(r).lower() in emails for r in recipients)
-
-    deleted = 0
-    for queued in OrmQ.objects.all():
-        task = queued.task  # django-q2 returns {"id": "*Error"} for an unreadable payload
-        if task.get("func") == MAIL_TASK and addressed(task.get("args")):
-            queued.delete()
-            deleted += 1
-    for done in Task.objects.filter(func=MAIL_TASK):
-        if addressed(done.args):
-            done.delete()
-            deleted += 1
-    return deleted

@@ -10,4 +10,9 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         """Register the settings check on ``REPORT_MIN_CELL``."""
-        from . import checks  # noqa: F401  # importing registers the check
+        from . import (
+            checks,  # noqa: F401  # importing registers the check
+            personal_data,
+        )
+
+        personal_data.declare()  # what this app keeps about a member (core.privacy_registry)

@@ -1,25 +1,59 @@
 """The disclosure register: every aggregate release to a third party (clauses P6, P14)."""
 
+import unicodedata
+
 from django.conf import settings
 from django.db import models
+
+
+def recipient_key(name: str) -> str:
+    """Return the identity of a recipient's name: one entity per key (clause P14, issue 17).
+
+    Unicode compatibility form (NFKC), case folded, every run of characters other than
+    letters and digits (spaces, punctuation, symbols) made one space, trimmed:
+    ``"ACME  Analytics, Inc."`` and ``"acme analytics inc"`` → ``"acme analytics inc"``.
+    A name of no letter or digit gives ``""``.
+    """
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    kept = "".join(c if unicodedata.category(c)[0] in "LN" else " " for c in folded)
+    return " ".join(kept.split())
 
 
 class Recipient(models.Model):
     """A third party that receives aggregate reports, with its privacy-loss budget.
 
     ``epsilon_budget`` caps the sum of the epsilons of all its differentially private
-    releases (the ledger is its ``disclosures``).
+    releases (the ledger is its ``disclosures``). ``key`` is ``recipient_key(name)``,
+    set on every save and unique in the database, so names differing only in case,
+    spaces or punctuation are one recipient with one budget.
     """
 
     name = models.CharField(max_length=200, unique=True)
+    key = models.CharField(
+        max_length=200,
+        unique=True,
+        editable=False,
+        help_text="The name case folded, punctuation and spaces made one space (recipient_key).",
+    )
     epsilon_budget = models.FloatField(help_text="Total epsilon this recipient may receive.")
     created_at = models.DateTimeField()
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            # A row written without save() (bulk_create, raw SQL) cannot share an empty key.
+            models.CheckConstraint(
+                condition=~models.Q(key=""), name="reports_recipient_key_not_empty"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        """Store ``key`` from ``name`` before writing."""
+        self.key = recipient_key(self.name)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]  # passthrough of Django's arguments
 
 
 class Disclosure(models.Model):

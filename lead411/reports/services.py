@@ -22,7 +22,7 @@ from lead411.core.models import AuditEvent
 
 from .checks import min_cell
 from .guard import check_csv, check_svg
-from .models import Disclosure, DisclosureFile, Recipient
+from .models import Disclosure, DisclosureFile, Recipient, recipient_key
 from .noise import laplace_counts
 from .render import render_csv, render_svg
 from .selectors import DP_CAPABLE, ReportKind, member_identities, report_table
@@ -127,6 +127,10 @@ def report_release(
 ) -> Disclosure:
     """Release report ``kind`` to ``recipient_name``; return the register entry.
 
+    The recipient is the one whose ``recipient_key`` equals the name's (case, spaces and
+    punctuation do not make another recipient, nor another budget: issue 17); a new key
+    creates a recipient under the name as given.
+
     The report is built, rendered to CSV and SVG and checked by the PII guard first; then
     one transaction locks the recipient row, checks the epsilon budget
     (``REPORT_EPSILON_BUDGET_PER_RECIPIENT`` for a new recipient) and that no release of
@@ -135,12 +139,13 @@ def report_release(
     guard.ReleaseBlocked (PII); nothing is written or kept then.
     """
     name = " ".join(recipient_name.split())
-    if not name or not purpose.strip():
+    key = recipient_key(name)
+    if not key or not purpose.strip():
         raise ReleaseRefused("A release needs a named recipient and a purpose.")
     # Build, render and check outside the transaction: a report over millions of rows
     # must not hold the database's write lock (SQLite) while it runs.
     if epsilon is not None:
-        _budget_check(recipient=Recipient.objects.filter(name=name).first(), epsilon=epsilon)
+        _budget_check(recipient=Recipient.objects.filter(key=key).first(), epsilon=epsilon)
     newest_before = _newest_release_id(kind=kind)
     k = min_cell()
     built = report_build(kind=kind, start=start, end=end, epsilon=epsilon)
@@ -157,8 +162,9 @@ def report_release(
     try:
         with transaction.atomic():
             recipient, _ = Recipient.objects.select_for_update().get_or_create(
-                name=name,
+                key=key,
                 defaults={
+                    "name": name,
                     "epsilon_budget": settings.REPORT_EPSILON_BUDGET_PER_RECIPIENT,
                     "created_at": clock.now(),
                 },

@@ -69,6 +69,7 @@ def configured_jobs() -> list[Job]:
             "lead411.leads.sources.edgar.services.edgar_poll",
             settings.EDGAR_POLL_MINUTES,
         ),
+        Job("send webhooks", "lead411.api.tasks.webhooks_run", settings.WEBHOOKS_POLL_MINUTES),
         Job(
             "send outbox",
             "lead411.mail.tasks.outbox_drain",

@@ -12,6 +12,8 @@ from typing import NamedTuple
 import ua_parser
 from crawlerdetect import CrawlerDetect
 
+from lead411.core.redact import text_escape_unprintable
+
 from .models import DeviceClass
 
 _CRAWLERS = CrawlerDetect()
@@ -104,9 +106,11 @@ class AgentColumns(NamedTuple):
 def agent_columns(user_agent: str) -> AgentColumns:
     """Return the stored columns of ``user_agent``, cut to their column sizes.
 
-    The string is classified from its first 1,000 characters. Never raises.
+    The string is classified from its first 1,000 characters, control characters
+    escaped (``text_escape_unprintable``), so a family taken from the string holds none
+    raw. Never raises.
     """
-    agent = classify_user_agent(user_agent[:1000])
+    agent = classify_user_agent(text_escape_unprintable(user_agent[:1000]))
     return AgentColumns(
         agent.browser_family[:80],
         agent.browser_version[:20],

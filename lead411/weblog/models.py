@@ -62,7 +62,12 @@ class PageView(models.Model):
 
 
 class DaySalt(models.Model):
-    """The current UTC day's random salt; rotating deletes every other day's salt."""
+    """The random salt of one UTC day, shared by the live recorder and every import.
+
+    Created on the first request or imported line of the day; destroyed with every other
+    past day's salt when the next day's salt is created or the roll-up runs, unless an
+    import is unfinished (``services.day_salts_expire``).
+    """
 
     day = models.DateField(unique=True)
     salt = models.BinaryField(max_length=32)
@@ -108,24 +113,14 @@ class ImportedSource(models.Model):
             "DailyCount; written only when an import reaches the end of the file."
         ),
     )
-    salt_seed = models.BinaryField(
-        max_length=32,
-        default=b"",
-        blank=True,
-        help_text=(
-            "While an import of the file is unfinished: the random key its past days' "
-            "salts derive from, so a killed import resumes with the same visitor hashes. "
-            "Emptied when an import reaches the end of the file."
-        ),
-    )
     raw_cutoff = models.DateField(
         null=True,
         blank=True,
         help_text=(
             "While an import of the file is unfinished: the first UTC day its lines are "
             "stored raw (older days go to DailyCount), fixed when the import began, so a "
-            "run resumed on a later day routes lines as the killed one did. Emptied with "
-            "the salt seed."
+            "run resumed on a later day routes lines as the killed one did. Emptied at the "
+            "import's end; while it is set no day salt expires (day_salts_expire)."
         ),
     )
     updated_at = models.DateTimeField(auto_now=True)

@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from lead411.core.redact import text_redact
+from lead411.core.redact import text_escape_unprintable, text_redact
 
 _SEARCH_ENGINES = (
     ("google.", "Google"),
@@ -59,9 +59,12 @@ def clean_path(path: str, *, allowlist: frozenset[str] | set[str]) -> str:
     """Return ``path`` with its query reduced to the allowlisted parameters.
 
     ``"/p?utm_source=x&email=a@b"`` with allowlist ``{"utm_source"}`` →
-    ``"/p?utm_source=x"``. Truncated to 500 characters (the column size).
+    ``"/p?utm_source=x"``. Control characters are escaped (``text_escape_unprintable``).
+    Truncated to 500 characters (the column size).
     """
-    path = text_redact(path)  # an unsubscribe or reset link's secret is no page name
+    path = text_escape_unprintable(
+        text_redact(path)
+    )  # an unsubscribe or reset link's secret is no page name
     if "?" not in path:
         return path[:500]
     base, _, query = path.partition("?")
@@ -88,11 +91,13 @@ def clean_referrer(referrer: str) -> CameFrom:
     """Return ``(url, domain, search_engine)`` of a Referer header, query and fragment dropped.
 
     ``url`` is scheme://host/path (≤ 500 chars), ``domain`` the lower-case host without
-    port, ``search_engine`` a name such as "Google" or "". A missing or unparsable
-    referrer (``"-"``, ``""``) gives three empty strings.
+    port, ``search_engine`` a name such as "Google" or "". Control characters are
+    escaped first (``text_escape_unprintable``), so none is stored raw. A missing or
+    unparsable referrer (``"-"``, ``""``) gives three empty strings.
     """
     if not referrer or referrer == "-":
         return _NOWHERE
+    referrer = text_escape_unprintable(referrer)
     try:
         parts = urlsplit(referrer)
         host = (parts.hostname or "").lower()

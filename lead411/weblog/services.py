@@ -3,7 +3,6 @@
 import datetime as dt
 import gzip
 import hashlib
-import hmac
 import logging
 import secrets
 import sqlite3
@@ -45,18 +44,36 @@ def query_allowlist() -> frozenset[str]:
 
 
 def day_salt_get(*, day: dt.date) -> bytes:
-    """Return the 32-byte salt of UTC ``day``, creating it and destroying every other day's.
+    """Return the 32-byte salt of UTC ``day``, creating it on the first request or line of it.
 
-    Only one salt exists at a time, so yesterday's visitor hashes can no longer be
-    recomputed from an IP and user agent (clause P2).
+    One salt per day, whatever writes the day's rows: the live recorder and every import
+    run of every file share it, so a visitor of a day gets one hash until the salt is
+    destroyed (issue 17). Creating today's salt (by the clock) destroys the salts of the
+    days that are over (``day_salts_expire``), so yesterday's visitor hashes can no longer
+    be recomputed from an IP and user agent (clause P2).
     """
     row = DaySalt.objects.filter(day=day).first()
     if row is not None:
         return bytes(row.salt)
+    today = clock.now().astimezone(dt.UTC).date()
     with transaction.atomic():
-        DaySalt.objects.exclude(day=day).delete()
+        if day >= today:
+            day_salts_expire(today=today)
         row, _ = DaySalt.objects.get_or_create(day=day, defaults={"salt": secrets.token_bytes(32)})
     return bytes(row.salt)
+
+
+def day_salts_expire(*, today: dt.date) -> int:
+    """Destroy the salts of UTC days before ``today``; return how many were destroyed.
+
+    Past days' salts (an import of old lines creates them) live until the current UTC
+    day is over, so a log imported in parts that day hashes each visitor once. While an
+    import is unfinished (``ImportedSource.raw_cutoff`` set: running or killed), none is
+    destroyed, so the run that resumes it hashes visitors as the first one did.
+    """
+    if ImportedSourceModel.objects.filter(raw_cutoff__isnull=False).exists():
+        return 0
+    return DaySalt.objects.filter(day__lt=today).delete()[0]
 
 
 # --- Minimising a request: the one way (live writer, importer, pageview_build) ----------
@@ -464,22 +481,17 @@ def file_fingerprint(path: Path) -> str:
     return hashlib.sha256(head.encode("utf-8", "replace")).hexdigest()
 
 
-def _import_salts(seed: bytes) -> Callable[[str], bytes]:
-    """Salts for the days seen in a log: past days' derive from ``seed``, today's is stored.
+def _import_salts() -> Callable[[str], bytes]:
+    """The salts of the days seen in a log: ``day_salt_get``, read once per day and run.
 
-    The returned function takes an ISO day ("2015-05-17") and returns its 32-byte salt:
-    HMAC-SHA256(seed, day) for a past day, the stored day salt for today (so imported
-    and live rows of today share visitors). ``seed`` is random per file and kept only
-    until the file's import reaches its end (``ImportedSource.salt_seed``).
+    The returned function takes an ISO day ("2015-05-17") and returns its 32-byte salt,
+    the one the live recorder and every other import use for that day (issue 17).
     """
-    today = clock.now().astimezone(dt.UTC).date().isoformat()
     salts: dict[str, bytes] = {}
 
     def salt_for(day: str) -> bytes:
-        if day == today:
-            return day_salt_get(day=dt.date.fromisoformat(day))
         if day not in salts:
-            salts[day] = hmac.new(seed, day.encode(), hashlib.sha256).digest()
+            salts[day] = day_salt_get(day=dt.date.fromisoformat(day))
         return salts[day]
 
     return salt_for
@@ -745,8 +757,8 @@ class _LogImport:
     def finish(self) -> None:
         """The end of the file: old days' figures and the file's progress in one transaction.
 
-        The salt seed and the cutoff go, so these days' hashes cannot be recomputed and
-        the next import of the file (a grown one) routes its lines by its own day.
+        The cutoff goes, so the next import of the file (a grown one) routes its lines by
+        its own day, and the day salts it used may expire (``day_salts_expire``).
         """
         line_no, done = self.line_no, self.done
         with transaction.atomic():
@@ -755,7 +767,6 @@ class _LogImport:
             ImportedSourceModel.objects.filter(pk=self.source_pk).update(
                 lines_done=max(line_no, done),
                 lines_aggregated=max(line_no, self.aggregated),
-                salt_seed=b"",
                 raw_cutoff=None,
             )
         result = self.result
@@ -794,9 +805,12 @@ def access_log_import(
     daily aggregates at the end. A second import of the same file adds nothing; an import
     killed midway resumes: it reads the file from ``lines_aggregated`` on, aggregates
     old-day lines again (none of them was committed) and skips recent lines up to
-    ``lines_done``. The salt seed and the cutoff are kept until the end of the file, so a
-    resumed run hashes visitors and routes lines as the killed one did, even on another
-    day (a line stored raw is never aggregated too). In ``bulk`` mode (default:
+    ``lines_done``. The cutoff is kept until the end of the file, so a resumed run routes
+    lines as the killed one did, even on another day (a line stored raw is never
+    aggregated too), and no day salt expires meanwhile, so it hashes visitors as the
+    killed one did. Every line of a day gets that day's one salt (``day_salt_get``),
+    whatever the file or the run, so a log imported in parts on one day (a grown log,
+    split mid-day) counts each visitor of a raw day once. In ``bulk`` mode (default:
     ``_bulk_worthwhile``, a big file into a smaller SQLite table) the whole file is one
     transaction that drops the pageview index, inserts, and rebuilds it: a killed bulk
     import leaves nothing, and other writers wait meanwhile.
@@ -808,12 +822,10 @@ def access_log_import(
     """
     source, _ = ImportedSourceModel.objects.get_or_create(fingerprint=file_fingerprint(path))
     done = source.lines_done
-    seed, cutoff = bytes(source.salt_seed), source.raw_cutoff
-    if not seed or cutoff is None:
-        # A new run over the file (or one begun before the cutoff was kept: its lines
-        # committed so far were routed by today's cutoff at the latest).
-        seed, cutoff = seed or secrets.token_bytes(32), raw_cutoff()
-        ImportedSourceModel.objects.filter(pk=source.pk).update(salt_seed=seed, raw_cutoff=cutoff)
+    cutoff = source.raw_cutoff
+    if cutoff is None:  # a new run over the file: this marks it unfinished until it ends
+        cutoff = raw_cutoff()
+        ImportedSourceModel.objects.filter(pk=source.pk).update(raw_cutoff=cutoff)
     zone = _zone()
     return _LogImport(
         path=path,
@@ -826,7 +838,7 @@ def access_log_import(
         done=done,
         aggregated=min(source.lines_aggregated, done),
         cutoff=cutoff.isoformat(),
-        minimiser=Minimiser(allowlist=query_allowlist(), salt_for=_import_salts(seed)),
+        minimiser=Minimiser(allowlist=query_allowlist(), salt_for=_import_salts()),
         times=Memo(lambda stamp: when_of(parse_time(stamp), zone=zone)),
     ).run()
 
@@ -887,8 +899,8 @@ class RollupResult:
 def weblog_rollup(*, now: dt.datetime | None = None) -> RollupResult:
     """Roll raw rows older than ``WEBLOG_RAW_RETENTION_DAYS`` into DailyCount, then delete them.
 
-    Meant to run daily from the scheduler. It also destroys any salt of a past day, in
-    case no request arrived today to rotate it (clause P2). A day's raw rows are streamed
+    Meant to run daily from the scheduler. It also destroys the salts of past days
+    (``day_salts_expire``), in case no request arrived today to rotate them (clause P2). A day's raw rows are streamed
     through ``DayAggregate`` and written by ``daily_counts_add``, the code the importer
     uses for old-day lines, so both give the same figures. A day already in DailyCount
     (rolled up before, or imported as an old day) has the new counts added, so unique
@@ -902,7 +914,7 @@ def weblog_rollup(*, now: dt.datetime | None = None) -> RollupResult:
     """
     current = (now or clock.now()).astimezone(dt.UTC)
     cutoff = raw_cutoff(now=current)
-    DaySalt.objects.filter(day__lt=current.date()).delete()
+    day_salts_expire(today=current.date())
     days = sorted(PageView.objects.filter(day__lt=cutoff).values_list("day", flat=True).distinct())
     deleted = 0
     for day in days:

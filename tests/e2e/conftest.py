@@ -29,7 +29,10 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
+# LEAD411_CHROMIUM points elsewhere (a test of the missing-browser notice uses it).
+CHROMIUM = Path(os.environ.get("LEAD411_CHROMIUM", "/usr/bin/chromium"))
+# Every reason a browser test is skipped for want of a browser starts with this.
+BROWSER_MISSING = "the browser journeys need"
 # Debian's Chromium; Playwright cannot download its own browser here.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -51,10 +54,49 @@ except ImportError:  # the dev extra is not installed: the journeys skip, the re
 
 
 def _skip_without_browser() -> None:
+    """Skip the browser tests without Playwright or Chromium; fail them when ``CI=true``.
+
+    CI installs Chromium (.ci/run), so there a missing browser is an error, not a skip.
+    Elsewhere ``pytest_terminal_summary`` below says loudly how many did not run.
+    """
     if playwright_sync is None:
-        pytest.skip("the browser journeys need the playwright package (pip install -e '.[dev]')")
-    if not CHROMIUM.exists():
-        pytest.skip("the browser journeys need Debian's chromium (apt-get install chromium)")
+        reason = f"{BROWSER_MISSING} the playwright package (pip install -e '.[dev]')"
+    elif not CHROMIUM.exists():
+        reason = (
+            f"{BROWSER_MISSING} Chromium at {CHROMIUM} (Debian: apt-get install chromium; "
+            "README, 'Browser tests')"
+        )
+    else:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true and {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any) -> None:
+    """End the run with a red banner when browser tests were skipped for want of a browser.
+
+    A skipped journey proves nothing, and one ``s`` among hundreds of dots goes unseen
+    (issue 17).
+    """
+    reasons = [
+        str(report.longrepr[2]).removeprefix("Skipped: ")
+        for report in terminalreporter.stats.get("skipped", [])
+        if isinstance(report.longrepr, tuple) and BROWSER_MISSING in str(report.longrepr[2])
+    ]
+    if not reasons:
+        return
+    count = len(reasons)
+    terminalreporter.write_sep(
+        "!", f"{count} BROWSER TEST{'S' if count != 1 else ''} DID NOT RUN", red=True, bold=True
+    )
+    for reason in sorted(set(reasons)):
+        terminalreporter.write_line(f"Skipped because {reason}.", red=True, bold=True)
+    terminalreporter.write_line(
+        "The browser journeys, accessibility checks and screenshots were not tested.",
+        red=True,
+        bold=True,
+    )
 
 
 def free_port() -> int:

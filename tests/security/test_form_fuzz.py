@@ -9,6 +9,11 @@ bodies that are not valid UTF-8 at all. Every example must answer below 500, and
 rejected one (a 4xx or the form shown again with errors) must leave the tables the
 endpoint writes exactly as they were (a SHA-256 of their rows, before and after).
 
+Staff pages too (issue 17): the web-log dashboard, the report builder and release, and
+every admin list with impossible filter values (a year past 9999, an id beyond the
+column's integers, dates that do not exist) and every admin object page with impossible
+ids: a 400 or the admin's own redirect, never a 500.
+
 Bodies are built by hand and sent with ``client.generic`` as
 ``application/x-www-form-urlencoded`` bytes, because the test client cannot encode a
 lone surrogate. The test client re-raises a view's exception, so an HTTP 500 fails the
@@ -444,6 +449,36 @@ def test_saved_search_edit_survives_malformed_input(
     exercise(member_client, "POST", url, sub[0], NEWSLETTER_TABLES, raw=sub[1])
 
 
+WEBHOOK_TABLES = ["api.WebhookEndpoint", "core.AuditEvent"]
+WEBHOOK_URLS = [
+    "https://crm.example.com/hooks/l411",
+    "http://crm.example.com/",
+    "https://10.0.0.1/",
+    "https://[::1]:99999/",
+    "https://user:pw@crm.example.com/",
+    "https://münchen.example/x",
+    "https://" + "a" * 300 + ".example/",
+    "javascript:alert(1)",
+]
+
+
+@pytest.mark.clause("L2")
+@FUZZ
+@given(data=st.data())
+def test_webhook_attach_survives_malformed_input(
+    member_client: Client, member: User, data: st.DataObject
+) -> None:
+    """Attaching a webhook never answers 500; a refused one attaches nothing (issue 16)."""
+    search = SavedSearch.objects.filter(member=member).first() or saved_search_create(
+        member=member, name="Mine", criteria={"q": ["robotics"]}
+    )
+    body, raw = data.draw(
+        submissions({"saved_search": [str(search.pk), "0", "x"], "url": WEBHOOK_URLS})
+    )
+    url = "/members/api-tokens/webhooks/"
+    exercise(member_client, "POST", url, body, WEBHOOK_TABLES, raw=raw)
+
+
 @pytest.mark.clause("P5")
 @FUZZ
 @given(sub=submissions({stream: ["on", "", "false"] for stream in Stream.values}))
@@ -658,6 +693,121 @@ def test_report_release_survives_malformed_input(
     """A release request never answers 500; a refused one registers nothing (P14)."""
     client.force_login(report_staff)
     exercise(client, "POST", "/staff/reports/release/", sub[0], REPORT_TABLES, raw=sub[1])
+
+
+# --- Staff: every admin list (filters, search, ordering, paging) and object page. ---
+
+# Values each kind of filter cannot take, next to good ones so that some queries run.
+FILTER_VALUES = {
+    "date part": ["2026", "99999", "0", "-1", "13", "40", "x"],
+    "date": ["2026-03-01", "2026-02-30", "99999-01-01", "0000-00-00", "2026-03-01 25:00"],
+    "id": ["1", "0", "-1", "99999999999999999999999", "abc", "1,2,x", "1.5"],
+    "value": ["1", "0", "True", "x", "99999999999999999999999", "1,2,x", ""],
+    "admin": ["1", "-1", "x", "99", "1.2.x", "id", "password", ""],
+}
+ADMIN_PARAMETERS = ["o", "p", "q", "all", "e", "_to_field", "_popup", "_changelist_filters"]
+
+
+def admin_lists() -> list[tuple[str, dict[str, list[str]]]]:
+    """Return (changelist URL, {kind of filter: its query parameters}) of every admin list.
+
+    The parameters are each concrete field's filters as the admin's own filter links
+    spell them (``created_at__year``, ``user__id__exact``, ``status__exact``,
+    ``__isnull``, ``__in``), by kind (``FILTER_VALUES``), and the admin's ordering,
+    paging, search and popup parameters.
+    """
+    from django.contrib import admin
+
+    pages = []
+    for model in admin.site._registry:
+        kinds: dict[str, list[str]] = {kind: [] for kind in FILTER_VALUES}
+        kinds["admin"] = list(ADMIN_PARAMETERS)
+        for field in model._meta.concrete_fields:
+            name = field.name
+            kinds["value"] += [name, f"{name}__exact", f"{name}__isnull", f"{name}__in"]
+            if field.get_internal_type() in ("DateField", "DateTimeField"):
+                kinds["date part"] += [f"{name}__year", f"{name}__month", f"{name}__day"]
+                kinds["date"] += [f"{name}__gte", f"{name}__lt", f"{name}__date"]
+            if field.is_relation or field.primary_key:
+                kinds["id"] += [f"{name}__id__exact", f"{name}__pk__exact", "pk", f"{name}__in"]
+        meta = model._meta
+        pages.append((f"/admin/{meta.app_label}/{meta.model_name}/", kinds))
+    return sorted(pages, key=lambda page: page[0])
+
+
+@st.composite
+def admin_queries(draw: Callable[..., Any], kinds: dict[str, list[str]]) -> bytes:
+    """Return a query string of one to three filters, each of a kind drawn first.
+
+    Drawing the kind before the parameter gives the rare kinds (a date's year, an id)
+    as many chances as the many plain fields; the value is one that kind cannot take
+    (or a good one), else random or huge text.
+    """
+    pairs = []
+    for _ in range(draw(st.integers(1, 3))):
+        kind = draw(st.sampled_from(sorted(k for k, names in kinds.items() if names)))
+        name = draw(st.sampled_from(kinds[kind]))
+        value = draw(st.one_of(st.sampled_from(FILTER_VALUES[kind]), field_values([])))
+        pairs.append((name, value))
+    return encode(pairs)
+
+
+@pytest.mark.clause("P9")
+@settings(FUZZ, max_examples=EXAMPLES * 3)
+@given(data=st.data())
+def test_admin_lists_survive_impossible_filters(
+    client: Client, superuser: User, data: st.DataObject
+) -> None:
+    """Issue 17: ``?created_at__year=99999`` answered 500 on an admin list.
+
+    Every admin list gets filters, ordering, paging and search with impossible values
+    (the changelist's filters are staff's search form); none may answer 500.
+    """
+    client.force_login(superuser)
+    url, kinds = data.draw(st.sampled_from(admin_lists()), label="admin list")
+    exercise(client, "GET", url, data.draw(admin_queries(kinds), label="query"), [], raw=False)
+
+
+ADMIN_IDS = ["0", "-1", "abc", "99999999999999999999999", "1e9", "%00", "%D9%A1", "a%2Fb"]
+
+
+@pytest.mark.clause("P9")
+def test_admin_object_pages_survive_impossible_ids(client: Client, superuser: User) -> None:
+    """Issue 17: an id beyond the column's integers answered 500 on an admin object page.
+
+    Every admin model's change page with each impossible id, and its delete and history
+    pages with the id beyond range: none may answer 500.
+    """
+    client.force_login(superuser)
+    for url, _kinds in admin_lists():
+        for object_id in ADMIN_IDS:
+            exercise(client, "GET", f"{url}{object_id}/change/", b"", [], raw=False)
+        for view in ("delete", "history"):
+            exercise(client, "GET", f"{url}{ADMIN_IDS[3]}/{view}/", b"", [], raw=False)
+
+
+def test_admin_fuzz_reaches_every_admin_list_with_date_filters() -> None:
+    """The generated parameters cover the filter of the issue and every registered list."""
+    from django.contrib import admin
+
+    pages = dict(admin_lists())
+    assert len(pages) == len(admin.site._registry) >= 20
+    assert "created_at__year" in pages["/admin/mail/suppression/"]["date part"]
+
+
+def test_impossible_admin_filters_and_ids_are_a_400(client: Client, superuser: User) -> None:
+    """Issue 17, the cases found: a year past 9999 and an id beyond the column's integers."""
+    client.force_login(superuser)
+    for url in (
+        "/admin/mail/suppression/?created_at__year=99999",
+        "/admin/newsletter/newsletterissue/?date__year=99999",
+        "/admin/mail/mailpreferences/?pk=99999999999999999999999",
+        "/admin/mail/mailpreferences/99999999999999999999999/change/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 400, url
+        assert "Bad request" in response.content.decode()
+    assert client.get("/admin/mail/suppression/?created_at__year=2026").status_code == 200
 
 
 # --- Regression examples: inputs that once answered HTTP 500. ---

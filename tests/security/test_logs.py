@@ -299,3 +299,26 @@ def test_gunicorn_access_log_atoms_hold_no_secret_and_no_cookie() -> None:
     assert secret not in everything
     assert "s3ss10nk3y" not in everything
     assert "POST /newsletter/unsubscribe/[redacted]/?x=1 HTTP/1.1" in line
+
+
+def test_gunicorn_access_log_escapes_control_characters_of_agent_and_referrer() -> None:
+    """Issue 17: U+0085 and U+2028 in a user agent or referrer reached the access log raw."""
+    cfg = Config()
+    logger = GunicornLogger(cfg)
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/about/",
+        "PATH_INFO": "/about/",
+        "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "192.0.2.1",
+        "HTTP_REFERER": "https://example.org/a\x85b\u2028c",
+        "HTTP_USER_AGENT": "Agent\r\n192.0.2.9 - - forged line\x1b[31m\x00",
+    }
+    request = SimpleNamespace(headers=[("HOST", "leads.example.com")])
+    response = SimpleNamespace(status="200 OK", sent=10, headers=[])
+    atoms = logger.atoms(response, request, environ, dt.timedelta(milliseconds=5))
+    line = cfg.access_log_format % atoms
+    assert line.isprintable(), repr(line)
+    assert '"https://example.org/a\\x85b\\u2028c"' in line
+    assert '"Agent\\x0d\\x0a192.0.2.9 - - forged line\\x1b[31m\\x00"' in line

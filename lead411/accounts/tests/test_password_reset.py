@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from allauth.account.forms import default_token_generator
+from django.conf import settings
 from django.core import mail
 
 from lead411.accounts.models import User
@@ -88,11 +89,17 @@ def test_reset_token_expires_after_one_hour(member, settings, monkeypatch):
 
 @pytest.mark.clause("P12")
 @pytest.mark.django_db
-def test_a_cancelled_password_account_gets_no_reset_mail_but_the_same_answer(client, member):
+def test_a_cancelled_password_account_gets_no_reset_link_but_the_same_answer(client, member):
+    """While a stolen-password report is open the member is told staff will send the link."""
     from lead411.accounts.services import stolen_password_report
 
     stolen_password_report(user=User.objects.get(pk=member.pk))
     mail.outbox.clear()
     response = _request_reset(client, "member@example.com")
     assert (response.status_code, response.url) == (302, "/accounts/password/reset/done/")
-    assert [m for m in mail.outbox if m.to == ["member@example.com"]] == []
+    [notice] = [m for m in mail.outbox if m.to == ["member@example.com"]]
+    assert notice.subject == "[Lead411] Password reset on hold"
+    assert "asked for a password reset for member@example.com." in notice.body
+    assert "our team will email you a link" in " ".join(notice.body.split())
+    assert "/password/reset/key/" not in notice.body
+    assert notice.reply_to == [settings.OPERATOR["contact_email"]]

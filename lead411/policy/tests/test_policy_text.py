@@ -24,9 +24,9 @@ def test_policy_text_states_the_configured_figures(settings):
 
     assert "Detailed records are kept for 17 days" in text
     assert "Any group with fewer than 12 people is left out" in text
-    assert "`l411_session` keeps you logged in" in text
-    assert "it lasts 9 days" in text
-    assert "`l411_csrf` protects forms" in text
+    assert "`l411_session`: Keeps you logged in" in text
+    assert "or 9 days if you ticked" in text
+    assert "`l411_csrf`: Protects forms" in text
     assert "expires after 45 minutes" in text
     assert "9 Test Lane, Testville" in text
     for stream in (

@@ -1,6 +1,7 @@
 """Reports end to end: build, release, register, download; budget; attacks (P6, P14)."""
 
 import csv
+import datetime as dt
 import hashlib
 import io
 
@@ -8,13 +9,14 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from lead411.accounts.models import Application
 from lead411.activity.models import MemberDailyActivity
 from lead411.reports.checks import min_cell
 from lead411.reports.guard import ReleaseBlocked
-from lead411.reports.models import Disclosure, DisclosureFile
+from lead411.reports.models import Disclosure, DisclosureFile, Recipient, recipient_key
 from lead411.reports.selectors import ReportKind
 from lead411.reports.services import (
     ReleaseRefused,
@@ -307,3 +309,59 @@ def test_lead_views_by_category_fold_rare_categories(db):
     # "Other" (3 views by 3 members) is hidden, and Software with it, so the total (27,
     # by 12 members) does not give "Other" away.
     assert built.released.grid == [[None], [None], [27]]
+
+
+@pytest.mark.clause("P14")
+def test_a_recipients_budget_cannot_be_bypassed_by_case_spaces_or_punctuation(releaser):
+    """Issue 17: "Acme Analytics" refused, then "acme analytics" released; now refused too."""
+    population()
+    release(
+        releaser, kind=ReportKind.MEMBERS_BY_COMPANY_SIZE, epsilon=0.6, recipient="Acme Analytics"
+    )
+    for variant in ("Acme Analytics", "acme analytics", "ACME Analytics", " Acme-Analytics. "):
+        with pytest.raises(ReleaseRefused) as excinfo:
+            release(releaser, kind=ReportKind.MEMBERS_BY_INDUSTRY, epsilon=0.6, recipient=variant)
+        assert str(excinfo.value) == (
+            "Refused: Acme Analytics has used epsilon 0.6 of its budget 1; "
+            "this release would spend 0.6."
+        )
+    assert Recipient.objects.count() == 1
+    # A release without noise to a variant is recorded under the one recipient.
+    disclosure = release(releaser, kind=ReportKind.MEMBERS_BY_INDUSTRY, recipient="ACME analytics")
+    assert disclosure.recipient.name == "Acme Analytics"
+    assert sorted(
+        Recipient.objects.get().disclosures.values_list("epsilon", flat=True), key=str
+    ) == [
+        0.6,
+        None,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("Acme Analytics", "acme analytics"),
+        ("  ACME\tAnalytics ", "acme analytics"),
+        ("Acme-Analytics, Inc.", "acme analytics inc"),
+        ("\uff21\uff23\uff2d\uff25 Analytics", "acme analytics"),  # full-width ACME (NFKC)
+        ("Straße GmbH", "strasse gmbh"),
+        ("...", ""),
+    ],
+)
+def test_recipient_key_folds_case_spaces_and_punctuation(name, key):
+    assert recipient_key(name) == key
+
+
+@pytest.mark.clause("P14")
+def test_the_database_refuses_a_second_recipient_with_the_same_key(db):
+    """The constraint holds for writers other than report_release (issue 17)."""
+    now = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    Recipient.objects.create(name="Acme Analytics", epsilon_budget=1.0, created_at=now)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Recipient.objects.create(name="acme  analytics!", epsilon_budget=1.0, created_at=now)
+    # bulk_create skips save(): an empty key is refused rather than left to collide later.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Recipient.objects.bulk_create(
+            [Recipient(name="Beta Research", epsilon_budget=1.0, created_at=now)]
+        )
+    assert list(Recipient.objects.values_list("name", flat=True)) == ["Acme Analytics"]

@@ -22,7 +22,12 @@ from django_q.models import OrmQ, Task
 from lead411.accounts.models import User
 from lead411.accounts.tests.conftest import signup_data
 from lead411.core import clock
-from lead411.core.mail import RETRY_GROUP, message_send, message_send_or_queue
+from lead411.core.mail import (
+    RETRY_GROUP,
+    message_as_data,
+    message_send,
+    message_send_or_queue,
+)
 from lead411.mail.models import Delivery
 from lead411.mail.outbox import outbox_send
 from lead411.mail.services import delivery_enqueue
@@ -117,6 +122,50 @@ def test_password_reset_answers_and_queues_the_link(client, member, hanging_smtp
     assert len(hanging_smtp.accepted) == 1
     (subject,) = _queued_subjects()
     assert "Password Reset" in subject
+
+
+@pytest.mark.clause("P12")
+@pytest.mark.clause("P13")
+def test_password_reset_does_the_same_smtp_work_for_every_address(
+    client, member, hanging_smtp
+) -> None:
+    """Issue 17: a member with an open stolen-password report was answered in 4 ms, any
+    other address after the SMTP wait. Each address now costs one SMTP attempt and leaves
+    one queued email of the same shape (the unknown-account mail, the link, the notice)."""
+    from lead411.accounts.services import stolen_password_report
+
+    reported = User.objects.create_user("reported@example.com", "a passphrase of theirs")
+    stolen_password_report(user=reported)
+    OrmQ.objects.all().delete()
+    connections_before = len(hanging_smtp.accepted)
+    shapes = {}
+    for address in ("nobody@example.com", member.email, reported.email):
+        before = len(hanging_smtp.accepted)
+        response = client.post(reverse("account_reset_password"), {"email": address})
+        assert (response.status_code, response.url) == (302, reverse("account_reset_password_done"))
+        (entry,) = OrmQ.objects.all()
+        data = entry.args()[0]
+        shapes[address] = (
+            len(hanging_smtp.accepted) - before,
+            entry.func(),
+            entry.group(),
+            tuple(sorted(data)),
+            tuple(data["to"]),
+            data["from_email"],
+            tuple(data["reply_to"]),
+        )
+        entry.delete()
+    assert len(hanging_smtp.accepted) - connections_before == 3
+    assert {s[0] for s in shapes.values()} == {1}, "one SMTP attempt per request"
+    assert {s[1:4] for s in shapes.values()} == {
+        (
+            "lead411.core.mail.message_send",
+            RETRY_GROUP,
+            tuple(sorted(message_as_data(EmailMessage("s", "b", to=["x@example.com"])))),
+        )
+    }
+    assert len({s[5:] for s in shapes.values()}) == 1, "one sender, one reply-to"
+    assert [s[4] for s in shapes.values()] == [(a,) for a in shapes]
 
 
 @pytest.mark.clause("P3")

@@ -5,9 +5,10 @@ import datetime as dt
 import pytest
 from django.db import connection
 
+from lead411.core import clock
 from lead411.weblog.models import DaySalt, PageView
 from lead411.weblog.recorder import buffer
-from lead411.weblog.services import day_salt_get
+from lead411.weblog.services import access_log_import, day_salt_get
 
 from .conftest import CHROME
 
@@ -73,9 +74,11 @@ def test_same_visitor_same_day_same_hash_other_ip_other_hash(client, recording):
 
 
 @pytest.mark.clause("P2")
-def test_the_day_salt_rotates_and_the_old_one_is_destroyed():
+def test_the_day_salt_rotates_and_the_old_one_is_destroyed(monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: dt.datetime(2026, 1, 1, 23, 59, tzinfo=dt.UTC))
     first = day_salt_get(day=dt.date(2026, 1, 1))
     assert day_salt_get(day=dt.date(2026, 1, 1)) == first
+    monkeypatch.setattr(clock, "now", lambda: dt.datetime(2026, 1, 2, 0, 1, tzinfo=dt.UTC))
     second = day_salt_get(day=dt.date(2026, 1, 2))
     assert second != first
     assert list(DaySalt.objects.values_list("day", flat=True)) == [dt.date(2026, 1, 2)]
@@ -91,3 +94,32 @@ def test_no_full_ip_in_any_stored_row_after_recording(client, recording):
     assert "192.0.2.77" not in text
     assert "2001:db8:abcd:12::1" not in text
     assert "192.0.2.0/24" in text
+
+
+@pytest.mark.clause("P2")
+def test_control_characters_of_agent_referrer_and_path_are_stored_escaped(
+    client, recording, tmp_path
+):
+    """Issue 17: U+0085 and U+2028 in a user agent or referrer were stored raw."""
+    client.get(
+        "/",
+        REMOTE_ADDR="192.0.2.77",
+        HTTP_USER_AGENT="Evil\x85Bot/1.0\u2028",
+        HTTP_REFERER="https://example.org/a\x85b\u2028c\x1b",
+    )
+    log = tmp_path / "access.log"
+    log.write_text(
+        '192.0.2.78 - - [17/May/2015:10:05:03 +0000] "GET /p\x85q/ HTTP/1.1" 200 5 '
+        '"https://example.org/a\x85b\u2028c\x1b" "Evil\x85Bot/1.0\u2028"\n',
+        encoding="utf-8",
+    )
+    settings = recording
+    settings.WEBLOG_RAW_RETENTION_DAYS = 36_500  # the 2015 line is stored raw
+    assert access_log_import(path=log).imported == 1
+    rows = list(PageView.objects.order_by("source").values())
+    assert [r["source"] for r in rows] == ["import", "live"]
+    for row in rows:
+        texts = [v for v in row.values() if isinstance(v, str)]
+        assert all(t.isprintable() for t in texts), row
+        assert row["referrer"] == "https://example.org/a\\x85b\\u2028c\\x1b"
+    assert rows[0]["path"] == "/p\\x85q/"
