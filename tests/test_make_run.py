@@ -34,6 +34,8 @@ def _environment(tmp_path: Path, *, port: int, mail_port: int) -> dict[str, str]
         "LEAD411_DATA_DIR": str(tmp_path / "data"),
         "SEARCH_INDEX_DIR": str(tmp_path / "index"),
         "CACHE_DIR": str(tmp_path / "cache"),
+        # `make run` polls SEC EDGAR from its worker; no test reaches the network.
+        "EDGAR_POLL_MINUTES": "0",
     }
 
 

@@ -299,7 +299,9 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 
 # SEC EDGAR lead source (lead411.leads.sources.edgar). The "latest filings" Atom feed, polled every
-# EDGAR_POLL_MINUTES when the scheduler runs (0 = off, the default and the test setting).
+# EDGAR_POLL_MINUTES when the scheduler runs (0 = off). Off here and in the test settings;
+# config/settings/local.py (what `make run` uses) turns it on so a fresh site keeps getting leads.
+# Every request declares "OPERATOR company_name OPERATOR contact_email" as its User-Agent.
 EDGAR_FEED_URL = env.str(
     "EDGAR_FEED_URL",
     default="https://www.sec.gov/cgi-bin/browse-edgar?action=getcurrent&type=&company=&dateb="

@@ -7,3 +7,7 @@ SECRET_KEY = env.str(
     "SECRET_KEY", default="local-only-insecure-key-change-me-in-production-0123456789"
 )
 DEBUG = env.bool("DEBUG", default=False)
+# A fresh site keeps getting new leads after its first import: the scheduler (`make run`
+# starts it) polls SEC EDGAR every this many minutes; 0 turns polling off. Each poll
+# identifies itself with OPERATOR_COMPANY_NAME and OPERATOR_CONTACT_EMAIL (SEC fair access).
+EDGAR_POLL_MINUTES = env.int("EDGAR_POLL_MINUTES", default=10)

@@ -30,3 +30,7 @@ ACTIVITY_RECORDING_ENABLED = False
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Email templates render strictly: a variable that does not resolve raises (issue 17).
 TEMPLATES = [strict_email_engine(base=TEMPLATES[0]), *TEMPLATES]  # noqa: F405
+# No test reaches SEC EDGAR: the scheduler never polls, and a poll or fetch that a test
+# starts without pointing it at its local server goes to a closed loopback port.
+EDGAR_POLL_MINUTES = 0
+EDGAR_FEED_URL = "http://127.0.0.1:9/edgar-feed-is-off-in-tests?action=getcurrent&output=atom"

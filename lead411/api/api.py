@@ -276,6 +276,9 @@ def lead_search_endpoint(
     amount_min: str = Query("", description="USD"),
     amount_max: str = Query("", description="USD"),
     sort: str = Query("", description="relevance, date or amount"),
+    funds: str = Query(
+        "", description="leads of funds, trusts and REITs: left out (empty), include or only"
+    ),
     cursor: str = Query("", description="next_cursor of the previous page"),
 ) -> Any:
     """The search page's query language, filters, sorts and facets, one page per cursor.

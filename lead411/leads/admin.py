@@ -26,7 +26,14 @@ class ContactInline(admin.TabularInline):
 @admin.register(Company)
 class CompanyAdmin(admin.ModelAdmin):
     list_display = ("name", "country_code", "region", "city", "status", "founded_on", "source")
-    list_filter = ("status", "source", "country_code")
+    # A fund, trust or REIT (marked from its Form D) is left out of members' default
+    # searches; staff correct a wrong marking by editing the field.
+    list_filter = (
+        "status",
+        "source",
+        "country_code",
+        ("investment_vehicle", admin.EmptyFieldListFilter),
+    )
     search_fields = ("name", "normalized_name", "source_key", "cik")
     filter_horizontal = ("categories",)
     readonly_fields = PROVENANCE_FIELDS

@@ -15,7 +15,7 @@ from django.http import QueryDict
 
 from lead411.leads.forms import CRITERIA_PARAMS
 from lead411.leads.models import TriggerEvent
-from lead411.leads.search.query import SORTS, LeadQuery
+from lead411.leads.search.query import FUNDS, SORTS, LeadQuery
 from lead411.leads.selectors import search_terms
 from lead411.leads.services import format_amount
 
@@ -60,6 +60,11 @@ def criteria_describe(criteria: Mapping[str, Sequence[str]]) -> list[str]:
         parts.append(f"at least {format_amount(Decimal(criteria['amount_min'][0]))}")
     if criteria.get("amount_max"):
         parts.append(f"at most {format_amount(Decimal(criteria['amount_max'][0]))}")
+    funds = (criteria.get("funds") or [""])[0]
+    if funds == "include":
+        parts.append("funds, trusts and REITs included")
+    elif funds == "only":
+        parts.append("only funds, trusts and REITs")
     return parts or ["all leads"]
 
 
@@ -83,7 +88,8 @@ def criteria_query(criteria: Mapping[str, Sequence[str]]) -> LeadQuery | None:
 
     try:
         sort = first("sort")
-        if sort not in ("", *SORTS):
+        funds = first("funds") or FUNDS[0]
+        if sort not in ("", *SORTS) or funds not in FUNDS:
             return None
         return LeadQuery(
             q=" ".join(first("q").split()),
@@ -98,6 +104,7 @@ def criteria_query(criteria: Mapping[str, Sequence[str]]) -> LeadQuery | None:
             amount_min=Decimal(first("amount_min")) if first("amount_min") else None,
             amount_max=Decimal(first("amount_max")) if first("amount_max") else None,
             sort=sort,  # type: ignore[arg-type]  # checked against SORTS above
+            funds=funds,  # type: ignore[arg-type]  # checked against FUNDS above
         )
     except (ValueError, ArithmeticError):
         return None

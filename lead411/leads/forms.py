@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from lead411.leads.exports import PRESETS
 from lead411.leads.models import SavedSearch, TriggerEvent
-from lead411.leads.search.query import SORTS, LeadQuery, parse_text
+from lead411.leads.search.query import FUNDS, SORTS, LeadQuery, parse_text
 
 # Each multi-valued filter accepts this many values; more is a malformed URL.
 MAX_FILTER_VALUES = 20
@@ -82,7 +82,7 @@ def _date_field(label: str) -> forms.DateField:
 
 class LeadSearchForm(forms.Form):
     """The lead search parameters: ``q, kind, round_type, category, country, region, city,
-    date_from, date_to, amount_min, amount_max, sort, imported_since, imported_until, page``.
+    date_from, date_to, amount_min, amount_max, funds, sort, imported_since, imported_until, page``.
 
     ``to_query()`` gives the ``LeadQuery`` for the selectors; ``notices`` lists the
     corrections made to an otherwise valid request (ignored operators, unknown
@@ -105,6 +105,16 @@ class LeadSearchForm(forms.Form):
     date_to = _date_field("To")
     amount_min = _amount_field("Min. amount (USD)")
     amount_max = _amount_field("Max. amount (USD)")
+    funds = forms.ChoiceField(
+        label="Funds, trusts and REITs",
+        required=False,
+        choices=[
+            ("", "Leave them out"),
+            ("include", "Include them"),
+            ("only", "Only them"),
+        ],
+        error_messages={"invalid_choice": "Choose to leave out, include or only show funds."},
+    )
     sort = forms.ChoiceField(
         label="Sort by",
         required=False,
@@ -220,6 +230,7 @@ class LeadSearchForm(forms.Form):
             sort=data["sort"],
             imported_since=data.get("imported_since"),
             imported_until=data.get("imported_until"),
+            funds=data["funds"] or FUNDS[0],
         )
 
     @property
@@ -231,7 +242,7 @@ class LeadSearchForm(forms.Form):
 # The search form's parameters that define a search; ``page`` is a position, not a criterion.
 CRITERIA_PARAMS = (
     "q", "kind", "round_type", "category", "country", "region", "city",
-    "date_from", "date_to", "amount_min", "amount_max", "sort",
+    "date_from", "date_to", "amount_min", "amount_max", "funds", "sort",
 )  # fmt: skip
 
 

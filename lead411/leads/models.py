@@ -61,6 +61,12 @@ class Company(Provenance):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.UNKNOWN)
     founded_on = models.DateField(null=True, blank=True)
     cik = models.CharField("SEC CIK", max_length=10, null=True, blank=True, unique=True)
+    # Set by the importer when a filing shows the company is a fund, trust or similar vehicle
+    # (Form D industry group or entity type; see lead411.leads.sources.edgar.vehicles): what marks it,
+    # "Pooled investment fund (Hedge Fund)". Empty for operating companies. Searches,
+    # the home page and newsletters leave such companies' leads out unless asked.
+    # The database default lets bulk importers that write their own INSERTs leave it out.
+    investment_vehicle = models.CharField(max_length=100, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["name"]

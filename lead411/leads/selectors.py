@@ -478,8 +478,12 @@ def lead_get(*, event_id: int) -> LeadDetail:
 
 
 def lead_list_latest(*, limit: int = 5) -> list[TriggerEvent]:
-    """Return the ``limit`` most recently announced events with their company (home teaser)."""
-    return list(TriggerEvent.objects.select_related("company").order_by(*_ordering("date"))[:limit])
+    """Return the ``limit`` most recently announced events with their company (home teaser).
+
+    Leads of funds, trusts and REITs are left out, as in the default search (issue 14).
+    """
+    events = TriggerEvent.objects.select_related("company").filter(company__investment_vehicle="")
+    return list(events.order_by(*_ordering("date"))[:limit])
 
 
 # --- Saved searches (clause L3) ---

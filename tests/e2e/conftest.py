@@ -254,6 +254,8 @@ def server_env(
         ALLOWED_HOSTS="127.0.0.1,localhost",
         # The outbox is drained by the journeys themselves (manage.py), not by a scheduler.
         NEWSLETTER_RETRY_BASE_SECONDS="1",
+        # `make run` polls SEC EDGAR; no test reaches the network, even if a scheduler ran.
+        EDGAR_POLL_MINUTES="0",
         LOG_LEVEL="WARNING",
     )
     return env

@@ -64,6 +64,28 @@ def test_search_answers_as_the_page_does_with_facets_and_a_cursor(member, api_ge
 
 
 @pytest.mark.clause("L2")
+def test_funds_are_left_out_unless_the_funds_parameter_asks(member, api_get):
+    """Issue 14: the API reads ``funds`` as the search page does."""
+    operating = TriggerEventFactory.create(company=CompanyFactory.create(name="Acme Robotics"))
+    fund = TriggerEventFactory.create(
+        company=CompanyFactory.create(
+            name="Acme Fund IV, LP", investment_vehicle="Pooled investment fund (Hedge Fund)"
+        )
+    )
+    ids = {
+        funds: {lead["id"] for lead in api_get("/api/v1/leads", funds=funds).json()["results"]}
+        for funds in ("", "include", "only")
+    }
+    assert ids == {
+        "": {operating.id},
+        "include": {operating.id, fund.id},
+        "only": {fund.id},
+    }
+    body = _problem(api_get("/api/v1/leads", funds="maybe"), 400)
+    assert body["errors"] == ["funds: Choose to leave out, include or only show funds."]
+
+
+@pytest.mark.clause("L2")
 def test_invalid_parameters_are_problem_details_with_the_pages_messages(member, api_get):
     body = _problem(api_get("/api/v1/leads", kind="zzz", date_from="2014-02-30"), 400)
     assert body["errors"] == [

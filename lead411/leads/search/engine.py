@@ -29,7 +29,7 @@ from lead411.leads.search.query import LeadQuery, ParsedText, Term, fold, synony
 
 # Bumped whenever the schema or the analysis changes: an index of another version is
 # rebuilt from the database on first use.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 ANALYZER = "lead_en"
 META_FILE = "lead411-meta.json"
 # (field, BM25 boost): a company's name above its categories above the summary (issue 13).
@@ -120,6 +120,8 @@ def build_schema() -> tantivy.Schema:
     builder.add_integer_field("date_key", fast=True)
     builder.add_float_field("amount", fast=True)
     builder.add_integer_field("amount_key", fast=True)
+    # 1 for an event of a fund, trust or REIT (Company.investment_vehicle), else 0.
+    builder.add_integer_field("vehicle", indexed=True, fast=True)
     for name, _boost in TEXT_FIELDS:
         builder.add_text_field(name, tokenizer_name=ANALYZER)
     for field in FACET_FIELDS.values():
@@ -157,6 +159,7 @@ class EventDocument:
     country: str
     region: str
     city: str
+    investment_vehicle: bool = False
 
     def to_tantivy(self) -> tantivy.Document:
         days = (self.announced_on - EPOCH).days if self.announced_on else NO_DATE
@@ -168,6 +171,7 @@ class EventDocument:
             date_key=(days << _ID_BITS) + self.id,
             amount=float(self.amount_usd) if self.amount_usd is not None else NO_AMOUNT,
             amount_key=_amount_key(self.amount_usd, days),
+            vehicle=int(self.investment_vehicle),
             name=self.name,
             cats=self.category_words,
             party=self.party,
@@ -385,6 +389,10 @@ def _filter_clauses(query: LeadQuery) -> list[tantivy.Query]:
         filters.append(
             tantivy.Query.range_query(SCHEMA, "days", tantivy.FieldType.Integer, low, high)
         )
+    if query.funds == "only":
+        filters.append(tantivy.Query.term_query(SCHEMA, "vehicle", 1))
+    elif query.funds == "exclude":
+        filters.append(tantivy.Query.term_query(SCHEMA, "vehicle", 0))
     if query.amount_min is not None or query.amount_max is not None:
         low_amount = float(query.amount_min) if query.amount_min is not None else 0.0
         high_amount = float(query.amount_max) if query.amount_max is not None else None

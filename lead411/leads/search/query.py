@@ -26,6 +26,10 @@ from typing import Literal
 
 Sort = Literal["relevance", "date", "amount"]
 SORTS: tuple[Sort, ...] = ("relevance", "date", "amount")
+# Leads of funds, trusts and REITs (``Company.investment_vehicle``): left out unless a
+# search asks to include them or to see only them (issue 14).
+Funds = Literal["exclude", "include", "only"]
+FUNDS: tuple[Funds, ...] = ("exclude", "include", "only")
 MAX_SEARCH_TERMS = 16
 # A token: a quoted phrase (maybe unterminated), or a run of anything but space and quote.
 _TOKEN = re.compile(r'"([^"]*)"?|([^\s"]+)')
@@ -282,7 +286,9 @@ class LeadQuery:
     """A lead search: the member's text ``q`` and the filters; empty tuples mean "any".
 
     Amounts are in USD; dates are inclusive. ``sort`` empty means the default:
-    relevance when there are words, otherwise date. ``imported_since``/``imported_until``
+    relevance when there are words, otherwise date. ``funds`` says what becomes of the
+    leads of funds, trusts and REITs: left out (the default), included, or the only ones.
+    ``imported_since``/``imported_until``
     (aware, ``since <= imported_at < until``) keep only the leads that were new in that
     window, catch-up imports left out: the newsletter's "see all N new" links
     (``lead411.leads.search.digest.new_events_load``).
@@ -302,6 +308,7 @@ class LeadQuery:
     sort: Sort | Literal[""] = ""
     imported_since: datetime | None = None
     imported_until: datetime | None = None
+    funds: Funds = "exclude"
 
     @cached_property
     def parsed(self) -> ParsedText:

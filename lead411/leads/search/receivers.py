@@ -48,9 +48,14 @@ def search_category_deleted(*, instance: Category, **kwargs: Any) -> None:
 def search_company_categories_changed(
     *, instance: Any, action: str, reverse: bool, pk_set: set[int] | None, **kwargs: Any
 ) -> None:
-    """Queue the companies whose categories were added, removed or cleared."""
+    """Queue the companies whose categories were added, removed or cleared.
+
+    Django sends ``post_add`` even when every category was linked already (``pk_set``
+    empty): nothing changed then, and an importer re-reading a filing must not rewrite
+    the index (issue 14's benchmark found one index commit per re-imported Form D).
+    """
     if not reverse:
-        if action in ("post_add", "post_remove", "post_clear"):
+        if (action in ("post_add", "post_remove") and pk_set) or action == "post_clear":
             search_index_mark_changed(company_ids=[instance.pk])
     elif action in ("post_add", "post_remove") and pk_set:
         search_index_mark_changed(company_ids=pk_set)

@@ -264,7 +264,6 @@ def test_detail_shows_the_event_company_timeline_contacts_and_provenance(member_
         "Acme Robotics was acquired by BigCo",
         "Ada Lovelace",
         "Chief Executive Officer",
-        "matched by CIK",
         "crunchbase",
         event.source_key,
         "https://www.crunchbase.com/funding-round/abc",
@@ -272,6 +271,35 @@ def test_detail_shows_the_event_company_timeline_contacts_and_provenance(member_
     ):
         assert text in html, text
     assert f'href="{reverse("leads:detail", args=[leads["acme_acq"].pk])}"' in html
+    # How the importer matched the company is for staff (issue 14).
+    assert "matched by CIK" not in html
+    assert "Company match" not in html
+
+
+@pytest.mark.clause("L1")
+def test_detail_leaves_out_unknown_facts_and_shows_the_match_to_staff_only(client, member, staff):
+    """Issue 14: no "Unknown" place, status or founding year, and no "Company match: new
+    company: no match" for members; staff still see how the company was matched."""
+    company = CompanyFactory(
+        name="Quiet Co", city="", region="", country_code="", founded_on=None,
+        status="unknown", homepage="", categories=[],
+    )  # fmt: skip
+    event = TriggerEventFactory.create(
+        company=company, announced_on=None, company_match="new company: no match"
+    )
+    url = reverse("leads:detail", args=[event.pk])
+    for viewer, sees_match in ((member, False), (staff, True)):
+        client.force_login(viewer)
+        html = client.get(url).content.decode()
+        assert "Unknown" not in html
+        for label in (
+            "<dt>Place</dt>",
+            "<dt>Status</dt>",
+            "<dt>Founded</dt>",
+            "<dt>Announced</dt>",
+        ):
+            assert label not in html
+        assert ("new company: no match" in html) is sees_match
 
 
 def test_detail_of_a_missing_lead_is_404(member_client, leads):

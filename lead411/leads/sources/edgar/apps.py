@@ -7,3 +7,8 @@ class EdgarConfig(AppConfig):
     name = "lead411.leads.sources.edgar"
     label = "edgar"
     verbose_name = "SEC EDGAR"
+
+    def ready(self) -> None:
+        from . import personal_data
+
+        personal_data.declare()  # the review queue's staff link (core.privacy_registry)

@@ -173,6 +173,9 @@ class EightKDocument:
     sections: tuple[ItemSection, ...]
     executive_changes: tuple[ExecutiveChange, ...]
     transactions: tuple[Transaction, ...]
+    # The SEC header's business address (empty without a header); state as an EDGAR code.
+    city: str = ""
+    state_code: str = ""
 
     def summaries(self) -> list[str]:
         """Return one lead summary per person and per transaction, in document order."""
@@ -223,6 +226,8 @@ def parse_8k(data: bytes, *, origin: str = "") -> EightKDocument:
         sections=sections,
         executive_changes=tuple(_merge(changes)),
         transactions=tuple(deals),
+        city=submission.business_city,
+        state_code=submission.business_state,
     )
 
 

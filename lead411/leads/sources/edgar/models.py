@@ -1,5 +1,6 @@
 """State of the SEC EDGAR lead source: filings seen, the feed position, matches to review."""
 
+from django.conf import settings
 from django.db import models
 
 from lead411.leads.models import Company, TriggerEvent
@@ -52,6 +53,8 @@ class FeedCursor(models.Model):
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
+    # What the last successful poll added, for the staff page ("3 events created (...)").
+    last_added = models.CharField(max_length=500, blank=True)
 
     def __str__(self) -> str:
         return self.feed_url
@@ -61,19 +64,36 @@ class MatchReview(models.Model):
     """A filing whose company could not be matched with certainty: for staff to decide.
 
     The importer created ``company`` (a new row) rather than merge into one of
-    ``candidates``; staff merge by hand if one of them is the same company.
+    ``candidates``. Staff either merge it into a candidate (``match_review_merge``: its
+    events, contacts and filings move, the duplicate row is deleted, ``company`` becomes
+    empty and ``merged_into`` names the survivor) or keep it as a new company
+    (``match_review_keep``). ``resolved`` is the status of reviews closed before those
+    actions existed.
     """
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
+        MERGED = "merged", "Merged into a candidate"
+        KEPT = "kept", "Kept as a new company"
         RESOLVED = "resolved", "Resolved"
 
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="edgar_reviews")
+    company = models.ForeignKey(
+        Company, on_delete=models.SET_NULL, null=True, blank=True, related_name="edgar_reviews"
+    )
     candidates = models.ManyToManyField(Company, related_name="edgar_candidate_reviews")
     accession = models.CharField(max_length=20)
     reason = models.CharField(max_length=200)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField()
+    # What the new company was, kept when a merge deletes it: "Acme, Inc. (Boston, MA; CIK ...)".
+    company_label = models.CharField(max_length=400, blank=True)
+    merged_into = models.ForeignKey(
+        Company, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -82,4 +102,4 @@ class MatchReview(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.company}: {self.reason}"
+        return f"{self.company or self.company_label}: {self.reason}"

@@ -108,6 +108,10 @@ class FormDDocument:
     related_persons: tuple[RelatedPerson, ...]
     accession: str = ""
     filed_on: dt.date | None = None
+    # offeringData/industryGroup/investmentFundInfo/investmentFundType, for a pooled fund.
+    investment_fund_type: str = ""
+    # primaryIssuer/yearOfInc/value: stated only when incorporated within the last five years.
+    year_of_incorporation: int | None = None
 
 
 def pad_cik(value: str) -> str:
@@ -334,4 +338,11 @@ def parse_form_d(data: bytes, *, origin: str) -> FormDDocument:
         related_persons=tuple(persons),
         accession=accession,
         filed_on=filed_on,
+        investment_fund_type=_text(offering, "industryGroup/investmentFundInfo/investmentFundType"),
+        year_of_incorporation=_year(_text(issuer, "yearOfInc/value")),
     )
+
+
+def _year(value: str) -> int | None:
+    """A four-digit year from 1600 on (``"2022"``); ``None`` for anything else."""
+    return int(value) if value.isdigit() and len(value) == 4 and int(value) >= 1600 else None

@@ -1,9 +1,10 @@
-"""Reads for the EDGAR lead source: which known company a filing is about."""
+"""Reads for the EDGAR lead source: which known company a filing is about, and the review queue."""
 
 from dataclasses import dataclass
 
 from lead411.leads.matching import normalize_company_name
-from lead411.leads.models import Company
+from lead411.leads.models import Company, TriggerEvent
+from lead411.leads.sources.edgar.models import MatchReview
 
 
 @dataclass(frozen=True)
@@ -73,3 +74,54 @@ def company_match_find(*, cik: str, name: str, region: str = "", city: str = "")
     else:
         reason = "new company: name match, location unknown, sent to review"
     return CompanyMatch(None, reason, tuple(candidates))
+
+
+def company_label(company: Company) -> str:
+    """``"Acme, Inc. (Boston, MA; CIK 0000000001; #12)"``: what tells two companies apart."""
+    place = ", ".join(part for part in (company.city, company.region) if part)
+    facts = [part for part in (place, f"CIK {company.cik}" if company.cik else "") if part]
+    return f"{company.name} ({'; '.join([*facts, f'#{company.pk}'])})"
+
+
+@dataclass(frozen=True)
+class ReviewSide:
+    """One company of a review as staff compare it: who, where, what happened, who works there.
+
+    ``events`` are its newest ``REVIEW_EVENTS`` trigger events; the counts are of all.
+    """
+
+    company: Company
+    label: str
+    place: str
+    events: tuple[TriggerEvent, ...]
+    event_count: int
+    contacts: tuple[str, ...]
+    contact_count: int
+
+
+REVIEW_EVENTS = 5
+REVIEW_CONTACTS = 8
+
+
+def _side(company: Company) -> ReviewSide:
+    events = company.events.order_by("-announced_on", "-id")
+    contacts = company.contacts.order_by("name")
+    place = ", ".join(p for p in (company.city, company.region, company.country_code) if p)
+    return ReviewSide(
+        company=company,
+        label=company_label(company),
+        place=place,
+        events=tuple(events[:REVIEW_EVENTS]),
+        event_count=events.count(),
+        contacts=tuple(str(c) for c in contacts[:REVIEW_CONTACTS]),
+        contact_count=contacts.count(),
+    )
+
+
+def match_review_sides(*, review: MatchReview) -> tuple[ReviewSide | None, list[ReviewSide]]:
+    """Return ``(the new company, [each candidate])`` of ``review``, side by side.
+
+    The new company is ``None`` once a merge deleted it. Candidates in id order.
+    """
+    new = _side(review.company) if review.company is not None else None
+    return new, [_side(c) for c in review.candidates.order_by("id")]

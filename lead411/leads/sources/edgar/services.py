@@ -37,16 +37,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from http.client import HTTPException
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import Q
 
+from lead411.core.audit import audit_record
 from lead411.core.clock import now
 from lead411.core.database import planner_statistics_refresh
+from lead411.core.models import AuditEvent
 from lead411.leads.matching import normalize_company_name
 from lead411.leads.models import Category, Company, Contact, TriggerEvent
+from lead411.leads.search.index import search_index_batch
 from lead411.leads.services import build_search_document, format_amount, leads_changed
 from lead411.leads.sources.edgar.documents import (
     Change,
@@ -69,7 +73,8 @@ from lead411.leads.sources.edgar.parsers import (
 )
 from lead411.leads.sources.edgar.places import place_from_edgar_code
 from lead411.leads.sources.edgar.prospectus import IPO_FORMS, IpoDocument, parse_ipo
-from lead411.leads.sources.edgar.selectors import company_match_find
+from lead411.leads.sources.edgar.selectors import company_label, company_match_find
+from lead411.leads.sources.edgar.vehicles import investment_vehicle
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +124,16 @@ class EdgarImportReport:
             + self.contacts_created
             + self.contacts_updated
             + self.companies_created
+        )
+
+    def added_line(self) -> str:
+        """Return what was added in one line: ``"events created: 3 (funding_round 3),
+        updated: 1; companies created: 1; contacts created: 2; problems: 0"``."""
+        return (
+            f"events created: {sum(self.created.values())} {_counts(self.created)}".rstrip()
+            + f", updated: {sum(self.updated.values())}; companies created: "
+            f"{self.companies_created}; contacts created: {self.contacts_created}; "
+            f"problems: {len(self.problems)}"
         )
 
     def lines(self) -> list[str]:
@@ -171,6 +186,10 @@ class _Lead:
     previous_accession: str = ""
     items: tuple[tuple[str, str], ...] = ()
     persons: tuple[RelatedPerson, ...] = ()
+    # What marks the issuer as a fund or trust (``vehicles.investment_vehicle``); "" otherwise.
+    investment_vehicle: str = ""
+    # Year of incorporation when the filing states it (Form D: within the last five years).
+    founded_year: int | None = None
 
     @property
     def is_amendment(self) -> bool:
@@ -251,13 +270,20 @@ def lead_from_form_d(document: FormDDocument, *, key: str) -> _Lead:
         kind=Kind.FUNDING_ROUND,
         announced_on=document.date_of_first_sale or document.filed_on or document.signature_date,
         from_document=True,
-        city=document.city.title() if document.city.isupper() else document.city,
+        city=_city(document.city),
         state_code=document.state_code,
         industry=document.industry_group,
         amount=document.total_offering_amount,
         previous_accession=document.previous_accession,
         persons=document.related_persons,
+        investment_vehicle=investment_vehicle(document),
+        founded_year=document.year_of_incorporation,
     )
+
+
+def _city(name: str) -> str:
+    """EDGAR prints cities in capitals ("MENLO PARK"): shown as "Menlo Park"."""
+    return name.title() if name.isupper() else name
 
 
 @dataclass(frozen=True)
@@ -284,6 +310,8 @@ class _FilingLeads:
     filed_on: dt.date | None
     source_url: str
     leads: tuple[_DocumentLead, ...]
+    city: str = ""
+    state_code: str = ""
 
     def company_lead(self) -> _Lead:
         """The filing as a ``_Lead``, for company matching and the ``EdgarFiling`` row."""
@@ -297,6 +325,8 @@ class _FilingLeads:
             kind=self.leads[0].kind if self.leads else Kind.OTHER,
             announced_on=self.filed_on,
             from_document=True,
+            city=_city(self.city),
+            state_code=self.state_code,
         )
 
     def supersedes(self, event: TriggerEvent) -> bool:
@@ -389,6 +419,8 @@ def leads_from_8k(document: EightKDocument, *, data: bytes, origin: str) -> _Fil
         filed_on=document.filed_on,
         source_url=_filing_source_url(cik=cik, accession=document.accession, origin=origin),
         leads=tuple(leads),
+        city=document.city,
+        state_code=document.state_code,
     )
 
 
@@ -502,6 +534,8 @@ class _Importer:
                 country_code=country,
                 region=region,
                 city=lead.city[:100],
+                founded_on=_founded_on(lead.founded_year),
+                investment_vehicle=lead.investment_vehicle[:100],
                 source=SOURCE,
                 source_key=lead.cik or f"{lead.accession} {lead.company_name}"[:300],
                 source_url=(
@@ -531,11 +565,15 @@ class _Importer:
 
     def _fill_company(self, company: Company, lead: _Lead, *, country: str, region: str) -> None:
         """Fill what the company row does not know yet; never overwrite another source."""
-        changes = {}
+        changes: dict[str, object] = {}
         if not company.cik and lead.cik:
             changes["cik"] = lead.cik
         if lead.city and not company.city:
             changes.update(city=lead.city[:100], region=region, country_code=country)
+        if lead.founded_year and company.founded_on is None:
+            changes["founded_on"] = _founded_on(lead.founded_year)
+        if lead.investment_vehicle and not company.investment_vehicle:
+            changes["investment_vehicle"] = lead.investment_vehicle[:100]
         if changes:
             for name, value in changes.items():
                 setattr(company, name, value)
@@ -911,6 +949,11 @@ class _Importer:
             )
 
 
+def _founded_on(year: int | None) -> dt.date | None:
+    """A company founded in ``year``: stored as 1 January (the page shows the year only)."""
+    return dt.date(year, 1, 1) if year else None
+
+
 def _as_datetime(day: dt.date | None) -> dt.datetime:
     return dt.datetime.combine(day or dt.date.min, dt.time(), tzinfo=dt.UTC)
 
@@ -1100,16 +1143,18 @@ def edgar_import(
             continue
         report.problems.extend(parsed.problems)
         entries.extend((source, entry) for entry in parsed.entries)
-    importer.import_entries(entries)
-    for source in _expand(form_ds, ("*.xml", "*.nc")):
-        data = _read_input(source, fetch=fetch, report=report)
-        if data is not None:
-            _import_document(importer, data=data, origin=source, accession="")
-    for form, sources in (("8-K", eight_ks), ("IPO", ipos)):
-        for source in _expand(sources, FILING_PATTERNS, report=report):
+    # One transaction per filing, one index write for the whole import.
+    with search_index_batch():
+        importer.import_entries(entries)
+        for source in _expand(form_ds, ("*.xml", "*.nc")):
             data = _read_input(source, fetch=fetch, report=report)
             if data is not None:
-                _import_filing_document(importer, data=data, origin=source, form=form)
+                _import_document(importer, data=data, origin=source, accession="")
+        for form, sources in (("8-K", eight_ks), ("IPO", ipos)):
+            for source in _expand(sources, FILING_PATTERNS, report=report):
+                data = _read_input(source, fetch=fetch, report=report)
+                if data is not None:
+                    _import_filing_document(importer, data=data, origin=source, form=form)
     # Rows are saved one by one, so the leads app's receivers have already expired the
     # cached search counts; the index catches up once here, not once per row. A poll that
     # found nothing new leaves the index and the statistics alone.
@@ -1257,11 +1302,12 @@ def edgar_poll(
     # A filing whose document was read is imported from it (people, deals, offering),
     # not from its feed entry, which names nobody.
     documented = {filing.accession for _, filing in filings}
-    importer.import_entries(entries, documented=documented)
-    for accession, data in documents:
-        _import_document(importer, data=data, origin=f"{url} {accession}", accession=accession)
-    for origin, filing in filings:
-        _import_filing(importer, filing, origin=origin)
+    with search_index_batch():
+        importer.import_entries(entries, documented=documented)
+        for accession, data in documents:
+            _import_document(importer, data=data, origin=f"{url} {accession}", accession=accession)
+        for origin, filing in filings:
+            _import_filing(importer, filing, origin=origin)
     newest = max(
         (e for _, e in entries if e.updated is not None),
         key=lambda e: e.updated,  # type: ignore[arg-type, return-value]
@@ -1273,6 +1319,7 @@ def edgar_poll(
     cursor.last_attempt_at = attempt_at
     cursor.last_success_at = attempt_at
     cursor.last_error = ""
+    cursor.last_added = report.added_line()[:500]
     cursor.save()
     if report.changed or report.companies_created:
         leads_changed()  # new leads searchable at once, one index catch-up per poll
@@ -1349,3 +1396,156 @@ def _reached(cursor: FeedCursor, entries: Sequence[FeedEntry]) -> bool:
         e.accession == cursor.last_accession or (e.updated and e.updated <= cursor.last_updated)
         for e in entries
     )
+
+
+# The review queue (issue 14): staff decide what the importer would not -------------------
+
+MERGED_MATCH = "matched by staff review (merged into this company)"
+KEPT_MATCH = "new company: kept as new by staff review"
+
+
+class MatchReviewError(Exception):
+    """A review decision that cannot be taken; the message says why, for staff."""
+
+
+class ReviewAlreadyDecided(MatchReviewError):
+    """The review is no longer open (merged, kept or resolved before)."""
+
+
+class NotACandidate(MatchReviewError):
+    """The company to merge into is not one of the review's candidates."""
+
+
+def _open_review(review: MatchReview) -> MatchReview:
+    """Lock and return the review, still open with its new company; raise otherwise."""
+    locked = MatchReview.objects.select_for_update().select_related("company").get(pk=review.pk)
+    if locked.status != MatchReview.Status.OPEN or locked.company is None:
+        raise ReviewAlreadyDecided(
+            f"This review was already decided ({locked.get_status_display().lower()})."
+        )
+    return locked
+
+
+def _decide(review: MatchReview, *, actor: Any, status: str, stamp: dt.datetime) -> dict[str, Any]:
+    """Close ``review`` with ``status``; return the audit changes of the review row."""
+    before = {"status": review.status, "company": review.company_id}
+    review.status = status
+    review.resolved_at = stamp
+    review.resolved_by = actor if getattr(actor, "is_authenticated", False) else None
+    if review.company is not None and not review.company_label:
+        review.company_label = company_label(review.company)[:400]
+    return before
+
+
+@transaction.atomic
+def match_review_merge(*, actor: Any, review: MatchReview, into: Company) -> MatchReview:
+    """Merge the review's new company into the candidate ``into``; return the closed review.
+
+    The new company's trigger events, contacts and categories move to ``into`` (a contact
+    ``into`` already lists with the same name and role is not duplicated), ``into`` gains
+    the CIK, place, founding date and fund marking it lacked, and the new company row is
+    deleted (its label stays on the review). Other open reviews of the same new company
+    close as merged too. One audit row for the review, one for the deleted company.
+    Raises ``ReviewAlreadyDecided`` or ``NotACandidate``; nothing changes then.
+    """
+    review = _open_review(review)
+    if not review.candidates.filter(pk=into.pk).exists():
+        raise NotACandidate(f"{into.name} (#{into.pk}) is not a candidate of this review.")
+    duplicate = review.company
+    assert duplicate is not None  # _open_review checked it
+    stamp = now()
+    into = Company.objects.select_for_update().get(pk=into.pk)
+    events = TriggerEvent.objects.filter(company=duplicate)
+    moved_events = sorted(events.values_list("id", flat=True))
+    events.update(company=into, company_match=MERGED_MATCH, updated_at=stamp)
+    moved_contacts = 0
+    for contact in Contact.objects.filter(company=duplicate):
+        if Contact.objects.filter(company=into, name=contact.name, role=contact.role).exists():
+            continue  # the same person is already listed; the duplicate row goes with its company
+        contact.company = into
+        contact.save(update_fields=["company"])
+        moved_contacts += 1
+    into.categories.add(*duplicate.categories.all())
+    fills: dict[str, Any] = {}
+    for name in ("cik", "homepage", "founded_on", "investment_vehicle"):
+        if not getattr(into, name) and getattr(duplicate, name):
+            fills[name] = getattr(duplicate, name)
+    if not (into.city or into.region or into.country_code):
+        fills.update(
+            city=duplicate.city, region=duplicate.region, country_code=duplicate.country_code
+        )
+    before = _decide(review, actor=actor, status=MatchReview.Status.MERGED, stamp=stamp)
+    review.merged_into = into
+    others = MatchReview.objects.filter(company=duplicate, status=MatchReview.Status.OPEN).exclude(
+        pk=review.pk
+    )
+    others.update(
+        status=MatchReview.Status.MERGED,
+        merged_into=into,
+        resolved_at=stamp,
+        resolved_by=review.resolved_by,
+        company_label=review.company_label,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.DELETE,
+        verb="edgar_review_merge",
+        obj=duplicate,
+        changes={"merged_into": {"before": None, "after": into.pk}},
+    )
+    duplicate.delete()
+    review.company = None
+    review.save()
+    into_before = {name: getattr(into, name) for name in fills}
+    for name, value in fills.items():
+        setattr(into, name, value)
+    into.updated_at = stamp
+    # Only the filled fields are checked: the survivor's other values came from its own source.
+    into.clean_fields(exclude=[f.name for f in Company._meta.fields if f.name not in fills])
+    into.save(update_fields=[*fills, "updated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.TRANSITION,
+        verb="edgar_review_merge",
+        obj=review,
+        changes={
+            "status": {"before": before["status"], "after": review.status},
+            "company": {"before": before["company"], "after": into.pk},
+            "events_moved": {"before": None, "after": moved_events},
+            "contacts_moved": {"before": None, "after": moved_contacts},
+            **{
+                f"merged_into.{name}": {"before": into_before[name], "after": value}
+                for name, value in fills.items()
+            },
+        },
+    )
+    leads_changed()
+    return review
+
+
+@transaction.atomic
+def match_review_keep(*, actor: Any, review: MatchReview) -> MatchReview:
+    """Keep the review's new company as a company of its own; return the closed review.
+
+    The events the importer tied to it as a new company say so in their match ("kept as
+    new by staff review"). One audit row.
+    Raises ``ReviewAlreadyDecided``.
+    """
+    review = _open_review(review)
+    stamp = now()
+    before = _decide(review, actor=actor, status=MatchReview.Status.KEPT, stamp=stamp)
+    review.save()
+    # Only the events the importer tied to it as a new company; a later one matched by CIK
+    # keeps its own explanation.
+    TriggerEvent.objects.filter(
+        company=review.company, source=SOURCE, company_match__startswith="new company"
+    ).update(company_match=KEPT_MATCH, updated_at=stamp)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.TRANSITION,
+        verb="edgar_review_keep",
+        obj=review,
+        changes={"status": {"before": before["status"], "after": review.status}},
+    )
+    leads_changed()
+    return review

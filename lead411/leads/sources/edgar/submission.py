@@ -30,6 +30,12 @@ from lead411.leads.sources.edgar.parsers import EdgarParseError, pad_cik
 _HEADER_LINE_RE = re.compile(r"^\s*([A-Z][A-Z0-9 \-]*?):[ \t]*(.*?)\s*$", re.MULTILINE)
 # Header lines of a .nc dissemination file: "<ACCESSION-NUMBER>0001493152-25-001317".
 _TAG_LINE_RE = re.compile(r"^<([A-Z][A-Z0-9\-]*)>([^<\n]+)$", re.MULTILINE)
+# The first filer's BUSINESS ADDRESS block of a text header: it ends at a blank line or
+# the MAIL ADDRESS block.
+_TEXT_ADDRESS_RE = re.compile(
+    r"BUSINESS ADDRESS:[ \t]*\n(.*?)(?:\n[ \t]*\n|\n[ \t]*MAIL ADDRESS:|\Z)", re.DOTALL
+)
+_TAG_ADDRESS_RE = re.compile(r"<BUSINESS-ADDRESS>(.*?)</BUSINESS-ADDRESS>", re.DOTALL)
 _DOCUMENT_RE = re.compile(r"<DOCUMENT>(.*?)(?:</DOCUMENT>|\Z)", re.DOTALL | re.IGNORECASE)
 _DOC_FIELD_RE = re.compile(r"^<(TYPE|SEQUENCE|FILENAME|DESCRIPTION)>([^\n<]*)", re.MULTILINE)
 _TEXT_RE = re.compile(r"<TEXT>(.*?)(?:</TEXT>|\Z)", re.DOTALL | re.IGNORECASE)
@@ -101,6 +107,9 @@ class Submission:
     items: tuple[str, ...] = ()
     item_titles: tuple[str, ...] = ()
     documents: tuple[FilingDocument, ...] = field(default=())
+    # The filer's business address in the header: city as printed, state as an EDGAR code.
+    business_city: str = ""
+    business_state: str = ""
 
     def primary(self) -> FilingDocument:
         """Return the primary document: the first whose type is the form type, else the first.
@@ -188,6 +197,7 @@ def _from_text_header(header: str, documents: tuple[FilingDocument, ...]) -> Sub
     def first(key: str) -> str:
         return values.get(key, [""])[0]
 
+    city, state = _business_address(_TEXT_ADDRESS_RE, _HEADER_LINE_RE, header)
     item_info = values.get("ITEM INFORMATION", [])
     # 1994-2004 headers give the item number ("2"), later ones the item title.
     items = tuple(v for v in item_info if re.fullmatch(r"\d+(\.\d+)?", v))
@@ -207,7 +217,19 @@ def _from_text_header(header: str, documents: tuple[FilingDocument, ...]) -> Sub
         items=items,
         item_titles=tuple(v for v in item_info if v not in items),
         documents=documents,
+        business_city=city,
+        business_state=state,
     )
+
+
+def _business_address(
+    block_re: re.Pattern[str], line_re: re.Pattern[str], header: str
+) -> tuple[str, str]:
+    """Return ``(city, state code)`` of the header's first BUSINESS ADDRESS; ``""`` when absent."""
+    block = block_re.search(header)
+    found = line_re.findall(block.group(1)) if block else []
+    lines = {key.strip(): value.strip() for key, value in found}
+    return lines.get("CITY", ""), lines.get("STATE", "")
 
 
 def _from_tag_header(header: str, documents: tuple[FilingDocument, ...]) -> Submission:
@@ -219,6 +241,7 @@ def _from_tag_header(header: str, documents: tuple[FilingDocument, ...]) -> Subm
         return values.get(key, [""])[0]
 
     cik = first("CIK")
+    city, state = _business_address(_TAG_ADDRESS_RE, _TAG_LINE_RE, header)
     return Submission(
         accession=first("ACCESSION-NUMBER"),
         form_type=first("TYPE"),
@@ -231,6 +254,8 @@ def _from_tag_header(header: str, documents: tuple[FilingDocument, ...]) -> Subm
         file_number=first("FILE-NUMBER"),
         items=tuple(values.get("ITEMS", [])),
         documents=documents,
+        business_city=city,
+        business_state=state,
     )
 
 

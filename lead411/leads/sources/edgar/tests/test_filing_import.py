@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from lead411.leads.matching import normalize_company_name
 from lead411.leads.models import Company, Contact, TriggerEvent
+from lead411.leads.sources.edgar.documents import parse_8k
 from lead411.leads.sources.edgar.models import EdgarFiling, FeedCursor, MatchReview
 from lead411.leads.sources.edgar.services import (
     edgar_fetch,
@@ -300,3 +301,24 @@ def test_review_queue_shows_company_names_and_candidates_not_ids(admin_client, t
         html = admin_client.get(url).content.decode()
         assert "Acme, Inc. (Boston, MA; CIK 0009000001; #" in html
         assert "Acme, Inc. (Austin, CA; #" in html
+
+
+@pytest.mark.clause("L1")
+def test_an_8k_header_gives_the_company_its_business_address(imported):
+    """Issue 14: the SEC header's BUSINESS ADDRESS fills the company's place (text and
+    tag headers); a bare document without a header leaves it empty, never guessed."""
+    places = {
+        c.cik: (c.city, c.region, c.country_code)
+        for c in Company.objects.filter(
+            cik__in=["0000100240", "0001326801", "0001002682", "0001048911"]
+        )
+    }
+    assert places == {
+        "0000100240": ("Atlanta", "GA", "USA"),  # 1994 text header
+        "0001326801": ("Menlo Park", "CA", "USA"),  # 2025 text header
+        "0001002682": ("Bellingham", "WA", "USA"),
+        "0001048911": ("", "", ""),  # FedEx: crawler .htm, no header
+    }
+    # A dissemination (.nc) tag header: no lead in this filing, but the address is read.
+    nc = parse_8k((data_dir("sec_8k") / "0001493152-25-001317.nc").read_bytes())
+    assert (nc.city, nc.state_code) == ("WILMINGTON", "DE")

@@ -93,6 +93,8 @@ def test_poll_reads_a_saved_feed_page_with_the_fair_access_user_agent(server, se
     assert cursor.last_updated.isoformat() == "2025-12-12T23:02:43+00:00"
     assert cursor.last_accession == "0002063236-25-000004"
     assert cursor.last_error == ""
+    # The staff page says what the poll added (issue 14).
+    assert cursor.last_added == report.added_line()
 
 
 @pytest.mark.clause("L5")
@@ -139,6 +141,10 @@ def test_poll_fetches_form_d_documents_and_pages_until_the_stored_position(serve
     assert list(Contact.objects.values_list("name", flat=True)) == ["Ada Lovelace"]
     assert EdgarFiling.objects.get(accession="0009000001-25-000001").document_loaded
     assert FeedCursor.objects.get().last_accession == "0009000001-25-000001"
+    assert FeedCursor.objects.get().last_added == (
+        "events created: 1 (funding_round 1), updated: 1; companies created: 1; "
+        "contacts created: 1; problems: 0"
+    )
 
     # The next poll fetches no document again and changes nothing.
     server.requests.clear()
