@@ -41,21 +41,4 @@ class Migration(migrations.Migration):
             field=models.CharField(editable=False, max_length=200, null=True),
         ),
         migrations.RunPython(fill_keys_and_merge, migrations.RunPython.noop),
-        migrations.AlterField(
-            model_name="recipient",
-            name="key",
-            field=models.CharField(
-                editable=False,
-                help_text="The name case folded, punctuation and spaces made one space (recipient_key).",
-                max_length=200,
-                unique=True,
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="recipient",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("key", ""), _negated=True),
-                name="reports_recipient_key_not_empty",
-            ),
-        ),
     ]

@@ -17,7 +17,7 @@ from lead411.reports.models import Recipient
 pytestmark = [pytest.mark.clause("P14")]
 
 BEFORE = [("reports", "0001_initial")]
-AFTER = [("reports", "0002_recipient_key_unique")]
+AFTER = [("reports", "0003_recipient_key_required")]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1418,7 +1418,11 @@ class NotACandidate(MatchReviewError):
 
 def _open_review(review: MatchReview) -> MatchReview:
     """Lock and return the review, still open with its new company; raise otherwise."""
-    locked = MatchReview.objects.select_for_update().select_related("company").get(pk=review.pk)
+    locked = (
+        MatchReview.objects.select_for_update(of=("self",))
+        .select_related("company")
+        .get(pk=review.pk)
+    )
     if locked.status != MatchReview.Status.OPEN or locked.company is None:
         raise ReviewAlreadyDecided(
             f"This review was already decided ({locked.get_status_display().lower()})."
