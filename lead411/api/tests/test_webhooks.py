@@ -396,6 +396,8 @@ def test_a_stolen_password_report_stops_the_members_webhooks_until_they_enable_t
     held = events_in("Austin", 2, mine.endpoint)
     webhook_matches_queue()  # found before the report, not yet sent
     assert WebhookDelivery.objects.filter(endpoint=mine.endpoint).count() == 2
+    form = " ".join(member_client.get(reverse("accounts:stolen-password")).content.decode().split())
+    assert "Your API tokens are revoked and your webhooks switched off" in form  # as it does
 
     stolen_password_report(user=member)
     events_in("Austin", 1, mine.endpoint)  # and one imported after it
