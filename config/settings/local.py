@@ -11,3 +11,6 @@ DEBUG = env.bool("DEBUG", default=False)
 # starts it) polls SEC EDGAR every this many minutes; 0 turns polling off. Each poll
 # identifies itself with OPERATOR_COMPANY_NAME and OPERATOR_CONTACT_EMAIL (SEC fair access).
 EDGAR_POLL_MINUTES = env.int("EDGAR_POLL_MINUTES", default=10)
+# Webhook receivers on loopback (plain http to 127.0.0.1) are refused unless this is on:
+# the browser journeys' server turns it on for their receiver; production never reads it.
+WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)

@@ -229,6 +229,37 @@ def webhook_endpoint_enable(*, actor: Any, endpoint: WebhookEndpoint) -> Webhook
     return endpoint
 
 
+DISABLED_ON_THEFT_REPORT = (
+    "your password was reported stolen; check that this URL is yours before enabling it again"
+)
+
+
+def webhook_endpoints_disable_all(*, member: Any, reason: str) -> int:
+    """Disable every active webhook of ``member`` (stolen password, P13); return how many.
+
+    Whoever held the password could have attached their own URL to receive the new
+    matches, so none is sent until the member, back in with a new password, enables the
+    webhook again on its delivery log page (it then sends the matches it missed).
+    ``reason`` (at most 200 characters) is shown on that page. One audit row per
+    endpoint, with no actor: the system does it.
+    """
+    disabled = 0
+    for endpoint in WebhookEndpoint.objects.filter(member=member, disabled_at__isnull=True):
+        with transaction.atomic():
+            endpoint.disabled_at = clock.now()
+            endpoint.disabled_reason = reason[:200]
+            endpoint.save(update_fields=["disabled_at", "disabled_reason"])
+            audit_record(
+                actor=None,
+                action=AuditEvent.Action.SECURITY,
+                verb="webhook_endpoint_disabled",
+                obj=endpoint,
+                changes={"disabled_at": {"before": None, "after": endpoint.disabled_at}},
+            )
+        disabled += 1
+    return disabled
+
+
 def webhook_test_send(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
     """Queue a test event to ``endpoint`` (the newest lead as sample) and send it soon.
 

@@ -407,13 +407,16 @@ def lead_export_rows(
 
     Reads in chunks of ``chunk_size`` ids: one query for the events with their companies,
     one for the companies' categories and, with ``with_contacts``, one for their contacts,
-    so memory stays flat however many ids there are.
+    so memory stays flat however many ids there are. Ids of events deleted since they
+    were found are skipped.
     """
     for start in range(0, len(ids), chunk_size):
         chunk = ids[start : start + chunk_size]
         with connection.cursor() as cursor:
             cursor.execute(_export_sql(len(chunk)), chunk)
             by_id = {row[0]: row for row in cursor.fetchall()}
+        if not by_id:  # all deleted since the search: no "IN ()", which PostgreSQL refuses
+            continue
         company_ids = {row[13] for row in by_id.values()}
         categories: dict[int, tuple[str, ...]] = {}
         with connection.cursor() as cursor:

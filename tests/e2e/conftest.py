@@ -256,6 +256,8 @@ def server_env(
         NEWSLETTER_RETRY_BASE_SECONDS="1",
         # `make run` polls SEC EDGAR; no test reaches the network, even if a scheduler ran.
         EDGAR_POLL_MINUTES="0",
+        # The API journey's webhook receiver runs in the test process on 127.0.0.1 (issue 16).
+        WEBHOOKS_ALLOW_LOOPBACK="true",
         LOG_LEVEL="WARNING",
     )
     return env

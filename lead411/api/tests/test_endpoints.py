@@ -183,12 +183,15 @@ def test_no_response_holds_another_members_searches_email_or_id(
 ):
     theirs = saved_search_create(member=other_member, name="Olga's secret plan", criteria={})
     saved_search_create(member=member, name="Mine", criteria={})
-    TriggerEventFactory.create()
+    event = TriggerEventFactory.create()
     headers = bearer(saved_token)
     bodies = [
         client.get("/api/v1/saved-searches", headers=headers),
         client.get("/api/v1/leads", headers=headers),
         client.get("/api/v1/matches", headers=headers),
+        client.get(f"/api/v1/leads/{event.id}", headers=headers),
+        client.get(f"/api/v1/companies/{event.company_id}", headers=headers),
+        client.get("/api/v1/webhooks", headers=headers),
         client.get(f"/api/v1/saved-searches/{theirs.id}", headers=headers),
         client.patch(
             f"/api/v1/saved-searches/{theirs.id}",
@@ -199,7 +202,7 @@ def test_no_response_holds_another_members_searches_email_or_id(
         client.delete(f"/api/v1/saved-searches/{theirs.id}", headers=headers),
         client.get("/api/v1/matches", {"saved_search_id": theirs.id}, headers=headers),
     ]
-    assert [r.status_code for r in bodies] == [200, 200, 200, 404, 404, 404, 404]
+    assert [r.status_code for r in bodies] == [200] * 6 + [404] * 4
     for response in bodies:
         text = response.content.decode()
         assert "olga" not in text.casefold()
@@ -209,6 +212,20 @@ def test_no_response_holds_another_members_searches_email_or_id(
     assert [s["name"] for s in bodies[0].json()["results"]] == ["Mine"]
     theirs.refresh_from_db()
     assert theirs.name == "Olga's secret plan"
+
+
+@pytest.mark.clause("P6")
+def test_no_documented_response_has_a_field_for_a_member(client, db):
+    """Issue 16 (P6): the shapes of the served OpenAPI document, which the schemathesis
+    test holds every response to, have no field naming a member (email, member, user)."""
+    schema = client.get("/api/v1/openapi.json").json()
+    fields = {
+        name.casefold()
+        for shape in schema["components"]["schemas"].values()
+        for name in shape.get("properties", {})
+    }
+    assert {"id", "name", "url", "lead"} <= fields  # the walk reads the shapes' fields
+    assert {f for f in fields if any(w in f for w in ("email", "member", "user"))} == set()
 
 
 @pytest.mark.clause("L2")
@@ -268,6 +285,10 @@ def test_each_token_use_is_counted_and_listed_on_what_we_record(
     assert not MemberDailyActivity.objects.filter(member=other_member).exists()
     page = member_client.get(reverse("activity:mine")).content.decode()
     assert "API requests" in page
+    # The tokens and webhooks themselves are listed among what the site keeps.
+    for key, title in (("api_tokens", "Your API tokens"), ("webhooks", "Your webhooks")):
+        assert f'<tr id="holding-{key}">' in page
+        assert title in page
 
 
 def test_unauthenticated_calls_get_401_with_the_bearer_scheme(client, db):

@@ -16,10 +16,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django_q.models import OrmQ
 
+from lead411.accounts.services import stolen_password_report
 from lead411.api import webhooks
 from lead411.api.models import WebhookDelivery, WebhookEndpoint
 from lead411.api.outbound import OutboundRefused, target_resolve, url_check
-from lead411.api.services import CreatedEndpoint, webhook_endpoint_create
+from lead411.api.services import (
+    DISABLED_ON_THEFT_REPORT,
+    CreatedEndpoint,
+    webhook_endpoint_create,
+)
 from lead411.api.tasks import webhook_delivery_send, webhooks_run
 from lead411.api.tests.conftest import bearer
 from lead411.api.webhooks import webhook_deliveries_send, webhook_matches_queue
@@ -376,6 +381,50 @@ def test_the_test_button_sends_one_signed_test_event_shown_in_the_log(
     failed.refresh_from_db()
     assert (failed.status, failed.attempts, failed.response_code) == ("failed", 1, 500)
     assert WebhookEndpoint.objects.get().consecutive_failures == 0
+
+
+@pytest.mark.clause("P13")
+def test_a_stolen_password_report_stops_the_members_webhooks_until_they_enable_them(
+    member, other_member, member_client, receiver, later
+):
+    """Issue 16 (P13): whoever held the password may have attached their own URL, so a
+    stolen-password report disables the member's webhooks, not another member's; the
+    matches waiting then go out only after the member enables the webhook again."""
+    mine = attach(member, receiver, "/mine", "Austin")
+    theirs = attach(other_member, receiver, "/theirs", "Austin")
+    held = events_in("Austin", 2, mine.endpoint)
+    webhook_matches_queue()  # found before the report, not yet sent
+    assert WebhookDelivery.objects.filter(endpoint=mine.endpoint).count() == 2
+    form = " ".join(member_client.get(reverse("accounts:stolen-password")).content.decode().split())
+    assert "Your API tokens are revoked and your webhooks switched off" in form  # as it does
+
+    stolen_password_report(user=member)
+    events_in("Austin", 1, mine.endpoint)  # and one imported after it
+    webhooks_run()
+
+    assert sum(receiver.requests.values()) == 3
+    assert set(receiver.paths.values()) == {"/theirs"}
+    endpoint = WebhookEndpoint.objects.get(pk=mine.endpoint.pk)
+    assert endpoint.disabled_at is not None
+    assert endpoint.disabled_reason == DISABLED_ON_THEFT_REPORT
+    assert WebhookEndpoint.objects.get(pk=theirs.endpoint.pk).disabled_at is None
+    audit = AuditEvent.objects.get(verb="webhook_endpoint_disabled")
+    assert (audit.actor, audit.object_id) == (None, str(endpoint.pk))
+    member.set_password("a new password for the webhook test")  # the reset link, used
+    member.save()
+    member_client.force_login(member)
+    log_url = reverse("api_tokens:webhook-log", args=[endpoint.pk])
+    page = member_client.get(log_url).content.decode()
+    assert "Disabled on" in page
+    assert "reported stolen" in page
+    member_client.post(reverse("api_tokens:webhook-enable", args=[endpoint.pk]))
+    run_until_settled(later)
+    delivered = {
+        receiver.bodies[m]["data"]["lead"]["id"] for m, p in receiver.paths.items() if p == "/mine"
+    }
+    assert {e.id for e in held} <= delivered
+    assert len(delivered) == 3
+    assert sorted(receiver.accepted.values()) == [1] * 6
 
 
 @pytest.mark.clause("P6")

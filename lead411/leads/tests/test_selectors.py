@@ -322,6 +322,17 @@ def test_export_rows_follow_the_sort_up_to_the_limit(leads):
     assert row.contacts == ()
 
 
+def test_export_rows_skip_events_deleted_since_the_search(leads, django_assert_num_queries):
+    """Issue 16: an export job reads ids found earlier; a chunk whose events are all gone
+    reads nothing more (no empty ``IN ()`` list, a syntax error on PostgreSQL)."""
+    gone = [TriggerEventFactory.create().pk for _ in range(2)]
+    TriggerEvent.objects.filter(pk__in=gone).delete()
+    with django_assert_num_queries(3):  # events of each chunk, categories of the second
+        rows = list(lead_export_rows(ids=[*gone, leads["acme_a"].pk], chunk_size=2))
+    assert [row.event_id for row in rows] == [leads["acme_a"].pk]
+    assert rows[0].categories == ("Robotics", "Software")
+
+
 def test_lead_get_returns_timeline_contacts_and_categories(leads):
     acme = leads["acme_a"].company
     ContactFactory(company=acme, name="Ada Lovelace", role="CEO")
