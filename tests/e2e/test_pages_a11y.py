@@ -107,7 +107,7 @@ webhook = webhook_endpoint_create(
 )
 job = ExportJob.objects.create(
     public_id=uuid.uuid4(), member=member, criteria={{"q": ["software"]}},
-    described="software", preset="hubspot", status="done", total=12, processed=12,
+    described="software", preset="hubspot-companies", status="done", total=12, processed=12,
     rows_written=12, download_name="lead411-hubspot-software.csv", file_name="",
     created_at=now, finished_at=now, expires_at=now + dt.timedelta(days=7),
 )
