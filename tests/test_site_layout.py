@@ -84,3 +84,14 @@ def test_account_pages_sit_in_the_site_column_with_site_buttons(client, member, 
     assert MARKER in page
     assert '<div class="container narrow account-page">' in page
     assert "<button>" not in page.replace(" ", ""), "no browser-default buttons"
+
+
+@pytest.mark.clause("P4")
+@pytest.mark.django_db
+def test_every_staff_tool_page_uses_the_site_layout(client, superuser):
+    """Issue 17: the staff tools outside the admin (web log, reports, member activity,
+    newsletter preview) are pages of the site too."""
+    client.force_login(superuser)
+    checked, missing = _pages_without_layout(client)
+    assert missing == []
+    assert checked >= 35, "the walk reached the staff pages as well"

@@ -152,3 +152,63 @@ def test_search_date_inputs_show_the_whole_date(context_at: Any, viewport: dict[
             }"""
         )
         assert width >= needed, (field, width, needed)
+
+
+def test_data_tables_are_styled_as_the_site(context_at: Any) -> None:
+    """Issue 17, retaken screenshots: "What we record" showed the browser's bare tables.
+
+    Its tables (as every ``table.table``: reports, exports, tokens, webhooks) have ruled
+    rows, a card background and left-aligned headers.
+    """
+    page = context_at(DESKTOP, member=True)
+    page.goto("/me/activity/")
+    style = page.locator("table.table").first.evaluate(
+        """t => {
+            const cell = t.querySelector("tbody td"), head = t.querySelector("thead th");
+            const s = getComputedStyle(t);
+            return {collapse: s.borderCollapse, background: s.backgroundColor,
+                    rule: getComputedStyle(cell).borderBottomStyle,
+                    align: getComputedStyle(head).textAlign};
+        }"""
+    )
+    assert style == {
+        "collapse": "collapse",
+        "background": "rgb(255, 255, 255)",
+        "rule": "solid",
+        "align": "left",
+    }
+
+
+def test_a_long_button_label_stays_inside_a_phone_screen(
+    context_at: Any, e2e_server: LiveServer
+) -> None:
+    """Issue 17, retaken screenshots: an export's "Download <file name>" ran off the phone."""
+    name = "lead411-salesforce-software-robotics-2026-12-06.csv"
+    public_id = e2e_server.shell(EXPORT_JOB.format(email=MEMBER.email, name=name)).strip()
+    try:
+        page = context_at(PHONE, member=True)
+        page.goto(f"/leads/exports/{public_id}/")
+        button = page.get_by_role("link", name=f"Download {name}")
+        right = button.evaluate("a => a.getBoundingClientRect().right")
+        assert right <= PHONE["width"], right
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    finally:
+        e2e_server.shell(
+            f"from lead411.leads.models import ExportJob\nExportJob.objects.filter(public_id={public_id!r}).delete()"
+        )
+
+
+# A finished export of the member's, with a long file name.
+EXPORT_JOB = """
+import datetime as dt, uuid
+from django.utils import timezone
+from lead411.accounts.models import User
+from lead411.leads.models import ExportJob
+now = timezone.now()
+job = ExportJob.objects.create(
+    public_id=uuid.uuid4(), member=User.objects.get(email={email!r}), described="software",
+    preset="hubspot-companies", status="done", total=3, processed=3, rows_written=3,
+    download_name={name!r}, created_at=now, finished_at=now, expires_at=now + dt.timedelta(days=7),
+)
+print(job.public_id)
+"""

@@ -9,7 +9,8 @@ bodies that are not valid UTF-8 at all. Every example must answer below 500, and
 rejected one (a 4xx or the form shown again with errors) must leave the tables the
 endpoint writes exactly as they were (a SHA-256 of their rows, before and after).
 
-Staff pages too (issue 17): the web-log dashboard, the report builder and release, and
+Staff pages too (issue 17): the web-log dashboard, the report builder and release, the
+member-activity pages, the newsletter preview, the EDGAR review decisions, and
 every admin list with impossible filter values (a year past 9999, an id beyond the
 column's integers, dates that do not exist) and every admin object page with impossible
 ids: a 400 or the admin's own redirect, never a 500.
@@ -693,6 +694,118 @@ def test_report_release_survives_malformed_input(
     """A release request never answers 500; a refused one registers nothing (P14)."""
     client.force_login(report_staff)
     exercise(client, "POST", "/staff/reports/release/", sub[0], REPORT_TABLES, raw=sub[1])
+
+
+# --- Staff: member activity, newsletter preview, EDGAR review (issue 17). ---
+
+PREVIEW_FIELDS = {
+    "email": ["member@example.com", "nobody@example.com", "MEMBER@EXAMPLE.COM"],
+    "date": ["2026-03-02", "2026-02-30", "1900-01-01", "9999-12-31", "2026-3-2"],
+    "part": ["text", "html", "nope"],
+}
+PREVIEW_DATES = ["2026-03-02", "2026-02-30", "99999-01-01", "0000-00-00", "x", "2026-03-02%00"]
+
+
+@pytest.mark.clause("L4")
+@FUZZ
+@given(
+    sub=submissions(PREVIEW_FIELDS),
+    member_id=st.sampled_from(["0", "99999999999999999999999", "self"]),
+    date=st.one_of(st.sampled_from(PREVIEW_DATES), unicode_text),
+)
+def test_newsletter_preview_survives_malformed_input(
+    client: Client,
+    member: User,
+    superuser: User,
+    sub: tuple[bytes, bool],
+    member_id: str,
+    date: str,
+) -> None:
+    """The staff newsletter preview, its form and the raw body by member and date, never 500."""
+    client.force_login(superuser)
+    exercise(client, "GET", "/newsletter/preview/", sub[0], NEWSLETTER_TABLES, raw=sub[1])
+    who = str(member.pk) if member_id == "self" else member_id
+    day = quote_from_bytes(_bytes(date), safe="") or "x"
+    url = f"/newsletter/preview/{who}/{day}/"
+    exercise(client, "GET", url, sub[0], NEWSLETTER_TABLES, raw=sub[1])
+
+
+@pytest.mark.clause("P8")
+@FUZZ
+@given(
+    sub=submissions({"page": ["1", "2", "0", "-1", "last", "99999999999999999999999", "1.5"]}),
+    member_id=st.sampled_from(["0", "99999999999999999999999", "self"]),
+)
+def test_member_activity_pages_survive_malformed_input(
+    client: Client, member: User, superuser: User, sub: tuple[bytes, bool], member_id: str
+) -> None:
+    """The team's member-activity overview (paged) and one member's page never answer 500."""
+    client.force_login(superuser)
+    exercise(client, "GET", "/staff/activity/", sub[0], [], raw=sub[1])
+    who = str(member.pk) if member_id == "self" else member_id
+    exercise(client, "GET", f"/staff/activity/{who}/", sub[0], [], raw=sub[1])
+
+
+REVIEW_TABLES = ["edgar.MatchReview", "leads.Company", "leads.TriggerEvent"]
+
+
+@pytest.fixture
+def match_review(db: None) -> Any:
+    """An open EDGAR review: a new "Quill Fuzz, Inc." of Boston beside one of Austin."""
+    from django.utils import timezone
+
+    from lead411.leads.matching import normalize_company_name
+    from lead411.leads.models import Company
+    from lead411.leads.sources.edgar.models import MatchReview
+
+    now = timezone.now()
+    known, new = (
+        Company.objects.create(
+            name="Quill Fuzz, Inc.",
+            normalized_name=normalize_company_name("Quill Fuzz, Inc."),
+            city=city,
+            region="TX",
+            country_code="USA",
+            source="test",
+            source_key=f"quill-{city}",
+            imported_at=now,
+            updated_at=now,
+        )
+        for city in ("Austin", "Boston")
+    )
+    review = MatchReview.objects.create(
+        company=new, accession="0009999903-25-000001", reason="same name", created_at=now
+    )
+    review.candidates.add(known)
+    return review
+
+
+@pytest.mark.clause("L5")
+@FUZZ
+@given(
+    data=st.data(),
+    decision=st.sampled_from(["merge", "keep"]),
+    object_id=st.sampled_from(["self", "0", "abc", "99999999999999999999999", "%00", "1e9"]),
+)
+def test_edgar_review_decisions_survive_malformed_input(
+    client: Client,
+    superuser: User,
+    match_review: Any,
+    data: st.DataObject,
+    decision: str,
+    object_id: str,
+) -> None:
+    """The EDGAR review queue's merge and keep buttons, with any candidate or review id, never 500."""
+    client.force_login(superuser)
+    candidate = str(match_review.candidates.get().pk)
+    fields = {
+        "candidate": [candidate, str(match_review.company_id), "0", "99999999999999999999999"]
+    }
+    body, raw = data.draw(submissions(fields), label="body")
+    review_id = str(match_review.pk) if object_id == "self" else object_id
+    url = f"/admin/edgar/matchreview/{review_id}/{decision}/"
+    exercise(client, "POST", url, body, REVIEW_TABLES, raw=raw)
+    exercise(client, "GET", "/admin/edgar/matchreview/", body, [], raw=raw)
 
 
 # --- Staff: every admin list (filters, search, ordering, paging) and object page. ---
