@@ -326,7 +326,6 @@ def lead_detail_endpoint(request: HttpRequest, lead_id: int = Path(..., ge=1, le
     return {
         **_lead(event),
         "provenance": _provenance(event),
-        "company_match": event.company_match,
         "categories": detail.categories,
         "timeline": [_event_brief(e) for e in detail.timeline],
         "people": _people(detail.contacts),
