@@ -74,7 +74,11 @@ from lead411.leads.sources.edgar.parsers import (
 from lead411.leads.sources.edgar.places import place_from_edgar_code
 from lead411.leads.sources.edgar.prospectus import IPO_FORMS, IpoDocument, parse_ipo
 from lead411.leads.sources.edgar.selectors import company_label, company_match_find
-from lead411.leads.sources.edgar.vehicles import investment_vehicle
+from lead411.leads.sources.edgar.vehicles import (
+    NAMED_VEHICLE,
+    investment_vehicle,
+    investment_vehicle_by_name,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -235,7 +239,11 @@ def lead_from_entry(entry: FeedEntry) -> _Lead | str:
         "items": entry.items,
     }
     if entry.form_type in FORM_D_TYPES:
-        return _Lead(kind=Kind.FUNDING_ROUND, **common)  # type: ignore[arg-type]
+        return _Lead(
+            kind=Kind.FUNDING_ROUND,
+            investment_vehicle=investment_vehicle_by_name(entry.company_name),
+            **common,  # type: ignore[arg-type]
+        )
     if entry.form_type == "8-K":
         items = _item_codes(entry.items)
         if "2.01" in items:
@@ -573,6 +581,10 @@ class _Importer:
         if lead.founded_year and company.founded_on is None:
             changes["founded_on"] = _founded_on(lead.founded_year)
         if lead.investment_vehicle and not company.investment_vehicle:
+            changes["investment_vehicle"] = lead.investment_vehicle[:100]
+        # A Form D document's industry group and entity type outrank a guess from the name.
+        read_form_d = lead.from_document and lead.form_type in FORM_D_TYPES
+        if read_form_d and company.investment_vehicle == NAMED_VEHICLE:
             changes["investment_vehicle"] = lead.investment_vehicle[:100]
         if changes:
             for name, value in changes.items():
