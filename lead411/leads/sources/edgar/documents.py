@@ -139,9 +139,14 @@ class Transaction:
 
     @property
     def price_text_short(self) -> str:
-        """The first amount of the price as written ("approximately $14.7 million")."""
+        """The price in a few words: its first amount as written ("approximately $14.7
+        million"), else a share exchange ratio ("stock, 0.96386 of a share for each
+        share"), else ``""``. A par value ("par value $0.0625 per share") is no price."""
         found = _MONEY_RE.search(self.price_text)
-        return found.group(0) if found else ""
+        if found:
+            return found.group(0)
+        ratio = _EXCHANGE_RATIO_RE.search(self.price_text)
+        return f"stock, {ratio.group('ratio')} of a share for each share" if ratio else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -795,12 +800,17 @@ def _merge(changes: list[ExecutiveChange]) -> list[ExecutiveChange]:
 # Transactions -----------------------------------------------------------------------
 
 _MONEY_RE = re.compile(
-    r"(?:(?:approximately|about|up to)\s+)?(?:US|NT|C|A)?\$\s?\d[\d,]*(?:\.\d+)?"
+    r"(?<!par value )(?<!par value US)(?:(?:approximately|about|up to)\s+)?(?:US|NT|C|A)?\$\s?\d[\d,]*(?:\.\d+)?"
     r"(?:\s+(?:million|billion|thousand))?"
 )
 # A dollar amount that is not a par value ("par value $0.0625 per share").
 _USD_RE = re.compile(
     r"(?<![A-Z])(?<!par value )\$\s?(\d[\d,]*(?:\.\d+)?)(?:\s+(million|billion|thousand))?"
+)
+# "converted into the right to receive 0.96386 of a share": a merger paid in stock.
+_EXCHANGE_RATIO_RE = re.compile(
+    r"right\s+to\s+receive\s+(?P<ratio>\d*\.?\d+)\s+(?:of\s+a\s+share|shares?)\b",
+    re.IGNORECASE,
 )
 _CONSIDERATION_RE = re.compile(
     r"purchase price|consideration|for\s+(?:approximately\s+)?\$|in cash|right to receive",

@@ -251,6 +251,11 @@ def test_turner_1994_old_item_2_acquires_new_line_not_its_executives() -> None:
     assert "0.96386" in deal.price_text
     assert deal.price_usd is None  # shares, not dollars; "$0.0625" is a par value
     assert document.executive_changes == ()
+    # Issue 14: the summary states the price as the filing does, never the par value.
+    assert document.summaries() == [
+        "TURNER BROADCASTING SYSTEM INC acquires New Line Cinema Corporation "
+        "for stock, 0.96386 of a share for each share"
+    ]
 
 
 @pytest.mark.clause("L1")
