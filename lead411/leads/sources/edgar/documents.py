@@ -38,9 +38,9 @@ from pathlib import PurePath
 from lead411.leads.sources.edgar.parsers import EdgarParseError, pad_cik
 from lead411.leads.sources.edgar.submission import read_submission
 
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-DATE_RE = re.compile(rf"\b({_MONTHS})\s+(\d{{1,2}}),?\s+(\d{{4}})\b")
-_DATE = rf"(?:{_MONTHS})\s+\d{{1,2}},?\s+\d{{4}}"
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+DATE_RE = re.compile(rf"\b({MONTHS})\s+(\d{{1,2}}),?\s+(\d{{4}})\b")
+_DATE = rf"(?:{MONTHS})\s+\d{{1,2}},?\s+\d{{4}}"
 
 # "Item 5.02", "ITEM 2.", "Item 5 - Other Events"; the number may sit alone on its line.
 _HEADING_RE = re.compile(
@@ -652,7 +652,7 @@ def _sentence_date(sentence: str) -> dt.date | None:
 
 _APPOINT_VERB = r"(?:appointed|named|elected|hired|promoted|designated)"
 _HISTORY_RE = re.compile(
-    rf"\b(?:in|since|from)\s+(?:(?:{_MONTHS})\s+)?\d{{4}}\b(?!,)|\bprior to\b|\bpreviously served\b|"
+    rf"\b(?:in|since|from)\s+(?:(?:{MONTHS})\s+)?\d{{4}}\b(?!,)|\bprior to\b|\bpreviously served\b|"
     r"\bformerly\b|\bserved as\b",
     re.IGNORECASE,
 )

@@ -460,7 +460,7 @@ def leads_from_ipo(document: IpoDocument, *, data: bytes, origin: str) -> _Filin
                 key=accession,
                 kind=Kind.IPO,
                 summary=document.summary(),
-                announced_on=document.filed_on,
+                announced_on=document.filed_on or document.dated_on,
                 amount_usd=document.offering_usd,
             ),
         )

@@ -1,5 +1,6 @@
 """``import_edgar --8k/--ipo`` and the poller on the real 8-K and IPO filings (SOURCES.md)."""
 
+import datetime as dt
 import io
 import shutil
 import urllib.parse
@@ -132,6 +133,7 @@ def test_ipo_filings_make_one_ipo_lead_each_and_a_follow_on_424b4_none(imported)
         "CAMP4 Therapeutics Corporation prices its IPO on Nasdaq Global Market (CAMP), $75,020,000"
     )
     assert camp4.amount_usd == 75_020_000
+    assert camp4.announced_on == dt.date(2024, 10, 10)  # the prospectus's cover date
     # The file has no SEC header, so no CIK: the company is never taken from the ticker.
     assert camp4.company.cik is None
     assert TriggerEvent.objects.filter(kind="ipo").count() == 3
