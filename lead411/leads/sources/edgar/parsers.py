@@ -29,6 +29,24 @@ _FILED_RE = re.compile(r"Filed:</b>\s*(\d{4}-\d{2}-\d{2})")
 # 8-K item lines in the entry summary: "Item 5.02: Departure of Directors ...".
 _ITEM_RE = re.compile(r"Item\s+([0-9A-Z]+(?:\.[0-9A-Z]+)?):\s*([^<\n]*)")
 _SGML_FIELD_RE = re.compile(r"^<(ACCESSION-NUMBER|TYPE|FILING-DATE)>(.*)$", re.MULTILINE)
+# The same facts in a full .txt submission's SEC header ("ACCESSION NUMBER:\t\t0001...").
+_TEXT_FIELD_RE = re.compile(
+    r"^[ \t]*(ACCESSION NUMBER|CONFORMED SUBMISSION TYPE|FILED AS OF DATE):[ \t]*(\S*)",
+    re.MULTILINE,
+)
+_TEXT_FIELD_TAGS = {
+    "ACCESSION NUMBER": "ACCESSION-NUMBER",
+    "CONFORMED SUBMISSION TYPE": "TYPE",
+    "FILED AS OF DATE": "FILING-DATE",
+}
+# How a whole submission starts: a dissemination file, a full .txt submission (the
+# 1990s IMS variant, and up to 2008 inside a privacy-enhanced-message envelope).
+_SUBMISSION_STARTS = (
+    b"<SUBMISSION>",
+    b"<SEC-DOCUMENT>",
+    b"<IMS-DOCUMENT>",
+    b"-----BEGIN PRIVACY-ENHANCED MESSAGE-----",
+)
 _XML_BODY_RE = re.compile(rb"<XML>\s*(.*?)\s*</XML>", re.DOTALL | re.IGNORECASE)
 # Values Form D filers type for "no such thing" in name fields.
 _BLANK_NAME_PARTS = frozenset({"", "n/a", "na", "none", "-", "--"})
@@ -276,16 +294,21 @@ def parse_form_d(data: bytes, *, origin: str) -> FormDDocument:
     """Parse a Form D or D/A primary document (schemas X0707/X0708, no namespace).
 
     Accepts the plain XML (leading blank lines allowed: EDGAR documents cut out of
-    ``<XML>`` wrappers often start with one) or an SGML dissemination file
-    (``.nc``) whose header gives the accession number and filing date. Raises
-    EdgarParseError for anything that is not a Form D submission, or has no issuer CIK.
+    ``<XML>`` wrappers often start with one), the document still inside its bare
+    ``<XML>`` element (no declaration), an SGML dissemination file (``.nc``) or a full
+    ``.txt`` submission (SEC header of ``KEY: value`` lines, possibly inside a
+    ``-----BEGIN PRIVACY-ENHANCED MESSAGE-----`` envelope); the headers give the
+    accession number and filing date. Raises EdgarParseError for anything that is not
+    a Form D submission, or has no issuer CIK.
     """
     accession = ""
     filed_on = None
     stripped = data.lstrip()
-    if stripped[:12].upper().startswith((b"<SUBMISSION>", b"<SEC-DOCUMENT")):
+    if stripped.upper().startswith(_SUBMISSION_STARTS):
         header = stripped[: stripped.upper().find(b"<DOCUMENT>")].decode("latin-1")
         fields = {key: value.strip() for key, value in _SGML_FIELD_RE.findall(header)}
+        for key, value in _TEXT_FIELD_RE.findall(header):
+            fields.setdefault(_TEXT_FIELD_TAGS[key], value.strip())
         accession = fields.get("ACCESSION-NUMBER", "")
         filed = fields.get("FILING-DATE", "")
         filed_on = dt.datetime.strptime(filed, "%Y%m%d").date() if filed.isdigit() else None
@@ -293,6 +316,10 @@ def parse_form_d(data: bytes, *, origin: str) -> FormDDocument:
         if not body:
             raise EdgarParseError(f"{origin}: SGML filing without an <XML> document")
         stripped = body.group(1)
+    elif stripped[:5].upper() == b"<XML>":
+        body = _XML_BODY_RE.search(stripped)
+        if body:
+            stripped = body.group(1)
     root = _parse_xml(stripped, origin=origin)
     if root.tag != "edgarSubmission":
         raise EdgarParseError(f"{origin}: not a Form D submission (root element <{root.tag}>)")

@@ -354,6 +354,8 @@ _CARRIER_NOTE_RE = re.compile(r"^(?:LICENSE|ATTRIBUTION|README)", re.IGNORECASE)
 # has no SEC header, so the name is where its CIK is (SOURCES.md, sec_8k).
 _CRAWLER_NAME_RE = re.compile(r"^(\d{1,10})_8K_\d{4}_")
 FILING_PATTERNS = ("*.txt", "*.nc", "*.htm", "*.html")
+# A Form D folder: primary documents (.xml), dissemination files (.nc), full submissions (.txt).
+FORM_D_PATTERNS = ("*.xml", "*.nc", "*.txt")
 
 
 def _cik_from_name(origin: str) -> str:
@@ -1131,7 +1133,7 @@ def edgar_import(
     """Import EDGAR files or URLs: feed pages, daily form indexes, Form D, 8-K and IPO documents.
 
     ``feeds``, ``form_ds``, ``eight_ks`` and ``ipos`` may name directories (their
-    ``*.atom``; ``*.xml`` and ``*.nc``; ``*.txt``, ``*.nc``, ``*.htm`` and ``*.html``).
+    ``*.atom``; ``*.xml``, ``*.nc`` and ``*.txt``; ``*.txt``, ``*.nc``, ``*.htm`` and ``*.html``).
     Feed and index entries are imported first, then the Form D documents, which
     complete the offerings (amount, address, related persons), then the 8-K and IPO
     documents (see ``leads_from_8k`` and ``leads_from_ipo``). A file that cannot be
@@ -1158,7 +1160,7 @@ def edgar_import(
     # One transaction per filing, one index write for the whole import.
     with search_index_batch():
         importer.import_entries(entries)
-        for source in _expand(form_ds, ("*.xml", "*.nc")):
+        for source in _expand(form_ds, FORM_D_PATTERNS, report=report):
             data = _read_input(source, fetch=fetch, report=report)
             if data is not None:
                 _import_document(importer, data=data, origin=source, accession="")
