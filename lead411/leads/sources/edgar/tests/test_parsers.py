@@ -97,6 +97,37 @@ def test_daily_form_index_parses_with_the_documented_counts():
     )
 
 
+def _by_company(form_index: str) -> str:
+    """The real form index re-laid as EDGAR's ``company.YYYYMMDD.idx``: company name
+    first, form type second, the rows sorted by company, the header wrapped onto two
+    lines before the dashed rule (issue 14)."""
+    lines = form_index.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("Form Type"))
+    rows = []
+    for line in lines[at + 2 :]:
+        if line.strip():
+            form, name, rest = line[:12], line[12:74], line[74:]
+            rows.append(f"{name}{form}{rest}")
+    header = (
+        f"{'Company Name':<62}{'Form':<12}{'CIK':<12}{'Date':<12}File\n"
+        f"{'':<62}{'Type':<12}{'':<12}{'Filed':<12}Name"
+    )
+    preamble = lines[0].replace("by Form Type", "by Company Name")
+    return "\n".join([preamble, *lines[1:at], header, lines[at + 1], *sorted(rows)]) + "\n"
+
+
+@pytest.mark.clause("L5")
+def test_daily_index_sorted_by_company_reads_the_same_filings():
+    path = data_dir("sec_edgar_index") / "form.20200318.idx"
+    by_form = parse_form_index(path.read_bytes(), origin=path.name)
+    company_layout = _by_company(path.read_text(encoding="latin-1")).encode("latin-1")
+    by_company = parse_form_index(company_layout, origin="company.20200318.idx")
+    assert by_company.problems == []
+    assert sorted(by_company.entries, key=lambda e: (e.accession, e.cik, e.form_type)) == sorted(
+        by_form.entries, key=lambda e: (e.accession, e.cik, e.form_type)
+    )
+
+
 @pytest.mark.clause("L5")
 def test_truncated_xml_is_a_parse_error_with_the_reason():
     data = form_d()[:200]
