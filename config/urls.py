@@ -23,6 +23,7 @@ urlpatterns = [
     path("members/api-tokens/", include("lead411.api.member_urls")),
     path("api/", include("lead411.api.urls")),
     path("leads/", include("lead411.leads.urls")),
+    path("companies/", include("lead411.leads.company_urls")),
     path("newsletter/", include("lead411.newsletter.urls")),
     # Mail links already sent point under /newsletter/, where the mail app grew up.
     path("newsletter/", include("lead411.mail.urls")),

@@ -28,7 +28,13 @@ from lead411.activity.services import activity_record
 from lead411.core import clock
 from lead411.leads.forms import LeadSearchForm, SavedSearchForm
 from lead411.leads.models import Company, SavedSearch, TriggerEvent
-from lead411.leads.selectors import LeadQuery, lead_get, lead_search, saved_search_list
+from lead411.leads.selectors import (
+    LeadQuery,
+    company_get,
+    lead_get,
+    lead_search,
+    saved_search_list,
+)
 from lead411.leads.services import (
     SavedSearchLimitReached,
     saved_search_create,
@@ -49,7 +55,6 @@ from .problems import (
 )
 from .selectors import (
     MatchPosition,
-    company_get,
     saved_search_new_matches,
     webhook_delivery_log,
     webhook_endpoint_list,
@@ -326,7 +331,6 @@ def lead_detail_endpoint(request: HttpRequest, lead_id: int = Path(..., ge=1, le
     return {
         **_lead(event),
         "provenance": _provenance(event),
-        "company_match": event.company_match,
         "categories": detail.categories,
         "timeline": [_event_brief(e) for e in detail.timeline],
         "people": _people(detail.contacts),

@@ -101,7 +101,6 @@ class EventBrief(Schema):
 
 class LeadDetail(Lead):
     provenance: Provenance
-    company_match: str = Field(description="How the importer tied the event to its company")
     categories: list[str]
     timeline: list[EventBrief] = Field(description="The company's events, newest first")
     people: list[Person]

@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 
 from lead411.leads.criteria import criteria_querydict
 from lead411.leads.forms import LeadSearchForm
-from lead411.leads.models import Company, Contact, SavedSearch, TriggerEvent
+from lead411.leads.models import SavedSearch, TriggerEvent
 from lead411.leads.search.digest import lead_search_matches_among
 from lead411.leads.search.query import LeadQuery
 
@@ -23,30 +23,6 @@ from .models import ApiToken, WebhookDelivery, WebhookEndpoint
 def api_token_list(*, member: Any) -> QuerySet[ApiToken]:
     """Return ``member``'s tokens, active and revoked, newest first."""
     return ApiToken.objects.filter(member=member).order_by("-created_at", "-id")
-
-
-@dataclass
-class CompanyDetail:
-    """A company with its categories, its events (newest first) and the people sources name."""
-
-    company: Company
-    categories: list[str]
-    events: list[TriggerEvent]
-    contacts: list[Contact]
-
-
-def company_get(*, company_id: int) -> CompanyDetail:
-    """Return the company ``company_id`` with its context (four queries).
-
-    Raises ``Company.DoesNotExist`` when there is none.
-    """
-    company = Company.objects.get(pk=company_id)
-    return CompanyDetail(
-        company=company,
-        categories=list(company.categories.values_list("name", flat=True)),
-        events=list(company.events.defer("search_document").order_by("-announced_on", "-id")[:200]),
-        contacts=list(company.contacts.all()),
-    )
 
 
 @dataclass(frozen=True)

@@ -480,6 +480,30 @@ def lead_get(*, event_id: int) -> LeadDetail:
     )
 
 
+@dataclass
+class CompanyDetail:
+    """A company with its categories, its events (newest first) and the people sources name."""
+
+    company: Company
+    categories: list[str]
+    events: list[TriggerEvent]
+    contacts: list[Contact]
+
+
+def company_get(*, company_id: int) -> CompanyDetail:
+    """Return the company ``company_id`` with its context (four queries): its page and the API.
+
+    Raises ``Company.DoesNotExist`` when there is none.
+    """
+    company = Company.objects.get(pk=company_id)
+    return CompanyDetail(
+        company=company,
+        categories=list(company.categories.values_list("name", flat=True)),
+        events=list(company.events.defer("search_document").order_by("-announced_on", "-id")[:200]),
+        contacts=list(company.contacts.all()),
+    )
+
+
 def lead_list_latest(*, limit: int = 5) -> list[TriggerEvent]:
     """Return the ``limit`` most recently announced events with their company (home teaser).
 

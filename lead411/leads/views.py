@@ -30,8 +30,9 @@ from lead411.leads.forms import (
     SavedSearchForm,
     criteria_from_params,
 )
-from lead411.leads.models import ExportJob, TriggerEvent
+from lead411.leads.models import Company, ExportJob, TriggerEvent
 from lead411.leads.selectors import (
+    company_get,
     export_job_get,
     export_job_list,
     lead_count,
@@ -96,6 +97,17 @@ def lead_detail_view(request: HttpRequest, event_id: int) -> HttpResponse:
     except TriggerEvent.DoesNotExist:
         raise Http404("No such lead.") from None
     return render(request, "leads/lead_detail.html", {"detail": detail})
+
+
+@member_required
+@require_safe
+def company_detail_view(request: HttpRequest, company_id: int) -> HttpResponse:
+    """Render a company: its profile, its events on a timeline, its people and sources."""
+    try:
+        detail = company_get(company_id=company_id)
+    except Company.DoesNotExist:
+        raise Http404("No such company.") from None
+    return render(request, "leads/company_detail.html", {"detail": detail})
 
 
 def _export_fields(params: QueryDict) -> list[tuple[str, str]]:

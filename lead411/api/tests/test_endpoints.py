@@ -119,6 +119,21 @@ def test_lead_detail_has_provenance_timeline_and_people(member, api_get):
 
 
 @pytest.mark.clause("L2")
+def test_lead_detail_keeps_the_company_match_to_staff(member, api_get):
+    """Issue 14: how the importer tied an event to its company is internal provenance.
+
+    The lead page shows it to staff only; the API serves members, so neither the lead
+    nor its schema carries it.
+    """
+    event = TriggerEventFactory.create(company_match="new company: no match")
+    body = api_get(f"/api/v1/leads/{event.id}").json()
+    assert body["id"] == event.id
+    assert "company_match" not in body
+    schema = api_get("/api/v1/openapi.json").json()
+    assert "company_match" not in schema["components"]["schemas"]["LeadDetail"]["properties"]
+
+
+@pytest.mark.clause("L2")
 def test_saved_searches_need_their_scope(member, client, read_token, saved_token):
     for method, path in (
         ("get", "/api/v1/saved-searches"),

@@ -19,8 +19,11 @@ The dirt in the export, one rule per kind (each rule has a test on a small fixtu
   ``YYYY-MM-DD`` or ``DD-MM-YYYY``; the four-digit year tells them apart. A trailing
   midnight time (``2012-07-23 00:00:00``) is dropped.
 * **Junk years.** A date before ``EARLIEST_DATE`` (1500-01-01; Trinity College Dublin,
-  founded 1592, is real) or after the export date (4 Dec 2015) rejects the row: 1015,
-  1201, 2016, 2914 and 3201 have no single meaning.
+  founded 1592, is real) or after the export date (``export_date``: 4 Dec 2015 for the
+  2015 export, ``import_crunchbase --export-date`` for a newer one) rejects the row:
+  1015, 1201, 2016, 2914 and 3201 have no single meaning. A company row is the
+  exception: a junk founding date is left empty and the company kept, so its rounds
+  are not thrown away with it; ``CrunchbaseImportReport.repairs`` names each such row.
 * **Empty dates** mean "unknown": ``founded_on`` or ``announced_on`` is left empty.
 * **``-`` amounts** mean "unknown", like an empty amount. Other amounts must be plain
   non-negative numbers.
@@ -234,6 +237,8 @@ class CrunchbaseImportReport:
     rounds: FileCounts = field(default_factory=lambda: FileCounts(ROUNDS))
     acquisitions: FileCounts = field(default_factory=lambda: FileCounts(ACQUISITIONS))
     acquired_companies_created: int = 0
+    # Rows kept after a repair, one line each: "companies.csv line 4778: founded_at ...".
+    repairs: list[str] = field(default_factory=list)
     rejects_path: Path | None = None
     seconds: float = 0.0
 
@@ -282,6 +287,8 @@ class _Run:
     category_ids: dict[str, int] = field(default_factory=dict)
     # Companies rejected in companies.csv, key -> line: their events are rejected too.
     rejected_companies: dict[str, int] = field(default_factory=dict)
+    # Rows kept after a repair (``CrunchbaseImportReport.repairs``).
+    repairs: list[str] = field(default_factory=list)
     # Permalinks with non-ASCII characters, folded as the broken rounds were (see _fold).
     folded_permalinks: dict[str, str | None] = field(default_factory=dict)
 
@@ -337,6 +344,7 @@ def crunchbase_import(
             run, directory / ACQUISITIONS, report.acquisitions
         )
         _import_rounds(run, directory / ROUNDS, report.rounds)
+        report.repairs = run.repairs
     planner_statistics_refresh()
     report.seconds = time.perf_counter() - started
     return report
@@ -503,7 +511,7 @@ def _parse_company(run: _Run, row: SourceRow, fields_: list[str]) -> _CompanyRow
         region=region,
         city=city,
         status=status,
-        founded_on=_date(founded_at, "founded_at", run),
+        founded_on=_founded_on(founded_at, row=row, run=run),
     )
     parsed = _CompanyRow(key, values, _categories(category_list, "category_list"))
     if not key.isascii():
@@ -512,6 +520,19 @@ def _parse_company(run: _Run, row: SourceRow, fields_: list[str]) -> _CompanyRow
         known = run.folded_permalinks.get(folded, key)
         run.folded_permalinks[folded] = key if known == key else None
     return parsed
+
+
+def _founded_on(value: str, *, row: SourceRow, run: _Run) -> dt.date | None:
+    """A company's founding date; a junk one is left empty and the repair reported.
+
+    A founding year is a detail of the profile, not the company: rejecting the row
+    would throw away its funding rounds with it (issue 14).
+    """
+    try:
+        return _date(value, "founded_at", run)
+    except RowRejected as exc:
+        run.repairs.append(f"{COMPANIES} line {row.line}: {exc}; founding date left empty")
+        return None
 
 
 def _import_companies(run: _Run, path: Path, counts: FileCounts) -> None:

@@ -1,6 +1,7 @@
 """The CrunchBase importer: dirt rules, idempotency, updates, errors, and the real export (L5, L1)."""
 
 import csv
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -153,20 +154,25 @@ def test_day_month_year_dates_are_read_as_such(dirty):
 
 
 @pytest.mark.clause("L5")
-def test_junk_years_reject_the_row_and_the_events_of_a_rejected_company(dirty):
-    _, rejects = dirty
-    assert (
-        rejects[("companies.csv", 4)] == "founded_at '1015-01-30' is outside 1500-01-01..2015-12-04"
-    )
-    assert (
-        rejects[("companies.csv", 5)] == "founded_at '2914-01-01' is outside 1500-01-01..2015-12-04"
-    )
+def test_junk_years_reject_events_but_a_junk_founding_year_keeps_the_company(dirty):
+    """Issue 14: a company row with a junk founding year keeps the company (founding date
+    left empty, the repair reported) so that its funding rounds are not thrown away."""
+    report, rejects = dirty
+    assert ("companies.csv", 4) not in rejects
+    assert ("companies.csv", 5) not in rejects
+    assert report.repairs[:2] == [
+        "companies.csv line 4: founded_at '1015-01-30' is outside 1500-01-01..2015-12-04; "
+        "founding date left empty",
+        "companies.csv line 5: founded_at '2914-01-01' is outside 1500-01-01..2015-12-04; "
+        "founding date left empty",
+    ]
+    atipica = Company.objects.get(source_key="/organization/atipica")
+    assert (atipica.name, atipica.founded_on) == ("Atipica", None)
+    assert ("rounds2.csv", 6) not in rejects
+    assert _event("/funding-round/atipica-1").company == atipica
     assert rejects[("rounds2.csv", 8)] == "funded_at '05-01-1201' is outside 1500-01-01..2015-12-04"
     assert rejects[("acquisitions.csv", 3)] == (
         "acquired_at '3201-10-21' is outside 1500-01-01..2015-12-04"
-    )
-    assert rejects[("rounds2.csv", 6)] == (
-        "company /organization/atipica was rejected in companies.csv line 4"
     )
     assert rejects[("rounds2.csv", 11)] == "funded_at '31-02-2015' is not a date"
 
@@ -231,8 +237,10 @@ def test_other_broken_rows_are_rejected_with_their_reason(dirty):
 def test_every_row_is_counted_and_every_reject_reported(dirty, tmp_path):
     report, rejects = dirty
     assert _counts(report) == {
-        "companies.csv": (10, 5, 0, 0, 5),
-        "rounds2.csv": (10, 4, 0, 0, 6),
+        # Lines 4 and 5 are kept with an empty founding date (issue 14), and so is
+        # Atipica's round (rounds2.csv line 6).
+        "companies.csv": (10, 7, 0, 0, 3),
+        "rounds2.csv": (10, 5, 0, 0, 5),
         "acquisitions.csv": (7, 4, 0, 0, 3),
     }
     for counts in report.files:
@@ -264,7 +272,7 @@ def test_a_second_run_creates_and_changes_nothing(tmp_path):
         assert after.rejected == before.rejected
     assert second.acquired_companies_created == 0
     assert dict(TriggerEvent.objects.values_list("source_key", "updated_at")) == stamps
-    assert len(rejects) == 14
+    assert len(rejects) == 11
 
 
 @pytest.mark.clause("L5")
@@ -335,6 +343,44 @@ def test_a_missing_directory_is_one_line_error(tmp_path):
 
 
 @pytest.mark.clause("L5")
+def test_a_newer_export_imports_rounds_dated_after_the_2015_export_with_its_date(tmp_path, capsys):
+    """Issue 14: the export date is an option, not a constant: a 2016 export's rounds
+    dated after 4 Dec 2015 are imported when the command is told the export's date."""
+    export = tmp_path / "export-2016"
+    shutil.copytree(FIXTURES / "newer", export)
+    rounds = export / "rounds2.csv"
+    rounds.write_text(
+        rounds.read_text(encoding="utf-8")
+        + "/organization/acme,/funding-round/r3,venture,B,2016-03-01,9000000\n",
+        encoding="utf-8",
+    )
+    call_command("import_crunchbase", str(export), no_progress=True)
+    assert "rounds2.csv: read=3 created=2 updated=0 unchanged=0 rejected=1" in (
+        capsys.readouterr().out
+    )
+    assert not TriggerEvent.objects.filter(source_key="/funding-round/r3").exists()
+
+    call_command("import_crunchbase", str(export), "--export-date", "2016-06-30", no_progress=True)
+    assert "rounds2.csv: read=3 created=1 updated=0 unchanged=2 rejected=0" in (
+        capsys.readouterr().out
+    )
+    assert str(_event("/funding-round/r3").announced_on) == "2016-03-01"
+
+    with pytest.raises(CommandError, match="is not a date"):
+        call_command("import_crunchbase", str(export), "--export-date", "June 2016")
+
+
+@pytest.mark.clause("L5")
+def test_a_repaired_founding_year_is_printed_by_the_command(capsys):
+    call_command("import_crunchbase", str(FIXTURES / "dirty"), no_progress=True)
+    out = capsys.readouterr().out
+    assert (
+        "repaired: companies.csv line 4: founded_at '1015-01-30' is outside "
+        "1500-01-01..2015-12-04; founding date left empty"
+    ) in out.splitlines()
+
+
+@pytest.mark.clause("L5")
 def test_the_command_prints_one_summary_line_per_file(tmp_path, capsys):
     call_command(
         "import_crunchbase", str(FIXTURES / "clean"), rejects=tmp_path / "r.csv", no_progress=True
@@ -376,7 +422,12 @@ def test_the_real_export_imports_consistently(tmp_path):
     # Junk years named in SOURCES.md.
     assert by_line[("acquisitions.csv", 2483)].startswith("acquired_at '3201-10-21' is outside")
     assert by_line[("acquisitions.csv", 7721)].startswith("acquired_at '1201-11-03 00:00:00'")
-    assert by_line[("companies.csv", 4778)].startswith("founded_at '1015-01-30' is outside")
+    # A junk founding year keeps its company, founding date empty (issue 14).
+    assert ("companies.csv", 4778) not in by_line
+    assert any(
+        r.startswith("companies.csv line 4778: founded_at '1015-01-30' is outside")
+        for r in report.repairs
+    )
     # The 148-line record with a 32k-character acquirer name, counted from its first line.
     assert by_line[("acquisitions.csv", 15357)].startswith("acquirer_name is ")
     # Every round with broken bytes found its company: none is rejected for encoding.

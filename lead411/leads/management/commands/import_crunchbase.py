@@ -1,12 +1,21 @@
 """``manage.py import_crunchbase DIR``: load or refresh the CrunchBase 2015 export (clause L5)."""
 
+import datetime as dt
+from argparse import ArgumentTypeError
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from lead411.leads.sources.base import SourceFileError
-from lead411.leads.sources.crunchbase import crunchbase_import
+from lead411.leads.sources.crunchbase import EXPORT_DATE, crunchbase_import
+
+
+def _day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
 class Command(BaseCommand):
@@ -28,6 +37,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-progress", action="store_true", help="do not show the progress bar"
         )
+        parser.add_argument(
+            "--export-date",
+            type=_day,
+            default=EXPORT_DATE,
+            metavar="YYYY-MM-DD",
+            help=f"date of the export: later dates are junk (default {EXPORT_DATE}, the 2015 "
+            "export's); give a newer export's date to import its newer rows",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -35,11 +52,14 @@ class Command(BaseCommand):
                 directory=options["directory"],
                 rejects_path=options["rejects"],
                 progress=not options["no_progress"],
+                export_date=options["export_date"],
             )
         except SourceFileError as exc:
             raise CommandError(str(exc)) from exc
         for counts in report.files:
             self.stdout.write(counts.summary_line())
+        for repair in report.repairs:
+            self.stdout.write(f"repaired: {repair}")
         rejected = sum(counts.rejected for counts in report.files)
         if report.rejects_path is not None:
             where = f"rejected rows written to {report.rejects_path}"

@@ -38,9 +38,9 @@ from pathlib import PurePath
 from lead411.leads.sources.edgar.parsers import EdgarParseError, pad_cik
 from lead411.leads.sources.edgar.submission import read_submission
 
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-DATE_RE = re.compile(rf"\b({_MONTHS})\s+(\d{{1,2}}),?\s+(\d{{4}})\b")
-_DATE = rf"(?:{_MONTHS})\s+\d{{1,2}},?\s+\d{{4}}"
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+DATE_RE = re.compile(rf"\b({MONTHS})\s+(\d{{1,2}}),?\s+(\d{{4}})\b")
+_DATE = rf"(?:{MONTHS})\s+\d{{1,2}},?\s+\d{{4}}"
 
 # "Item 5.02", "ITEM 2.", "Item 5 - Other Events"; the number may sit alone on its line.
 _HEADING_RE = re.compile(
@@ -139,9 +139,14 @@ class Transaction:
 
     @property
     def price_text_short(self) -> str:
-        """The first amount of the price as written ("approximately $14.7 million")."""
+        """The price in a few words: its first amount as written ("approximately $14.7
+        million"), else a share exchange ratio ("stock, 0.96386 of a share for each
+        share"), else ``""``. A par value ("par value $0.0625 per share") is no price."""
         found = _MONEY_RE.search(self.price_text)
-        return found.group(0) if found else ""
+        if found:
+            return found.group(0)
+        ratio = _EXCHANGE_RATIO_RE.search(self.price_text)
+        return f"stock, {ratio.group('ratio')} of a share for each share" if ratio else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -647,7 +652,7 @@ def _sentence_date(sentence: str) -> dt.date | None:
 
 _APPOINT_VERB = r"(?:appointed|named|elected|hired|promoted|designated)"
 _HISTORY_RE = re.compile(
-    rf"\b(?:in|since|from)\s+(?:(?:{_MONTHS})\s+)?\d{{4}}\b(?!,)|\bprior to\b|\bpreviously served\b|"
+    rf"\b(?:in|since|from)\s+(?:(?:{MONTHS})\s+)?\d{{4}}\b(?!,)|\bprior to\b|\bpreviously served\b|"
     r"\bformerly\b|\bserved as\b",
     re.IGNORECASE,
 )
@@ -795,12 +800,17 @@ def _merge(changes: list[ExecutiveChange]) -> list[ExecutiveChange]:
 # Transactions -----------------------------------------------------------------------
 
 _MONEY_RE = re.compile(
-    r"(?:(?:approximately|about|up to)\s+)?(?:US|NT|C|A)?\$\s?\d[\d,]*(?:\.\d+)?"
+    r"(?<!par value )(?<!par value US)(?:(?:approximately|about|up to)\s+)?(?:US|NT|C|A)?\$\s?\d[\d,]*(?:\.\d+)?"
     r"(?:\s+(?:million|billion|thousand))?"
 )
 # A dollar amount that is not a par value ("par value $0.0625 per share").
 _USD_RE = re.compile(
     r"(?<![A-Z])(?<!par value )\$\s?(\d[\d,]*(?:\.\d+)?)(?:\s+(million|billion|thousand))?"
+)
+# "converted into the right to receive 0.96386 of a share": a merger paid in stock.
+_EXCHANGE_RATIO_RE = re.compile(
+    r"right\s+to\s+receive\s+(?P<ratio>\d*\.?\d+)\s+(?:of\s+a\s+share|shares?)\b",
+    re.IGNORECASE,
 )
 _CONSIDERATION_RE = re.compile(
     r"purchase price|consideration|for\s+(?:approximately\s+)?\$|in cash|right to receive",

@@ -29,6 +29,24 @@ _FILED_RE = re.compile(r"Filed:</b>\s*(\d{4}-\d{2}-\d{2})")
 # 8-K item lines in the entry summary: "Item 5.02: Departure of Directors ...".
 _ITEM_RE = re.compile(r"Item\s+([0-9A-Z]+(?:\.[0-9A-Z]+)?):\s*([^<\n]*)")
 _SGML_FIELD_RE = re.compile(r"^<(ACCESSION-NUMBER|TYPE|FILING-DATE)>(.*)$", re.MULTILINE)
+# The same facts in a full .txt submission's SEC header ("ACCESSION NUMBER:\t\t0001...").
+_TEXT_FIELD_RE = re.compile(
+    r"^[ \t]*(ACCESSION NUMBER|CONFORMED SUBMISSION TYPE|FILED AS OF DATE):[ \t]*(\S*)",
+    re.MULTILINE,
+)
+_TEXT_FIELD_TAGS = {
+    "ACCESSION NUMBER": "ACCESSION-NUMBER",
+    "CONFORMED SUBMISSION TYPE": "TYPE",
+    "FILED AS OF DATE": "FILING-DATE",
+}
+# How a whole submission starts: a dissemination file, a full .txt submission (the
+# 1990s IMS variant, and up to 2008 inside a privacy-enhanced-message envelope).
+_SUBMISSION_STARTS = (
+    b"<SUBMISSION>",
+    b"<SEC-DOCUMENT>",
+    b"<IMS-DOCUMENT>",
+    b"-----BEGIN PRIVACY-ENHANCED MESSAGE-----",
+)
 _XML_BODY_RE = re.compile(rb"<XML>\s*(.*?)\s*</XML>", re.DOTALL | re.IGNORECASE)
 # Values Form D filers type for "no such thing" in name fields.
 _BLANK_NAME_PARTS = frozenset({"", "n/a", "na", "none", "-", "--"})
@@ -205,31 +223,60 @@ def parse_feed(data: bytes, *, origin: str) -> FeedParseResult:
     return result
 
 
-def parse_form_index(data: bytes, *, origin: str) -> FeedParseResult:
-    """Parse an EDGAR daily form index (``form.YYYYMMDD.idx``, fixed-width columns).
+_INDEX_LABELS = ("Form Type", "Company Name", "CIK", "Date Filed", "File Name")
 
-    Columns are cut by the positions of the header line ("Form Type", "Company Name",
-    "CIK", "Date Filed", "File Name"), so a wider column in another day's file still
-    reads. The link is the filing's index page under www.sec.gov/Archives. Raises
-    EdgarParseError when the header is missing (an HTML page, a truncated download).
+
+def parse_form_index(data: bytes, *, origin: str) -> FeedParseResult:
+    """Parse an EDGAR daily index (fixed-width columns) in either layout EDGAR publishes.
+
+    ``form.YYYYMMDD.idx`` is sorted by form type, ``company.YYYYMMDD.idx`` by company,
+    with "Company Name" as its first column; a header may wrap onto a second line before
+    the dashed rule. Columns are cut by the positions of the header labels ("Form Type",
+    "Company Name", "CIK", "Date Filed", "File Name", each placed by its first word on
+    whichever header line holds it), so a wider column in another day's file still reads. The link is the filing's
+    index page under www.sec.gov/Archives. Raises EdgarParseError when the header is
+    missing (an HTML page, a truncated download).
     """
     text = data.decode("latin-1")
     lines = text.splitlines()
-    header_at = next((i for i, line in enumerate(lines) if line.startswith("Form Type")), None)
-    if header_at is None:
+    header_at = next(
+        (i for i, line in enumerate(lines) if line.startswith(("Form Type", "Company Name"))),
+        None,
+    )
+    rule_at = next(
+        (i for i in range(header_at or 0, len(lines)) if lines[i].startswith("---")), None
+    )
+    if header_at is None or rule_at is None:
         kind = "an HTML page" if "<html" in text[:500].lower() else "no 'Form Type' header line"
         raise EdgarParseError(f"{origin}: not an EDGAR form index ({kind})")
-    header = lines[header_at]
-    cuts = [header.index(label) for label in ("Company Name", "CIK", "Date Filed", "File Name")]
+    header = lines[header_at:rule_at]
+    starts = {}
+    for label in _INDEX_LABELS:
+        # A wrapped header may split a label ("Form" / "Type"): its first word places it.
+        first_word = re.compile(rf"\b{label.split()[0]}\b")
+        found = next((m.start() for line in header if (m := first_word.search(line))), None)
+        if found is None:
+            raise EdgarParseError(f"{origin}: not an EDGAR form index (no {label!r} column)")
+        starts[label] = found
+    order = sorted(_INDEX_LABELS, key=starts.__getitem__)
+    spans = {
+        label: (starts[label], starts[order[i + 1]] if i + 1 < len(order) else None)
+        for i, label in enumerate(order)
+    }
+
+    def column(line: str, label: str) -> str:
+        start, end = spans[label]
+        return line[start:end].strip()
+
     result = FeedParseResult()
-    for number, line in enumerate(lines[header_at + 2 :], start=header_at + 3):
+    for number, line in enumerate(lines[rule_at + 1 :], start=rule_at + 2):
         if not line.strip():
             continue
-        form_type = line[: cuts[0]].strip()
-        name = line[cuts[0] : cuts[1]].strip()
-        cik = line[cuts[1] : cuts[2]].strip()
-        filed = line[cuts[2] : cuts[3]].strip()
-        path = line[cuts[3] :].strip()
+        form_type = column(line, "Form Type")
+        name = column(line, "Company Name")
+        cik = column(line, "CIK")
+        filed = column(line, "Date Filed")
+        path = column(line, "File Name")
         accession = ACCESSION_RE.search(path)
         if not cik.isdigit():
             result.problems.append(f"{origin} line {number}: no CIK ({form_type} {name!r})")
@@ -276,16 +323,21 @@ def parse_form_d(data: bytes, *, origin: str) -> FormDDocument:
     """Parse a Form D or D/A primary document (schemas X0707/X0708, no namespace).
 
     Accepts the plain XML (leading blank lines allowed: EDGAR documents cut out of
-    ``<XML>`` wrappers often start with one) or an SGML dissemination file
-    (``.nc``) whose header gives the accession number and filing date. Raises
-    EdgarParseError for anything that is not a Form D submission, or has no issuer CIK.
+    ``<XML>`` wrappers often start with one), the document still inside its bare
+    ``<XML>`` element (no declaration), an SGML dissemination file (``.nc``) or a full
+    ``.txt`` submission (SEC header of ``KEY: value`` lines, possibly inside a
+    ``-----BEGIN PRIVACY-ENHANCED MESSAGE-----`` envelope); the headers give the
+    accession number and filing date. Raises EdgarParseError for anything that is not
+    a Form D submission, or has no issuer CIK.
     """
     accession = ""
     filed_on = None
     stripped = data.lstrip()
-    if stripped[:12].upper().startswith((b"<SUBMISSION>", b"<SEC-DOCUMENT")):
+    if stripped.upper().startswith(_SUBMISSION_STARTS):
         header = stripped[: stripped.upper().find(b"<DOCUMENT>")].decode("latin-1")
         fields = {key: value.strip() for key, value in _SGML_FIELD_RE.findall(header)}
+        for key, value in _TEXT_FIELD_RE.findall(header):
+            fields.setdefault(_TEXT_FIELD_TAGS[key], value.strip())
         accession = fields.get("ACCESSION-NUMBER", "")
         filed = fields.get("FILING-DATE", "")
         filed_on = dt.datetime.strptime(filed, "%Y%m%d").date() if filed.isdigit() else None
@@ -293,6 +345,10 @@ def parse_form_d(data: bytes, *, origin: str) -> FormDDocument:
         if not body:
             raise EdgarParseError(f"{origin}: SGML filing without an <XML> document")
         stripped = body.group(1)
+    elif stripped[:5].upper() == b"<XML>":
+        body = _XML_BODY_RE.search(stripped)
+        if body:
+            stripped = body.group(1)
     root = _parse_xml(stripped, origin=origin)
     if root.tag != "edgarSubmission":
         raise EdgarParseError(f"{origin}: not a Form D submission (root element <{root.tag}>)")

@@ -19,7 +19,12 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
 
-from lead411.leads.sources.edgar.documents import ACCESSION_IN_NAME_RE, cover_name
+from lead411.leads.sources.edgar.documents import (
+    ACCESSION_IN_NAME_RE,
+    MONTHS,
+    cover_name,
+    parse_date,
+)
 from lead411.leads.sources.edgar.parsers import EdgarParseError
 from lead411.leads.sources.edgar.submission import read_submission
 
@@ -96,6 +101,9 @@ class IpoDocument:
     price_high: Decimal | None
     offering_usd: Decimal | None
     registration_number: str
+    # The date the prospectus gives itself on its cover ("October 10, 2024" on a line of
+    # its own, or "Prospectus dated ..."); the lead's date when the file has no SEC header.
+    dated_on: dt.date | None = None
 
     def summary(self) -> str:
         """Return the one-line lead summary: "Acme Inc. files for an IPO on Nasdaq (ACME), $75M"."""
@@ -185,4 +193,22 @@ def parse_ipo(data: bytes, *, origin: str = "") -> IpoDocument:
         price_high=high,
         offering_usd=offering,
         registration_number=registration.group(1) if registration else submission.file_number,
+        dated_on=_cover_date(cover),
     )
+
+
+# The cover's own date: alone on its line, or after "Prospectus dated" (not "Preliminary
+# Prospectus dated ____", whose date is blank until pricing).
+_COVER_DATE_RE = re.compile(
+    rf"^[ \t]*(?:(?:final\s+)?prospectus\s+dated\s+)?((?:{MONTHS})[ \t\xa0]+\d{{1,2}},?[ \t\xa0]+\d{{4}})"
+    r"[ \t]*\.?[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_CONTENTS_RE = re.compile(r"table of contents", re.IGNORECASE)
+
+
+def _cover_date(cover: str) -> dt.date | None:
+    """Return the date a prospectus cover states for itself, ``None`` when it has none."""
+    contents = _CONTENTS_RE.search(cover)
+    found = _COVER_DATE_RE.search(cover[: contents.start() if contents else len(cover)])
+    return parse_date(found.group(1)) if found else None

@@ -74,7 +74,11 @@ from lead411.leads.sources.edgar.parsers import (
 from lead411.leads.sources.edgar.places import place_from_edgar_code
 from lead411.leads.sources.edgar.prospectus import IPO_FORMS, IpoDocument, parse_ipo
 from lead411.leads.sources.edgar.selectors import company_label, company_match_find
-from lead411.leads.sources.edgar.vehicles import investment_vehicle
+from lead411.leads.sources.edgar.vehicles import (
+    NAMED_VEHICLE,
+    investment_vehicle,
+    investment_vehicle_by_name,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -235,7 +239,11 @@ def lead_from_entry(entry: FeedEntry) -> _Lead | str:
         "items": entry.items,
     }
     if entry.form_type in FORM_D_TYPES:
-        return _Lead(kind=Kind.FUNDING_ROUND, **common)  # type: ignore[arg-type]
+        return _Lead(
+            kind=Kind.FUNDING_ROUND,
+            investment_vehicle=investment_vehicle_by_name(entry.company_name),
+            **common,  # type: ignore[arg-type]
+        )
     if entry.form_type == "8-K":
         items = _item_codes(entry.items)
         if "2.01" in items:
@@ -346,6 +354,8 @@ _CARRIER_NOTE_RE = re.compile(r"^(?:LICENSE|ATTRIBUTION|README)", re.IGNORECASE)
 # has no SEC header, so the name is where its CIK is (SOURCES.md, sec_8k).
 _CRAWLER_NAME_RE = re.compile(r"^(\d{1,10})_8K_\d{4}_")
 FILING_PATTERNS = ("*.txt", "*.nc", "*.htm", "*.html")
+# A Form D folder: primary documents (.xml), dissemination files (.nc), full submissions (.txt).
+FORM_D_PATTERNS = ("*.xml", "*.nc", "*.txt")
 
 
 def _cik_from_name(origin: str) -> str:
@@ -452,7 +462,7 @@ def leads_from_ipo(document: IpoDocument, *, data: bytes, origin: str) -> _Filin
                 key=accession,
                 kind=Kind.IPO,
                 summary=document.summary(),
-                announced_on=document.filed_on,
+                announced_on=document.filed_on or document.dated_on,
                 amount_usd=document.offering_usd,
             ),
         )
@@ -573,6 +583,10 @@ class _Importer:
         if lead.founded_year and company.founded_on is None:
             changes["founded_on"] = _founded_on(lead.founded_year)
         if lead.investment_vehicle and not company.investment_vehicle:
+            changes["investment_vehicle"] = lead.investment_vehicle[:100]
+        # A Form D document's industry group and entity type outrank a guess from the name.
+        read_form_d = lead.from_document and lead.form_type in FORM_D_TYPES
+        if read_form_d and company.investment_vehicle == NAMED_VEHICLE:
             changes["investment_vehicle"] = lead.investment_vehicle[:100]
         if changes:
             for name, value in changes.items():
@@ -1119,7 +1133,7 @@ def edgar_import(
     """Import EDGAR files or URLs: feed pages, daily form indexes, Form D, 8-K and IPO documents.
 
     ``feeds``, ``form_ds``, ``eight_ks`` and ``ipos`` may name directories (their
-    ``*.atom``; ``*.xml`` and ``*.nc``; ``*.txt``, ``*.nc``, ``*.htm`` and ``*.html``).
+    ``*.atom``; ``*.xml``, ``*.nc`` and ``*.txt``; ``*.txt``, ``*.nc``, ``*.htm`` and ``*.html``).
     Feed and index entries are imported first, then the Form D documents, which
     complete the offerings (amount, address, related persons), then the 8-K and IPO
     documents (see ``leads_from_8k`` and ``leads_from_ipo``). A file that cannot be
@@ -1146,7 +1160,7 @@ def edgar_import(
     # One transaction per filing, one index write for the whole import.
     with search_index_batch():
         importer.import_entries(entries)
-        for source in _expand(form_ds, ("*.xml", "*.nc")):
+        for source in _expand(form_ds, FORM_D_PATTERNS, report=report):
             data = _read_input(source, fetch=fetch, report=report)
             if data is not None:
                 _import_document(importer, data=data, origin=source, accession="")

@@ -251,6 +251,11 @@ def test_turner_1994_old_item_2_acquires_new_line_not_its_executives() -> None:
     assert "0.96386" in deal.price_text
     assert deal.price_usd is None  # shares, not dollars; "$0.0625" is a par value
     assert document.executive_changes == ()
+    # Issue 14: the summary states the price as the filing does, never the par value.
+    assert document.summaries() == [
+        "TURNER BROADCASTING SYSTEM INC acquires New Line Cinema Corporation "
+        "for stock, 0.96386 of a share for each share"
+    ]
 
 
 @pytest.mark.clause("L1")
@@ -355,6 +360,10 @@ def test_camp4_424b4_is_a_priced_ipo_and_no_cik_is_guessed_from_the_reused_ticke
         Decimal(75_020_000),
     )
     assert document.registration_number == "333-282241"
+    # Issue 14: no SEC header, so the cover's own date is the lead's date (SOURCES.md).
+    assert (document.filed_on, document.dated_on) == (None, D(2024, 10, 10))
+    # A preliminary prospectus is undated ("____, 2021"): no date from its financial tables.
+    assert real_ipo("0001213900-21-035033.txt").dated_on is None
     # company_tickers.json (May 2024) gives CAMP to CalAmp, CIK 730255: never used.
     assert document.cik == ""
     assert document.summary() == (

@@ -1,5 +1,6 @@
 """``import_edgar --8k/--ipo`` and the poller on the real 8-K and IPO filings (SOURCES.md)."""
 
+import datetime as dt
 import io
 import shutil
 import urllib.parse
@@ -132,6 +133,7 @@ def test_ipo_filings_make_one_ipo_lead_each_and_a_follow_on_424b4_none(imported)
         "CAMP4 Therapeutics Corporation prices its IPO on Nasdaq Global Market (CAMP), $75,020,000"
     )
     assert camp4.amount_usd == 75_020_000
+    assert camp4.announced_on == dt.date(2024, 10, 10)  # the prospectus's cover date
     # The file has no SEC header, so no CIK: the company is never taken from the ticker.
     assert camp4.company.cik is None
     assert TriggerEvent.objects.filter(kind="ipo").count() == 3
@@ -322,3 +324,34 @@ def test_an_8k_header_gives_the_company_its_business_address(imported):
     # A dissemination (.nc) tag header: no lead in this filing, but the address is read.
     nc = parse_8k((data_dir("sec_8k") / "0001493152-25-001317.nc").read_bytes())
     assert (nc.city, nc.state_code) == ("WILMINGTON", "DE")
+
+
+@pytest.mark.clause("L1")
+def test_company_page_shows_the_timeline_people_with_provenance_and_sources(
+    imported, member_client, client
+):
+    """Issue 14: /companies/<id>/ with its events on a timeline, its people and its
+    sources; the lead page links to it. Nuance's three 8-Ks (2007, 2018, 2019)."""
+    hire = TriggerEvent.objects.get(source_key__endswith="appointment/Mark D. Benjamin")
+    nuance = hire.company
+    url = reverse("companies:detail", args=[nuance.pk])
+    assert url == f"/companies/{nuance.pk}/"
+    assert f'href="{url}"' in member_client.get(reverse("leads:detail", args=[hire.pk])).text
+
+    page = member_client.get(url)
+    assert page.status_code == 200
+    html = page.text
+    for event in nuance.events.all():
+        assert reverse("leads:detail", args=[event.pk]) in html
+        assert event.source_url in html
+    assert html.index("Project Leopard") < html.index("Mark D. Benjamin") < html.index("BeVocal")
+    for person in ("Mark D. Benjamin", "Paul Ricci", "Daniel J. Tempesta"):
+        contact = Contact.objects.get(company=nuance, name=person)
+        assert contact.source_key in html  # the filing that named the person
+    assert "Company match" not in html
+
+    assert (
+        member_client.get(reverse("companies:detail", args=[nuance.pk + 10_000])).status_code == 404
+    )
+    client.logout()
+    assert client.get(url).status_code in (302, 403)

@@ -6,12 +6,14 @@ from decimal import Decimal
 
 import pytest
 
+from lead411.leads.sources.edgar.models import EdgarFiling
 from lead411.leads.sources.edgar.parsers import (
     EdgarParseError,
     parse_feed,
     parse_form_d,
     parse_form_index,
 )
+from lead411.leads.sources.edgar.services import edgar_import
 from lead411.leads.sources.edgar.tests.fixtures import (
     ITEM_502,
     atom_entry,
@@ -95,6 +97,37 @@ def test_daily_form_index_parses_with_the_documented_counts():
     )
 
 
+def _by_company(form_index: str) -> str:
+    """The real form index re-laid as EDGAR's ``company.YYYYMMDD.idx``: company name
+    first, form type second, the rows sorted by company, the header wrapped onto two
+    lines before the dashed rule (issue 14)."""
+    lines = form_index.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("Form Type"))
+    rows = []
+    for line in lines[at + 2 :]:
+        if line.strip():
+            form, name, rest = line[:12], line[12:74], line[74:]
+            rows.append(f"{name}{form}{rest}")
+    header = (
+        f"{'Company Name':<62}{'Form':<12}{'CIK':<12}{'Date':<12}File\n"
+        f"{'':<62}{'Type':<12}{'':<12}{'Filed':<12}Name"
+    )
+    preamble = lines[0].replace("by Form Type", "by Company Name")
+    return "\n".join([preamble, *lines[1:at], header, lines[at + 1], *sorted(rows)]) + "\n"
+
+
+@pytest.mark.clause("L5")
+def test_daily_index_sorted_by_company_reads_the_same_filings():
+    path = data_dir("sec_edgar_index") / "form.20200318.idx"
+    by_form = parse_form_index(path.read_bytes(), origin=path.name)
+    company_layout = _by_company(path.read_text(encoding="latin-1")).encode("latin-1")
+    by_company = parse_form_index(company_layout, origin="company.20200318.idx")
+    assert by_company.problems == []
+    assert sorted(by_company.entries, key=lambda e: (e.accession, e.cik, e.form_type)) == sorted(
+        by_form.entries, key=lambda e: (e.accession, e.cik, e.form_type)
+    )
+
+
 @pytest.mark.clause("L5")
 def test_truncated_xml_is_a_parse_error_with_the_reason():
     data = form_d()[:200]
@@ -146,3 +179,65 @@ def test_form_d_without_issuer_cik_is_a_parse_error():
 def test_index_without_header_is_a_parse_error():
     with pytest.raises(EdgarParseError, match=r"not an EDGAR form index \(an HTML page\)$"):
         parse_form_index(b"<html><body>503</body></html>", origin="form.idx")
+
+
+def _shepherds_xml() -> bytes:
+    """The real D.Shepards.xml without its XML declaration (as inside an ``<XML>`` body)."""
+    data = (data_dir("sec_formd") / "D.Shepards.xml").read_bytes().lstrip()
+    return data[data.index(b"?>") + 2 :].lstrip() if data.startswith(b"<?xml") else data
+
+
+def _pem_submission(accession: str) -> bytes:
+    """The real D.Shepards.xml as the primary document of a full .txt submission, in the
+    privacy-enhanced-message envelope and SEC header EDGAR archives (SOURCES.md, sec_8k)."""
+    header = (
+        "-----BEGIN PRIVACY-ENHANCED MESSAGE-----\n"
+        "Proc-Type: 2001,MIC-CLEAR\n"
+        "Originator-Name: webmaster@www.sec.gov\n\n"
+        f"<SEC-DOCUMENT>{accession}.txt : 20190212\n"
+        f"<SEC-HEADER>{accession}.hdr.sgml : 20190212\n"
+        f"ACCESSION NUMBER:\t\t{accession}\n"
+        "CONFORMED SUBMISSION TYPE:\tD/A\n"
+        "PUBLIC DOCUMENT COUNT:\t\t1\n"
+        "FILED AS OF DATE:\t\t20190212\n\n"
+        "FILER:\n\n\tCOMPANY DATA:\t\n\t\tCOMPANY CONFORMED NAME:\t\t\tShepherd's Finance, LLC\n"
+        "\t\tCENTRAL INDEX KEY:\t\t\t0001544190\n"
+        "</SEC-HEADER>\n<DOCUMENT>\n<TYPE>D/A\n<SEQUENCE>1\n<FILENAME>primary_doc.xml\n<TEXT>\n"
+        "<XML>\n"
+    ).encode()
+    footer = (
+        b"\n</XML>\n</TEXT>\n</DOCUMENT>\n</SEC-DOCUMENT>\n-----END PRIVACY-ENHANCED MESSAGE-----\n"
+    )
+    return header + _shepherds_xml() + footer
+
+
+@pytest.mark.clause("L5")
+def test_form_d_in_a_bare_xml_element_without_declaration_is_read():
+    """Issue 14: today "not a Form D submission (root element <XML>)"."""
+    document = parse_form_d(b"<XML>\n" + _shepherds_xml() + b"\n</XML>\n", origin="bare.xml")
+    assert (document.cik, document.entity_name, document.form_type) == (
+        "0001544190",
+        "Shepherd's Finance, LLC",
+        "D/A",
+    )
+
+
+@pytest.mark.clause("L5")
+def test_form_d_full_submission_in_a_pem_envelope_gives_its_accession_number():
+    """Issue 14: today "not well-formed XML (line 1, column 0)"."""
+    document = parse_form_d(_pem_submission("0001544190-19-000005"), origin="pem.txt")
+    assert (document.accession, document.filed_on) == ("0001544190-19-000005", dt.date(2019, 2, 12))
+    assert document.total_offering_amount == Decimal(8000000)
+    assert document.related_persons[0].name == "Daniel M. Wallach"
+
+
+@pytest.mark.django_db
+@pytest.mark.clause("L5")
+def test_a_form_d_folder_reads_txt_submissions_too(tmp_path):
+    """Issue 14: a .txt submission in a folder given to --formd was skipped silently."""
+    (tmp_path / "0001544190-19-000005.txt").write_bytes(_pem_submission("0001544190-19-000005"))
+    (tmp_path / "LICENSE.txt").write_text("MIT licence of the carrier\n")
+    report = edgar_import(form_ds=[str(tmp_path)])
+    assert (report.documents_read, report.problems) == (1, [])
+    assert report.skipped["licence or provenance note"] == 1
+    assert EdgarFiling.objects.filter(accession="0001544190-19-000005").exists()

@@ -14,8 +14,12 @@ from lead411.leads.search.query import LeadQuery
 from lead411.leads.selectors import lead_list_latest, lead_search
 from lead411.leads.sources.edgar.parsers import parse_form_d
 from lead411.leads.sources.edgar.services import edgar_import
-from lead411.leads.sources.edgar.tests.fixtures import data_dir
-from lead411.leads.sources.edgar.vehicles import investment_vehicle
+from lead411.leads.sources.edgar.tests.fixtures import ATOM_HEAD, atom_entry, data_dir
+from lead411.leads.sources.edgar.vehicles import (
+    NAMED_VEHICLE,
+    investment_vehicle,
+    investment_vehicle_by_name,
+)
 
 # SOURCES.md, sec_formd: issuer, industry group, and what the rule makes of it.
 EXPECTED = {
@@ -136,3 +140,77 @@ def test_form_d_fills_the_founding_year_and_the_lead_page_says_what_the_fund_is(
     assert "<dt>Founded</dt><dd>2022</dd>" in text
     assert "REIT or real-estate finance" in text
     assert "Unknown" not in text
+
+
+@pytest.mark.django_db
+@pytest.mark.clause("L2")
+def test_form_d_filers_known_only_from_the_daily_index_are_marked_by_their_names():
+    """Issue 14: an index entry has no industry group; a fund's name still keeps it out.
+
+    The real daily index (sec_edgar_index/form.20200318.idx) lists Form D filers by name
+    only: the funds among them must not crowd the default search either.
+    """
+    report = edgar_import(indexes=[str(data_dir("sec_edgar_index") / "form.20200318.idx")])
+    assert report.created[TriggerEvent.Kind.FUNDING_ROUND] > 0
+    rounds = TriggerEvent.objects.filter(kind=TriggerEvent.Kind.FUNDING_ROUND)
+    vehicle = {e.company.name: e.company.investment_vehicle for e in rounds}
+    for fund in (
+        "100 Acre Digital Asset Offshore Fund, Ltd.",
+        "Bell Global Trust",
+        "Cove Fast Food 16 DST",
+        "APX New Harmony Partners-E, LP",
+        "2L VC, a Series of TWO39 Master, LLC",
+    ):
+        assert vehicle[fund] == NAMED_VEHICLE, fund
+    for company in ("Textio, Inc.", "CADIZ INC", "Misen Inc."):
+        assert vehicle[company] == "", company
+    shown = {e.company.name for e in lead_search(query=LeadQuery(), page=1).events}
+    assert "Textio, Inc." in {
+        e.company.name for e in lead_search(query=LeadQuery(q="Textio"), page=1).events
+    }
+    assert not {name for name, mark in vehicle.items() if mark} & shown
+
+
+@pytest.mark.django_db
+@pytest.mark.clause("L1")
+def test_a_form_d_document_read_later_replaces_the_guess_from_the_name(tmp_path):
+    """Issue 14: item 4 of the filing outranks the name, both ways.
+
+    The feed entries name the real issuers of D.APFund.xml and halloran_primary_doc.xml
+    (same CIKs); the second is written as a trust so that its document has to clear it.
+    """
+    feed = tmp_path / "latest.atom"
+    feed.write_text(
+        ATOM_HEAD
+        + atom_entry(
+            form="D",
+            name="AP Fund IV, a series of Inference Technology Partners, LP",
+            cik="0001958740",
+            accession="0001958740-23-000001",
+        )
+        + atom_entry(
+            form="D",
+            name="Diffusion Pharmaceuticals Trust",
+            cik="0001171623",
+            accession="0001171623-23-000001",
+        )
+        + "</feed>\n"
+    )
+    edgar_import(feeds=[str(feed)])
+    fund = Company.objects.get(cik="0001958740")
+    pharma = Company.objects.get(cik="0001171623")
+    assert (fund.investment_vehicle, pharma.investment_vehicle) == (NAMED_VEHICLE,) * 2
+
+    folder = data_dir("sec_formd")
+    edgar_import(form_ds=[str(folder / "D.APFund.xml"), str(folder / "halloran_primary_doc.xml")])
+    fund.refresh_from_db()
+    pharma.refresh_from_db()
+    assert fund.investment_vehicle == "Pooled investment fund (Venture Capital Fund)"
+    assert pharma.investment_vehicle == ""
+
+
+def test_the_name_rule_leaves_operating_company_names_alone():
+    assert investment_vehicle_by_name("Funding Circle Inc") == ""
+    assert investment_vehicle_by_name("Trustpilot Group plc") == ""
+    assert investment_vehicle_by_name("Help LPN Staffing Inc") == ""
+    assert investment_vehicle_by_name("KYLIN FUND L P") == NAMED_VEHICLE
