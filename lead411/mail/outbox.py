@@ -749,12 +749,14 @@ def outbox_send(
                     target=_send_thread,
                     args=(errors, stop),
                     kwargs={
-                        "token": token, "batch_size": batch_size, "budget": budget,
-                        "report": thread_report,
+                        "token": token,
+                        "batch_size": batch_size,
+                        "budget": budget,
+                        "report": r,
                     },
                     name=f"outbox-sender-{n}",
-                )  # fmt: skip
-                for n, (token, thread_report) in enumerate(zip(tokens, reports, strict=True))
+                )
+                for n, (token, r) in enumerate(zip(tokens, reports, strict=True))
             ]
             for thread in threads:
                 thread.start()
