@@ -24,7 +24,9 @@ then measures, in the same run:
 - memory: the peak RSS growth of the process over a full build (with writes) of a quarter
   of the members, then of all of them; flat means it does not grow with the members;
 - delivery: ``outbox_send`` to an aiosmtpd sink in another process, one reused connection,
-  for ``BENCH_NEWSLETTER_SEND`` messages (5,000).
+  for ``BENCH_NEWSLETTER_SEND`` messages (5,000); then the same messages (returned to
+  pending) over ``BENCH_NEWSLETTER_SEND_CONNECTIONS`` connections at once (4; issue 15),
+  and the ratio of the two rates.
 
 ``BENCH_NEWSLETTER_DATABASE_URL`` runs it on another (empty) database, e.g. PostgreSQL.
 """
@@ -46,6 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MEMBERS = int(os.environ.get("BENCH_NEWSLETTER_MEMBERS", "100000"))
 EVENTS = int(os.environ.get("BENCH_NEWSLETTER_EVENTS", "2000"))
 SEND = int(os.environ.get("BENCH_NEWSLETTER_SEND", "5000"))
+SEND_CONNECTIONS = int(os.environ.get("BENCH_NEWSLETTER_SEND_CONNECTIONS", "4"))
 BASELINE_SAMPLE = int(os.environ.get("BENCH_NEWSLETTER_BASELINE", "500"))
 RUNS = int(os.environ.get("BENCH_NEWSLETTER_RUNS", "3"))
 GOAL_PER_SECOND = 2000
@@ -355,10 +358,17 @@ def main() -> None:
     base_cpu_rate = statistics.median(b[1] for b in baselines)
     base_n = baselines[0][2]
 
-    log("delivery to the SMTP sink")
+    log("delivery to the SMTP sink, one connection")
     started = time.perf_counter()
-    sent = outbox_send(batch_size=200, max_messages=SEND)
+    sent = outbox_send(batch_size=200, max_messages=SEND, connections=1)
     send_seconds = time.perf_counter() - started
+    Delivery.objects.filter(issue_date=date, status=Delivery.Status.SENT).update(
+        status=Delivery.Status.PENDING, claim_token="", sent_at=None, attempts=0
+    )
+    log(f"delivery to the SMTP sink, {SEND_CONNECTIONS} connections")
+    started = time.perf_counter()
+    sent_wide = outbox_send(batch_size=200, max_messages=SEND, connections=SEND_CONNECTIONS)
+    send_wide_seconds = time.perf_counter() - started
     stop.set()
     sink.join(timeout=10)
 
@@ -402,6 +412,12 @@ def main() -> None:
     )
     print(
         f"| delivery to a local aiosmtpd sink, one reused connection, {sent.sent:,} messages | {send_seconds:.1f} s, **{sent.sent / send_seconds:,.0f} messages/s** |"
+    )
+    wide_rate = sent_wide.sent / send_wide_seconds
+    print(
+        f"| the same messages over {SEND_CONNECTIONS} connections at once (one thread each), "
+        f"{sent_wide.sent:,} messages | {send_wide_seconds:.1f} s, **{wide_rate:,.0f} messages/s**, "
+        f"{wide_rate / (sent.sent / send_seconds):.2f}x one connection |"
     )
     print(
         "\nThe build matches each distinct saved search with one search-engine query over the "

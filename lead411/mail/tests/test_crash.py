@@ -132,3 +132,22 @@ def test_overlapping_senders_never_double_send(world, connections):
     # A sender that ran (on SQLite one at a time, the others locked out) sent over its own
     # ``connections`` SMTP connections.
     assert len(sink.handler.peers) >= connections
+
+
+def test_a_rejected_sender_on_parallel_connections_keeps_every_row_pending(world):
+    """Issue 15: a 5xx to MAIL FROM on any of 4 parallel connections stops the run; no row is
+    sent, failed or left claimed, so the next run sends them all."""
+    helper, sink = world
+    members = 200
+    assert helper.ask(f"setup {members}") == str(members)
+    sink.handler.raw.clear()
+    sink.handler.mail_from_reply = "550 5.7.1 Sender address rejected"
+    try:
+        pid = int(helper.ask("send 4"))
+        helper.ask(f"wait {pid}")
+    finally:
+        sink.handler.mail_from_reply = ""
+    rows = json.loads(helper.ask("report"))
+    assert len(rows) == members
+    assert {status for _, status in rows} == {"pending"}
+    assert sink.handler.raw == []
