@@ -24,7 +24,11 @@ then measures, in the same run:
 - memory: the peak RSS growth of the process over a full build (with writes) of a quarter
   of the members, then of all of them; flat means it does not grow with the members;
 - delivery: ``outbox_send`` to an aiosmtpd sink in another process, one reused connection,
-  for ``BENCH_NEWSLETTER_SEND`` messages (5,000).
+  for ``BENCH_NEWSLETTER_SEND`` messages (5,000); then the same messages (returned to
+  pending) over ``BENCH_NEWSLETTER_SEND_CONNECTIONS`` connections at once (4; issue 15),
+  and the ratio of the two rates. ``BENCH_NEWSLETTER_SINK_DELAY_MS`` (0) makes the sink
+  wait that long before answering each message's RCPT and final dot, like a relay across
+  a network.
 
 ``BENCH_NEWSLETTER_DATABASE_URL`` runs it on another (empty) database, e.g. PostgreSQL.
 """
@@ -46,6 +50,8 @@ ROOT = Path(__file__).resolve().parent.parent
 MEMBERS = int(os.environ.get("BENCH_NEWSLETTER_MEMBERS", "100000"))
 EVENTS = int(os.environ.get("BENCH_NEWSLETTER_EVENTS", "2000"))
 SEND = int(os.environ.get("BENCH_NEWSLETTER_SEND", "5000"))
+SEND_CONNECTIONS = int(os.environ.get("BENCH_NEWSLETTER_SEND_CONNECTIONS", "4"))
+SINK_DELAY = float(os.environ.get("BENCH_NEWSLETTER_SINK_DELAY_MS", "0")) / 1000
 BASELINE_SAMPLE = int(os.environ.get("BENCH_NEWSLETTER_BASELINE", "500"))
 RUNS = int(os.environ.get("BENCH_NEWSLETTER_RUNS", "3"))
 GOAL_PER_SECOND = 2000
@@ -65,6 +71,7 @@ def log(message: str) -> None:
 
 def _sink(port_queue: Any, stop: Any) -> None:
     """Run an aiosmtpd sink that counts messages, in its own process (no shared GIL)."""
+    import asyncio
     import socket
 
     from aiosmtpd.controller import Controller
@@ -72,7 +79,15 @@ def _sink(port_queue: Any, stop: Any) -> None:
     class Counter:
         count = 0
 
+        async def handle_RCPT(
+            self, server: Any, session: Any, envelope: Any, address: str, options: Any
+        ) -> str:
+            await asyncio.sleep(SINK_DELAY)
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            await asyncio.sleep(SINK_DELAY)
             Counter.count += 1
             return "250 OK"
 
@@ -355,10 +370,17 @@ def main() -> None:
     base_cpu_rate = statistics.median(b[1] for b in baselines)
     base_n = baselines[0][2]
 
-    log("delivery to the SMTP sink")
+    log("delivery to the SMTP sink, one connection")
     started = time.perf_counter()
-    sent = outbox_send(batch_size=200, max_messages=SEND)
+    sent = outbox_send(batch_size=200, max_messages=SEND, connections=1)
     send_seconds = time.perf_counter() - started
+    Delivery.objects.filter(issue_date=date, status=Delivery.Status.SENT).update(
+        status=Delivery.Status.PENDING, claim_token="", sent_at=None, attempts=0
+    )
+    log(f"delivery to the SMTP sink, {SEND_CONNECTIONS} connections")
+    started = time.perf_counter()
+    sent_wide = outbox_send(batch_size=200, max_messages=SEND, connections=SEND_CONNECTIONS)
+    send_wide_seconds = time.perf_counter() - started
     stop.set()
     sink.join(timeout=10)
 
@@ -400,8 +422,15 @@ def main() -> None:
     print(
         f"| staff preview of one member's newsletter, median of {RUNS} | {preview_seconds * 1000:,.0f} ms |"
     )
+    delay = f", sink answering after {SINK_DELAY * 1000:.0f} ms" if SINK_DELAY else ""
     print(
-        f"| delivery to a local aiosmtpd sink, one reused connection, {sent.sent:,} messages | {send_seconds:.1f} s, **{sent.sent / send_seconds:,.0f} messages/s** |"
+        f"| delivery to a local aiosmtpd sink, one reused connection{delay}, {sent.sent:,} messages | {send_seconds:.1f} s, **{sent.sent / send_seconds:,.0f} messages/s** |"
+    )
+    wide_rate = sent_wide.sent / send_wide_seconds
+    print(
+        f"| the same messages over {SEND_CONNECTIONS} connections at once (one thread each), "
+        f"{sent_wide.sent:,} messages | {send_wide_seconds:.1f} s, **{wide_rate:,.0f} messages/s**, "
+        f"{wide_rate / (sent.sent / send_seconds):.2f}x one connection |"
     )
     print(
         "\nThe build matches each distinct saved search with one search-engine query over the "

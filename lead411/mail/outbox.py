@@ -27,12 +27,23 @@ connection that drops earlier discards it. So, when a sender is killed:
   trip plus a database commit: hundreds of times wider. Exactly-once over SMTP is not
   possible from one side alone (the server's ``250`` and our commit cannot be atomic).
 
-Crashed senders are detected without timeouts: on SQLite one sender runs at a time,
-holding an OS file lock (``flock``) that the kernel releases when the process dies, so
-rows in flight when a new sender starts are orphans. On PostgreSQL senders run in
-parallel, claim with ``SELECT ... FOR UPDATE SKIP LOCKED`` and each holds a session
-advisory lock named after its claim token; a token whose lock can be taken belongs to a
-dead sender, whose rows are recovered.
+Parallel connections (issue 15): one ``outbox_send`` runs ``NEWSLETTER_OUTBOX_CONNECTIONS``
+threads, each the single-connection loop above with a claim token, an SMTP connection, a
+database connection and a dot marker of its own. Claims are exclusive: a row moves from
+``pending`` to ``sending`` in one conditional UPDATE (``status = pending``), and a thread
+then takes only the rows carrying its own token; on PostgreSQL the candidates are also
+selected ``FOR UPDATE SKIP LOCKED`` so claimers do not wait for one another. With threads,
+the few microseconds between queueing a dot and clearing its marker (a kill there means a
+duplicate, see ``_DotMarker``) can stretch while the thread waits to get the interpreter
+lock back after the write; the SIGKILL test with 4 connections measures it (0 doubled).
+
+Crashed senders are detected without timeouts: on SQLite one sender process runs at a
+time, holding an OS file lock (``flock``) that the kernel releases when the process dies,
+so rows in flight when a new sender starts are orphans, and every dot marker left next
+to the lock file is a dead thread's. On PostgreSQL any number of sender processes run at
+once; each holds, on its main database connection, a session advisory lock per claim
+token of its threads; a token whose lock can be taken belongs to a dead sender, whose
+rows and marker are recovered.
 
 Temporary failures (4xx, a dropped connection before the dot) are retried after
 ``NEWSLETTER_RETRY_BASE_SECONDS * 2**(attempt-1)`` seconds, capped at
@@ -46,6 +57,7 @@ failure within 30 days. One recipient's failure only ever touches its own row.
 import contextlib
 import datetime as dt
 import fcntl
+import glob
 import hashlib
 import logging
 import mmap
@@ -54,6 +66,7 @@ import re
 import smtplib
 import socket
 import tempfile
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -162,8 +175,7 @@ class _DotMarker:
         """Return the id a dead sender left at ``path``, None if none.
 
         The file stays until the recovery has committed (a sender killed while recovering
-        must leave the mark to the next one): on SQLite the next sender's own marker
-        zeroes it, on PostgreSQL ``_recover_orphans`` removes it.
+        must leave the mark to the next one); ``_recover_orphans`` then removes it.
         """
         try:
             data = path.read_bytes()[: cls.SIZE]
@@ -174,11 +186,23 @@ class _DotMarker:
 
 
 def _marker_path(token: str) -> Path:
-    """Return the dot marker's file: one per SQLite database (one sender at a time), else per sender."""
-    if connection.vendor != "postgresql":
-        return _lock_path().with_suffix(".dot")
+    """Return the dot marker's file of one claim token (one per sending thread).
+
+    SQLite: beside the database's lock file, so the one running sender finds all of them
+    (``_sqlite_markers``); PostgreSQL: in the temporary directory, found by token.
+    """
     digest = hashlib.sha256(token.encode()).hexdigest()[:16]
+    if connection.vendor != "postgresql":
+        lock = _lock_path()
+        return lock.with_name(f"{lock.name}.{digest}.dot")
     return Path(tempfile.gettempdir()) / f"lead411-outbox-{digest}.dot"
+
+
+def _sqlite_markers() -> list[Path]:
+    """Return the SQLite database's dot marker files, those of a sender from before
+    issue 15 (one ``.dot`` per database) included."""
+    lock = _lock_path()
+    return [lock.with_suffix(".dot"), *lock.parent.glob(f"{glob.escape(lock.name)}.*.dot")]
 
 
 def _advisory_key(token: str) -> int:
@@ -186,20 +210,24 @@ def _advisory_key(token: str) -> int:
 
 
 @contextlib.contextmanager
-def _sender_slot(token: str) -> Iterator[bool]:
-    """Hold this sender's lock for the duration; yield False when it may not run now."""
+def _sender_slot(tokens: list[str]) -> Iterator[bool]:
+    """Hold this sender's locks (one per claim token of its threads) for the duration;
+    yield False when it may not run now."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_lock(%s, %s)", [_ADVISORY_NAMESPACE, _advisory_key(token)]
-            )
+            for token in tokens:
+                cursor.execute(
+                    "SELECT pg_advisory_lock(%s, %s)", [_ADVISORY_NAMESPACE, _advisory_key(token)]
+                )
         try:
             yield True
         finally:
             with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT pg_advisory_unlock(%s, %s)", [_ADVISORY_NAMESPACE, _advisory_key(token)]
-                )
+                for token in tokens:
+                    cursor.execute(
+                        "SELECT pg_advisory_unlock(%s, %s)",
+                        [_ADVISORY_NAMESPACE, _advisory_key(token)],
+                    )
         return
     fd = os.open(_lock_path(), os.O_CREAT | os.O_RDWR, 0o600)
     try:
@@ -216,17 +244,18 @@ def _sender_slot(token: str) -> Iterator[bool]:
         os.close(fd)
 
 
-def _recover_rows(rows: Any, *, dot_pk: int | None) -> int:
+def _recover_rows(rows: Any, *, dot_pks: set[int]) -> int:
     """Return in-flight rows of stopped senders to where they are safe (see module doc).
 
-    ``dot_pk``: the row the sender was writing the final dot of (``_DotMarker``), resent.
+    ``dot_pks``: the rows the stopped threads were writing the final dot of
+    (``_DotMarker``), resent.
     """
     now = clock.now()
     resent = rows.filter(status=Delivery.Status.SENDING).update(
         status=Delivery.Status.PENDING, claim_token="", next_attempt_at=now
     )
-    if dot_pk is not None:
-        resent += rows.filter(pk=dot_pk, status=Delivery.Status.HANDED_OVER).update(
+    if dot_pks:
+        resent += rows.filter(pk__in=dot_pks, status=Delivery.Status.HANDED_OVER).update(
             status=Delivery.Status.PENDING,
             claim_token="",
             next_attempt_at=now,
@@ -240,12 +269,18 @@ def _recover_rows(rows: Any, *, dot_pk: int | None) -> int:
     return resent + assumed
 
 
-def _recover_orphans(own_token: str) -> int:
+def _recover_orphans(own_tokens: list[str]) -> int:
     """Recover the rows of dead senders; return how many rows moved."""
-    in_flight = Delivery.objects.filter(status__in=IN_FLIGHT).exclude(claim_token=own_token)
+    in_flight = Delivery.objects.filter(status__in=IN_FLIGHT).exclude(claim_token__in=own_tokens)
     if connection.vendor != "postgresql":
-        # We hold the only sender slot, so whatever is in flight belongs to a dead sender.
-        return _recover_rows(in_flight, dot_pk=_DotMarker.read(_marker_path(own_token)))
+        # We hold the only sender slot, so whatever is in flight, and every marker, belongs
+        # to a dead sender.
+        markers = _sqlite_markers()
+        dot_pks = {pk for pk in map(_DotMarker.read, markers) if pk is not None}
+        recovered = _recover_rows(in_flight, dot_pks=dot_pks)
+        for path in markers:
+            path.unlink(missing_ok=True)
+        return recovered
     recovered = 0
     tokens = set(in_flight.values_list("claim_token", flat=True).distinct())
     for token in tokens:
@@ -257,8 +292,9 @@ def _recover_orphans(own_token: str) -> int:
             continue
         try:
             marker_path = _marker_path(token)
+            dot_pk = _DotMarker.read(marker_path)
             recovered += _recover_rows(
-                in_flight.filter(claim_token=token), dot_pk=_DotMarker.read(marker_path)
+                in_flight.filter(claim_token=token), dot_pks=set() if dot_pk is None else {dot_pk}
             )
             marker_path.unlink(missing_ok=True)
         finally:
@@ -574,62 +610,164 @@ def _skip_without_consent(rows: list[Delivery], token: str, report: SendReport) 
     return keep
 
 
-def outbox_send(*, batch_size: int = 100, max_messages: int | None = None) -> SendReport:
+class _Budget:
+    """How many more rows the threads of one run may claim (``max_messages``); None: no limit."""
+
+    def __init__(self, limit: int | None) -> None:
+        self._left = limit
+        self._lock = threading.Lock()
+
+    def take(self, wanted: int) -> int:
+        """Reserve up to ``wanted`` rows; return how many were reserved."""
+        with self._lock:
+            if self._left is None:
+                return wanted
+            granted = min(wanted, self._left)
+            self._left -= granted
+            return granted
+
+    def give_back(self, count: int) -> None:
+        with self._lock:
+            if self._left is not None:
+                self._left += count
+
+
+class _Stopped(Exception):
+    """Another thread of the run failed: release the claimed rows and stop."""
+
+
+def _send_loop(
+    *, token: str, batch_size: int, budget: _Budget, stop: threading.Event, report: SendReport
+) -> None:
+    """Claim batches for ``token`` and send them over one SMTP connection until none is due.
+
+    Raises what ``outbox_send`` documents; the rows still claimed are released first.
+    """
+    marker = _DotMarker(_marker_path(token))
+    backend = get_connection(fail_silently=False)
+    smtp_backend = backend if isinstance(backend, SmtpBackend) else None
+    smtp: smtplib.SMTP | None = None
+    confirmed: list[int] = []
+    try:
+        while not stop.is_set():
+            room = budget.take(batch_size)
+            if not room:
+                break
+            rows = _claim(token=token, batch_size=room)
+            budget.give_back(room - len(rows))
+            if not rows:
+                break
+            rows = _skip_without_consent(rows, token, report)
+            for index, row in enumerate(rows):
+                try:
+                    if stop.is_set():
+                        raise _Stopped
+                    if smtp_backend is None:
+                        _send_generic(backend, row, token, report)
+                        continue
+                    if smtp is None:
+                        smtp = _open(smtp_backend)
+                    _send_smtp(smtp, row, token, report, confirmed, marker)
+                except _Reconnect:
+                    backend.close()
+                    smtp = None
+                except BaseException:
+                    Delivery.objects.filter(
+                        id__in=[r.id for r in rows[index:]],
+                        claim_token=token,
+                        status=Delivery.Status.SENDING,
+                    ).update(status=Delivery.Status.PENDING, claim_token="")
+                    raise
+            _confirm(confirmed, token, report)
+    except _Stopped:
+        pass
+    finally:
+        _confirm(confirmed, token, report)
+        marker.close()
+        with contextlib.suppress(Exception):
+            backend.close()
+
+
+def _send_thread(errors: list[BaseException], stop: threading.Event, **loop: Any) -> None:
+    """Run ``_send_loop`` in a thread of its own: keep its error, stop the others, and close
+    the thread's database connection."""
+    try:
+        _send_loop(stop=stop, **loop)
+    except BaseException as exc:
+        errors.append(exc)
+        stop.set()
+    finally:
+        connection.close()
+
+
+def _parallel_possible() -> bool:
+    """Return whether other threads' database connections see the rows this one sees: not
+    inside a transaction (its rows are uncommitted) nor on an in-memory SQLite database."""
+    name = str(connection.settings_dict["NAME"])
+    in_memory = connection.vendor == "sqlite" and (
+        not name or ":memory:" in name or "mode=memory" in name
+    )
+    return not connection.in_atomic_block and not in_memory
+
+
+def outbox_send(
+    *, batch_size: int = 100, max_messages: int | None = None, connections: int | None = None
+) -> SendReport:
     """Send every due delivery of the outbox and return what happened.
 
-    Opens one SMTP connection (``EMAIL_*`` settings, STARTTLS/TLS as configured) and reuses
-    it for every message. Safe to run at any time and to kill at any point (see the module
-    doc). On SQLite a second concurrent call returns at once with ``locked_out=True``.
-    ``max_messages`` stops after that many claimed rows (tests, manual runs).
+    Sends over ``connections`` SMTP connections at once (default
+    ``NEWSLETTER_OUTBOX_CONNECTIONS``; ``EMAIL_*`` settings, STARTTLS/TLS as configured),
+    one thread each, each connection reused for every message of its thread; one
+    connection when called inside a transaction or on an in-memory SQLite database
+    (``_parallel_possible``). Safe to run at any time and to kill at any point (see the
+    module doc). On SQLite a second concurrent call returns at once with
+    ``locked_out=True``. ``max_messages`` stops after that many claimed rows (tests,
+    manual runs).
 
     Raises ``smtplib.SMTPException``/``OSError`` when the SMTP server cannot be reached or
     STARTTLS fails (never a plaintext fallback), and ``SenderRejected`` when it refuses the
-    envelope sender; claimed rows are then released unchanged.
+    envelope sender; claimed rows are then released unchanged and the other connections
+    stop after their current message.
     """
+    width = settings.NEWSLETTER_OUTBOX_CONNECTIONS if connections is None else connections
+    width = max(1, width) if _parallel_possible() else 1
     report = SendReport()
-    token = str(uuid.uuid4())
-    with _sender_slot(token) as allowed:
+    tokens = [str(uuid.uuid4()) for _ in range(width)]
+    with _sender_slot(tokens) as allowed:
         if not allowed:
             report.locked_out = True
             return report
-        report.recovered = _recover_orphans(token)
-        marker = _DotMarker(_marker_path(token))
-        backend = get_connection(fail_silently=False)
-        smtp_backend = backend if isinstance(backend, SmtpBackend) else None
-        smtp: smtplib.SMTP | None = None
-        confirmed: list[int] = []
-        claimed_total = 0
-        try:
-            while max_messages is None or claimed_total < max_messages:
-                room = batch_size if max_messages is None else max_messages - claimed_total
-                rows = _claim(token=token, batch_size=min(batch_size, room))
-                if not rows:
-                    break
-                claimed_total += len(rows)
-                rows = _skip_without_consent(rows, token, report)
-                for index, row in enumerate(rows):
-                    try:
-                        if smtp_backend is None:
-                            _send_generic(backend, row, token, report)
-                            continue
-                        if smtp is None:
-                            smtp = _open(smtp_backend)
-                        _send_smtp(smtp, row, token, report, confirmed, marker)
-                    except _Reconnect:
-                        backend.close()
-                        smtp = None
-                    except BaseException:
-                        Delivery.objects.filter(
-                            id__in=[r.id for r in rows[index:]],
-                            claim_token=token,
-                            status=Delivery.Status.SENDING,
-                        ).update(status=Delivery.Status.PENDING, claim_token="")
-                        raise
-                _confirm(confirmed, token, report)
-        finally:
-            _confirm(confirmed, token, report)
-            marker.close()
-            with contextlib.suppress(Exception):
-                backend.close()
+        report.recovered = _recover_orphans(tokens)
+        budget = _Budget(max_messages)
+        stop = threading.Event()
+        reports = [SendReport() for _ in tokens]
+        if width == 1:
+            _send_loop(
+                token=tokens[0], batch_size=batch_size, budget=budget, stop=stop, report=reports[0]
+            )
+        else:
+            errors: list[BaseException] = []
+            threads = [
+                threading.Thread(
+                    target=_send_thread,
+                    args=(errors, stop),
+                    kwargs={
+                        "token": token,
+                        "batch_size": batch_size,
+                        "budget": budget,
+                        "report": r,
+                    },
+                    name=f"outbox-sender-{n}",
+                )
+                for n, (token, r) in enumerate(zip(tokens, reports, strict=True))
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            if errors:
+                raise errors[0]
+    for field in ("sent", "retried", "failed", "suppressed", "cancelled"):
+        setattr(report, field, sum(getattr(r, field) for r in reports))
     log.info("outbox: %s", report)
     return report

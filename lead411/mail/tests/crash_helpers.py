@@ -4,7 +4,8 @@
 commands on stdin, one per line, and answers one line each:
 
 - ``setup N``: build an issue for N new members; answers the number of deliveries.
-- ``send``: fork a sender process (``outbox_send``); answers its pid. Forking a loaded
+- ``send [N]``: fork a sender process (``outbox_send`` over N SMTP connections, 1 if not
+  given); answers its pid. Forking a loaded
   process makes each sender start in a millisecond, so kills land while it sends.
 - ``wait PID``: wait for that sender; answers its exit status (-9 when killed).
 - ``report``: answers the outbox as JSON ``[[message_id, status], ...]``.
@@ -58,11 +59,12 @@ def setup(members: int) -> None:
     print(report.deliveries, flush=True)
 
 
-def send() -> None:
+def send(connections: int) -> None:
     from lead411.mail.outbox import outbox_send
 
     print("ready", flush=True)
-    print(outbox_send(batch_size=int(os.environ.get("OUTBOX_BATCH", "25"))), flush=True)
+    batch_size = int(os.environ.get("OUTBOX_BATCH", "25"))
+    print(outbox_send(batch_size=batch_size, connections=connections), flush=True)
 
 
 def report() -> None:
@@ -90,7 +92,7 @@ def serve() -> None:
                 devnull = os.open(os.devnull, os.O_WRONLY)
                 os.dup2(devnull, 1)
                 try:
-                    send()
+                    send(int(args[0]) if args else 1)
                 finally:
                     os._exit(0)
             print(pid, flush=True)

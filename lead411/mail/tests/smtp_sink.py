@@ -47,6 +47,8 @@ class SinkHandler:
         self.random = random.Random(seed)
         self.lock = threading.Lock()
         self.raw: list[bytes] = []
+        # Messages accepted per client connection, by its (host, port): how many connections sent.
+        self.peers: Counter[tuple[str, int]] = Counter()
         self.rcpt_replies: Counter[str] = Counter()
 
     def permanently_refused(self, address: str) -> bool:
@@ -82,6 +84,7 @@ class SinkHandler:
             return self.data_reply
         with self.lock:
             self.raw.append(bytes(envelope.original_content or envelope.content))
+            self.peers[tuple(session.peer)] += 1
         return "250 Message accepted"
 
     def messages(self) -> list[EmailMessage]:

@@ -8,6 +8,10 @@ the commit of ``handed_over`` and the write of the final dot used to lose the me
 marker (``outbox._DotMarker``) now makes the next sender resend it, and the sink, like
 an MTA, acts on a dot it received just before the connection closed (``smtp_sink``).
 Measured after the change: 0 failures in 20 runs on SQLite and 12 on PostgreSQL.
+
+Each test runs with one SMTP connection per sender and with four (issue 15: parallel
+senders, one dot marker per connection), so a kill lands while several connections are
+between their claim and their final dot.
 """
 
 import json
@@ -28,6 +32,7 @@ from lead411.core.tests.databases import own_database_url
 from .smtp_sink import Sink
 
 pytestmark = [pytest.mark.clause("L4"), pytest.mark.slow]
+WIDTHS = pytest.mark.parametrize("connections", [1, 4], ids=["1-connection", "4-connections"])
 
 ROOT = Path(__file__).resolve().parents[3]
 HELPERS = "lead411.mail.tests.crash_helpers"
@@ -96,28 +101,53 @@ def _assert_exactly_once(helper: Helper, sink: Sink) -> None:
     assert set(arrived) == expected
 
 
-def test_sigkill_at_20_random_points_loses_and_duplicates_nothing(world):
+@WIDTHS
+def test_sigkill_at_20_random_points_loses_and_duplicates_nothing(world, connections):
     helper, sink = world
     assert helper.ask(f"setup {MEMBERS}") == str(MEMBERS)
     sink.handler.raw.clear()
     rng = random.Random(20261129)
     kills = 0
     while kills < 20:
-        pid = int(helper.ask("send"))
+        pid = int(helper.ask(f"send {connections}"))
         time.sleep(rng.uniform(0.0, 0.05))
         os.kill(pid, signal.SIGKILL)
         if helper.ask(f"wait {pid}") == "-9":
             kills += 1
         assert len(sink.handler.raw) < MEMBERS, "the sender finished before 20 kills; slow it down"
-    pid = int(helper.ask("send"))  # the rerun after the last kill finishes the job
+    pid = int(helper.ask(f"send {connections}"))  # the rerun after the last kill finishes the job
     assert helper.ask(f"wait {pid}") == "0"
     _assert_exactly_once(helper, sink)
 
 
-def test_overlapping_senders_never_double_send(world):
+@WIDTHS
+def test_overlapping_senders_never_double_send(world, connections):
     helper, sink = world
     helper.ask(f"setup {MEMBERS}")
     sink.handler.raw.clear()
-    pids = [int(helper.ask("send")) for _ in range(3)]
+    sink.handler.peers.clear()
+    pids = [int(helper.ask(f"send {connections}")) for _ in range(3)]
     assert [helper.ask(f"wait {pid}") for pid in pids] == ["0", "0", "0"]
     _assert_exactly_once(helper, sink)
+    # A sender that ran (on SQLite one at a time, the others locked out) sent over its own
+    # ``connections`` SMTP connections.
+    assert len(sink.handler.peers) >= connections
+
+
+def test_a_rejected_sender_on_parallel_connections_keeps_every_row_pending(world):
+    """Issue 15: a 5xx to MAIL FROM on any of 4 parallel connections stops the run; no row is
+    sent, failed or left claimed, so the next run sends them all."""
+    helper, sink = world
+    members = 200
+    assert helper.ask(f"setup {members}") == str(members)
+    sink.handler.raw.clear()
+    sink.handler.mail_from_reply = "550 5.7.1 Sender address rejected"
+    try:
+        pid = int(helper.ask("send 4"))
+        helper.ask(f"wait {pid}")
+    finally:
+        sink.handler.mail_from_reply = ""
+    rows = json.loads(helper.ask("report"))
+    assert len(rows) == members
+    assert {status for _, status in rows} == {"pending"}
+    assert sink.handler.raw == []
