@@ -308,6 +308,12 @@ EDGAR_FEED_URL = env.str(
     "&owner=include&start=0&count=100&output=atom",
 )
 EDGAR_POLL_MINUTES = env.int("EDGAR_POLL_MINUTES", default=0)
+# EDGAR's daily form indexes (<base>/<year>/QTR<n>/form.YYYYMMDD.idx): the business day before
+# is read once a day, at EDGAR_DAILY_INDEX_TIME, whenever polling is on (a catch-up of the feed).
+EDGAR_DAILY_INDEX_URL = env.str(
+    "EDGAR_DAILY_INDEX_URL", default="https://www.sec.gov/Archives/edgar/daily-index"
+)
+EDGAR_DAILY_INDEX_TIME = env.str("EDGAR_DAILY_INDEX_TIME", default="07:30")
 # Feed pages read per poll at most (100 entries each); the stored position stops it earlier.
 EDGAR_POLL_MAX_PAGES = env.int("EDGAR_POLL_MAX_PAGES", default=10)
 # SEC fair access: at most 10 requests per second (sec.gov/os/accessing-edgar-data).

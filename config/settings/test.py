@@ -34,3 +34,4 @@ TEMPLATES = [strict_email_engine(base=TEMPLATES[0]), *TEMPLATES]  # noqa: F405
 # starts without pointing it at its local server goes to a closed loopback port.
 EDGAR_POLL_MINUTES = 0
 EDGAR_FEED_URL = "http://127.0.0.1:9/edgar-feed-is-off-in-tests?action=getcurrent&output=atom"
+EDGAR_DAILY_INDEX_URL = "http://127.0.0.1:9/edgar-daily-index-is-off-in-tests"

@@ -69,6 +69,12 @@ def configured_jobs() -> list[Job]:
             "lead411.leads.sources.edgar.services.edgar_poll",
             settings.EDGAR_POLL_MINUTES,
         ),
+        Job(
+            "read the SEC EDGAR daily index",
+            "lead411.leads.sources.edgar.services.edgar_poll_daily_index",
+            24 * 60 if settings.EDGAR_POLL_MINUTES else 0,
+            settings.EDGAR_DAILY_INDEX_TIME,
+        ),
         Job("send webhooks", "lead411.api.tasks.webhooks_run", settings.WEBHOOKS_POLL_MINUTES),
         Job(
             "delete expired lead exports",

@@ -45,7 +45,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import Q
 
 from lead411.core.audit import audit_record
-from lead411.core.clock import now
+from lead411.core.clock import now, today
 from lead411.core.database import planner_statistics_refresh
 from lead411.core.models import AuditEvent
 from lead411.leads.matching import normalize_company_name
@@ -1337,6 +1337,68 @@ def edgar_poll(
     cursor.save()
     if report.changed or report.companies_created:
         leads_changed()  # new leads searchable at once, one index catch-up per poll
+    return report
+
+
+def daily_index_day(*, today: dt.date) -> dt.date:
+    """Return the last business day before ``today``: the newest daily index EDGAR has published.
+
+    EDGAR publishes ``form.YYYYMMDD.idx`` for each business day after it ends, and none for
+    Saturdays and Sundays, so a Monday reads Friday's. A holiday has no index either: that
+    poll records the missing file and the next day's poll reads the next index.
+    """
+    day = today - dt.timedelta(days=1)
+    while day.weekday() >= 5:  # Saturday, Sunday
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def daily_index_url(*, day: dt.date) -> str:
+    """Return the URL of the daily form index of ``day`` under ``EDGAR_DAILY_INDEX_URL``.
+
+    EDGAR's layout: ``<base>/<year>/QTR<quarter>/form.<YYYYMMDD>.idx``.
+    """
+    quarter = (day.month - 1) // 3 + 1
+    base = settings.EDGAR_DAILY_INDEX_URL.rstrip("/")
+    return f"{base}/{day.year}/QTR{quarter}/form.{day:%Y%m%d}.idx"
+
+
+def edgar_poll_daily_index(
+    *, day: dt.date | None = None, fetch: Fetcher = edgar_fetch
+) -> EdgarImportReport:
+    """Import the daily form index of ``day`` (default: ``daily_index_day`` of today) once.
+
+    The catch-up beside the live feed: every filing of a business day, including those a
+    feed poll missed while the site was down. Each index has its own ``FeedCursor`` row
+    (keyed by its URL), so a day already read is not fetched again, and the staff page
+    shows when it was read, what it added or why it failed. A failed fetch (network,
+    a day without an index) is stored in ``last_error`` and retried by the next run.
+    Returns the import report; never raises on network or parse failures.
+    """
+    url = daily_index_url(day=day or daily_index_day(today=today()))
+    cursor, _ = FeedCursor.objects.get_or_create(feed_url=url)
+    if cursor.last_success_at is not None:
+        return EdgarImportReport()
+    attempt_at = now()
+    cursor.last_attempt_at = attempt_at
+    try:
+        data = fetch(url)
+    except NETWORK_ERRORS as exc:
+        report = EdgarImportReport()
+        report.problems.append(f"{url}: daily index not read, tried again next run ({exc})")
+        report.files_failed += 1
+        cursor.last_error = str(exc)[:500]
+        cursor.save(update_fields=["last_attempt_at", "last_error"])
+        return report
+    report = edgar_import(indexes=[url], fetch=lambda _url: data)
+    if report.files_failed:
+        cursor.last_error = "; ".join(report.problems)[:500]
+        cursor.save(update_fields=["last_attempt_at", "last_error"])
+        return report
+    cursor.last_success_at = attempt_at
+    cursor.last_error = ""
+    cursor.last_added = report.added_line()[:500]
+    cursor.save()
     return report
 
 

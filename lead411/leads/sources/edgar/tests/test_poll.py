@@ -233,3 +233,59 @@ def test_feed_pages_after_the_first_set_the_start_parameter():
 def test_fetch_refuses_other_schemes():
     with pytest.raises(ValueError, match=r"^not an http\(s\) URL: 'file:///etc/passwd'$"):
         edgar_fetch("file:///etc/passwd")
+
+
+INDEX_PATH = "/Archives/edgar/daily-index/2020/QTR1/form.20200318.idx"
+
+
+@pytest.mark.clause("L5")
+def test_the_daily_index_of_a_day_is_read_once_and_its_filings_imported(server, settings):
+    """Issue 14: the daily index beside the feed, read once per day, from a local server."""
+    settings.EDGAR_DAILY_INDEX_URL = f"{server.base}/Archives/edgar/daily-index"
+    server.routes[INDEX_PATH] = (
+        200,
+        (data_dir("sec_edgar_index") / "form.20200318.idx").read_bytes(),
+    )
+    day = dt.date(2020, 3, 18)
+
+    report = services.edgar_poll_daily_index(day=day, fetch=local_only)
+    again = services.edgar_poll_daily_index(day=day, fetch=local_only)
+
+    assert report.files_failed == 0
+    assert report.changed > 0
+    assert TriggerEvent.objects.filter(source="sec_edgar").count() > 0
+    assert [path for path, _ in server.requests] == [INDEX_PATH], "the second run fetches nothing"
+    assert again.changed == 0
+    cursor = FeedCursor.objects.get(feed_url=services.daily_index_url(day=day))
+    assert cursor.last_success_at is not None
+    assert cursor.last_added
+
+
+def test_a_day_without_an_index_is_kept_for_the_next_run(server, settings):
+    settings.EDGAR_DAILY_INDEX_URL = f"{server.base}/Archives/edgar/daily-index"
+    day = dt.date(2020, 3, 18)
+
+    missing = services.edgar_poll_daily_index(day=day, fetch=local_only)
+    server.routes[INDEX_PATH] = (
+        200,
+        (data_dir("sec_edgar_index") / "form.20200318.idx").read_bytes(),
+    )
+    found = services.edgar_poll_daily_index(day=day, fetch=local_only)
+
+    assert missing.files_failed == 1
+    assert "daily index not read" in missing.problems[0]
+    assert found.files_failed == 0
+    assert found.changed > 0
+
+
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        (dt.date(2026, 12, 7), dt.date(2026, 12, 4)),  # Monday reads Friday's
+        (dt.date(2026, 12, 6), dt.date(2026, 12, 4)),  # Sunday too
+        (dt.date(2026, 12, 9), dt.date(2026, 12, 8)),  # Wednesday reads Tuesday's
+    ],
+)
+def test_the_daily_index_read_is_the_last_business_day_before_today(today, expected):
+    assert services.daily_index_day(today=today) == expected
+    assert services.daily_index_url(day=expected).endswith(f"/QTR4/form.{expected:%Y%m%d}.idx")
