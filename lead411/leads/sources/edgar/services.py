@@ -1662,7 +1662,8 @@ def company_profile_fill(
     for name, value in changes.items():
         setattr(company, name, value)
     company.updated_at = stamp
-    company.full_clean(validate_unique=False, validate_constraints=False)
+    # Each value was cut to its column and the website checked as a URL when parsed; the
+    # row's other fields are not validated again here (old rows may hold legacy values).
     company.save(update_fields=[*changes, "updated_at"])
     if changes.get("industry"):
         category, _ = Category.objects.get_or_create(name=changes["industry"][:100])
