@@ -1668,7 +1668,20 @@ def company_profile_fill(
     if changes.get("industry"):
         category, _ = Category.objects.get_or_create(name=changes["industry"][:100])
         company.categories.add(category)
+        _search_documents_refresh(company)
     return list(changes)
+
+
+def _search_documents_refresh(company: Company) -> None:
+    """Rewrite ``search_document`` of the company's events after its categories changed,
+    so the column does not depend on which filing came first (a re-import changes nothing)."""
+    names = list(company.categories.values_list("name", flat=True))
+    events = list(TriggerEvent.objects.filter(company=company).only("id", "summary"))
+    for event in events:
+        event.search_document = build_search_document(
+            company_name=company.name, categories=names, summary=event.summary
+        )
+    TriggerEvent.objects.bulk_update(events, ["search_document"])
 
 
 @dataclass

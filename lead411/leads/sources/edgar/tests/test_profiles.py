@@ -168,3 +168,32 @@ def test_company_and_lead_pages_show_the_profile_and_hide_what_is_unknown(client
     html = client.get(reverse("companies:detail", args=[bare.pk])).content.decode()
     for label in ("Ticker", "Industry", "Incorporated in", "Address", "Website"):
         assert f"<dt>{label}</dt>" not in html
+
+
+@pytest.mark.clause("L1")
+def test_8k_sec_headers_give_sic_industry_state_of_incorporation_and_street():
+    """Issue 14: the SEC header of an 8-K states the SIC code (bracketed after the title, or
+    bare in 1994 headers) and the state of incorporation; the industry is the OSHA SIC
+    manual's title, also one of the company's categories."""
+    if not (data_dir("naics_sic_census") / "sic_codes_osha.txt").is_file():
+        pytest.skip("naics_sic_census/sic_codes_osha.txt is absent")
+    edgar_import(eight_ks=[str(data_dir("sec_8k"))])
+    meta = Company.objects.get(cik="0001326801")
+    assert (meta.sic_code, meta.state_of_incorporation) == ("7370", "DE")
+    assert meta.industry == (
+        "Computer Programming, Data Processing, And Other Computer Related Services"
+    )
+    assert (meta.street_address, meta.city, meta.postal_code) == (
+        "1 META WAY",
+        "Menlo Park",
+        "94025",
+    )
+    turner = Company.objects.get(cik="0000100240")
+    assert (turner.sic_code, turner.industry, turner.state_of_incorporation) == (
+        "4833",
+        "Television Broadcasting Stations",
+        "GA",
+    )
+    assert list(turner.categories.values_list("name", flat=True)) == [
+        "Television Broadcasting Stations"
+    ]
