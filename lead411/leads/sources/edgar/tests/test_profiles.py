@@ -29,8 +29,10 @@ def test_tesla_gets_its_sic_industry_state_and_address_from_its_submissions_reco
     """Issue 14: Tesla (CIK 1318605) -> SIC 3711 "Motor Vehicles & Passenger Car Bodies"
     (the SEC's title), incorporated in DE, business address in Palo Alto, CA."""
     folder = data_dir("sec_company")
-    tesla = CompanyFactory(name="Tesla, Inc.", cik=TESLA, city="", region="", country_code="")
-    other = CompanyFactory(name="Rivian", cik="0001874178", city="", region="")
+    tesla = CompanyFactory.create(
+        name="Tesla, Inc.", cik=TESLA, city="", region="", country_code=""
+    )
+    other = CompanyFactory.create(name="Rivian", cik="0001874178", city="", region="")
     lines = _profiles(str(folder / "company_submission.json"))
     tesla.refresh_from_db()
     assert (tesla.sic_code, tesla.industry) == ("3711", "Motor Vehicles & Passenger Car Bodies")
@@ -78,10 +80,10 @@ def test_a_ticker_goes_only_to_the_company_with_its_cik():
     """Issue 14 / SOURCES.md: tickers are reused over time, so company_tickers.json is matched
     by CIK only: a company named like a ticker holder but without its CIK gets nothing."""
     folder = data_dir("sec_company")
-    microsoft = CompanyFactory(name="MICROSOFT CORP", cik=MICROSOFT)
-    apple = CompanyFactory(name="Apple Inc.", cik=APPLE)
-    namesake = CompanyFactory(name="Microsoft Corp", cik=None)
-    stranger = CompanyFactory(name="Old Microsoft Holdings", cik="0000000042")
+    microsoft = CompanyFactory.create(name="MICROSOFT CORP", cik=MICROSOFT)
+    apple = CompanyFactory.create(name="Apple Inc.", cik=APPLE)
+    namesake = CompanyFactory.create(name="Microsoft Corp", cik=None)
+    stranger = CompanyFactory.create(name="Old Microsoft Holdings", cik="0000000042")
     lines = _profiles(str(folder / "company_tickers.json"))
     for company in (microsoft, apple, namesake, stranger):
         company.refresh_from_db()
@@ -95,7 +97,9 @@ def test_a_ticker_goes_only_to_the_company_with_its_cik():
 def test_a_value_a_filing_stated_is_never_overwritten():
     """Issue 14: profile values fill blanks only; a state of incorporation already known
     (from a filing or staff) stays when the SEC record says otherwise."""
-    tesla = CompanyFactory(name="Tesla", cik=TESLA, state_of_incorporation="Delaware", city="")
+    tesla = CompanyFactory.create(
+        name="Tesla", cik=TESLA, state_of_incorporation="Delaware", city=""
+    )
     _profiles(str(data_dir("sec_company") / "company_submission.json"))
     tesla.refresh_from_db()
     assert tesla.state_of_incorporation == "Delaware"
@@ -114,7 +118,7 @@ def test_a_folder_with_truncated_or_wrongly_encoded_json_reports_each_and_exits_
         (real / "CIK0001847577.json").read_text(encoding="utf-8").encode("utf-16")
     )
     (tmp_path / "LICENSE_edgartools_MIT.txt").write_text("MIT")
-    tesla = CompanyFactory(name="Tesla", cik=TESLA)
+    tesla = CompanyFactory.create(name="Tesla", cik=TESLA)
     out = io.StringIO()
     with pytest.raises(CommandError, match="2 file"):
         call_command("import_company_profiles", str(tmp_path), stdout=out)
@@ -144,7 +148,7 @@ def test_company_and_lead_pages_show_the_profile_and_hide_what_is_unknown(client
     link on both pages; the API's company endpoint carries the same fields."""
     from lead411.leads.tests.factories import TriggerEventFactory
 
-    company = CompanyFactory(
+    company = CompanyFactory.create(
         name="Tesla, Inc.", cik=TESLA, ticker="TSLA", exchange="Nasdaq", sic_code="3711",
         industry="Motor Vehicles & Passenger Car Bodies", state_of_incorporation="DE",
         street_address="3500 DEER CREEK RD", city="Palo Alto", region="CA", postal_code="94304",
@@ -164,7 +168,7 @@ def test_company_and_lead_pages_show_the_profile_and_hide_what_is_unknown(client
         assert "<dt>Incorporated in</dt><dd>DE</dd>" in html
         assert "3500 DEER CREEK RD<br>Palo Alto, CA 94304" in html
         assert 'href="https://www.tesla.com" rel="nofollow noopener noreferrer"' in html
-    bare = CompanyFactory(name="Quiet", homepage="", city="", region="", country_code="")
+    bare = CompanyFactory.create(name="Quiet", homepage="", city="", region="", country_code="")
     html = client.get(reverse("companies:detail", args=[bare.pk])).content.decode()
     for label in ("Ticker", "Industry", "Incorporated in", "Address", "Website"):
         assert f"<dt>{label}</dt>" not in html
