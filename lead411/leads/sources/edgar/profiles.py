@@ -172,7 +172,12 @@ def _from_submissions(record: Mapping[str, Any], *, origin: str) -> CompanyProfi
         industry=industry_of(sic_code=sic, stated=_text(record.get("sicDescription")))[:200]
         if sic
         else "",
-        state_of_incorporation=_text(record.get("stateOfIncorporation"))[:60],
+        # The description names a foreign place ("Cayman Islands" for "E9"); for a US
+        # state it is the code itself ("DE").
+        state_of_incorporation=(
+            _text(record.get("stateOfIncorporationDescription"))
+            or _text(record.get("stateOfIncorporation"))
+        )[:60],
         street_address=_street(business)[:300],
         city=_city(_text(business.get("city")))[:100],
         state_code=_text(business.get("stateOrCountry")),

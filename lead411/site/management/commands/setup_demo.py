@@ -31,8 +31,9 @@ CRUNCHBASE_HELP = (
 
 class Command(BaseCommand):
     help = (
-        "Import the Crunchbase export and the SEC EDGAR files into an empty database and create "
-        "the demo accounts. Run by `make run` at every start; it only fills what is empty."
+        "Import the Crunchbase export and the SEC EDGAR files into an empty database, fill "
+        "company profiles from the SEC company records, and create the demo accounts. Run by "
+        "`make run` at every start; it only fills what is empty."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -88,6 +88,7 @@ def test_a_ticker_goes_only_to_the_company_with_its_cik():
     for company in (microsoft, apple, namesake, stranger):
         company.refresh_from_db()
     assert (microsoft.ticker, apple.ticker) == ("MSFT", "AAPL")
+    assert (microsoft.exchange, microsoft.sic_code) == ("", "")
     assert (namesake.ticker, stranger.ticker) == ("", "")
     assert lines[0] == "company files read: 1; company records in them: 7919"
     assert "companies known here by CIK: 2; profiles filled in: 2 (ticker 2)" in lines[1]
@@ -201,3 +202,14 @@ def test_8k_sec_headers_give_sic_industry_state_of_incorporation_and_street():
     assert list(turner.categories.values_list("name", flat=True)) == [
         "Television Broadcasting Stations"
     ]
+
+
+@pytest.mark.clause("L1")
+def test_a_foreign_state_of_incorporation_is_named_not_coded():
+    """Issue 14: Learn CW Investment Corp (CIK 1847577) is incorporated in EDGAR code "E9",
+    which its record describes as the Cayman Islands; SIC 6770 "Blank Checks"."""
+    spac = CompanyFactory.create(name="Learn CW Investment Corp", cik="0001847577")
+    _profiles(str(data_dir("sec_company") / "CIK0001847577.json"))
+    spac.refresh_from_db()
+    assert spac.state_of_incorporation == "Cayman Islands"
+    assert (spac.sic_code, spac.industry, spac.ticker) == ("6770", "Blank Checks", "")
