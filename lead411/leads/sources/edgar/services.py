@@ -1500,7 +1500,8 @@ def match_review_merge(*, actor: Any, review: MatchReview, into: Company) -> Mat
 
     The new company's trigger events, contacts and categories move to ``into`` (a contact
     ``into`` already lists with the same name and role is not duplicated), ``into`` gains
-    the CIK, place, founding date and fund marking it lacked, and the new company row is
+    the CIK, place, founding date, fund marking and profile values (ticker, SIC industry,
+    state of incorporation, street in the same city) it lacked, and the new company row is
     deleted (its label stays on the review). Other open reviews of the same new company
     close as merged too. One audit row for the review, one for the deleted company.
     Raises ``ReviewAlreadyDecided`` or ``NotACandidate``; nothing changes then.
@@ -1524,13 +1525,20 @@ def match_review_merge(*, actor: Any, review: MatchReview, into: Company) -> Mat
         moved_contacts += 1
     into.categories.add(*duplicate.categories.all())
     fills: dict[str, Any] = {}
-    for name in ("cik", "homepage", "founded_on", "investment_vehicle"):
+    for name in ("cik", "homepage", "founded_on", "investment_vehicle", *_PROFILE_FIELDS):
         if not getattr(into, name) and getattr(duplicate, name):
             fills[name] = getattr(duplicate, name)
+    if not into.sic_code and duplicate.sic_code:
+        fills.update(sic_code=duplicate.sic_code, industry=duplicate.industry)
     if not (into.city or into.region or into.country_code):
         fills.update(
             city=duplicate.city, region=duplicate.region, country_code=duplicate.country_code
         )
+    # A street and ZIP code only go with their own city (``_profile_changes``).
+    if fills.get("city", into.city).casefold() == duplicate.city.casefold():
+        for name in ("street_address", "postal_code"):
+            if not getattr(into, name) and getattr(duplicate, name):
+                fills[name] = getattr(duplicate, name)
     before = _decide(review, actor=actor, status=MatchReview.Status.MERGED, stamp=stamp)
     review.merged_into = into
     others = MatchReview.objects.filter(company=duplicate, status=MatchReview.Status.OPEN).exclude(
