@@ -355,6 +355,13 @@ def company_detail_endpoint(
     return {
         **_company_brief(company),
         "founded_on": company.founded_on,
+        "ticker": company.ticker,
+        "exchange": company.exchange,
+        "sic_code": company.sic_code,
+        "industry": company.industry,
+        "state_of_incorporation": company.state_of_incorporation,
+        "street_address": company.street_address,
+        "postal_code": company.postal_code,
         "categories": detail.categories,
         "provenance": _provenance(company),
         "events": [_event_brief(e) for e in detail.events],

@@ -108,6 +108,15 @@ class LeadDetail(Lead):
 
 class CompanyDetail(CompanyBrief):
     founded_on: dt.date | None
+    ticker: str = Field(description="Stock ticker, or empty; matched to the company by SEC CIK")
+    exchange: str = Field(description='Exchange of the ticker ("Nasdaq"), or empty')
+    sic_code: str = Field(description="SEC Standard Industrial Classification code, or empty")
+    industry: str = Field(description="Title of the SIC code, or empty")
+    state_of_incorporation: str = Field(
+        description='As EDGAR states it: a state or country code ("DE") or name, or empty'
+    )
+    street_address: str = Field(description="Business address street lines, or empty")
+    postal_code: str
     categories: list[str]
     provenance: Provenance
     events: list[EventBrief]

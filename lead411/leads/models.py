@@ -67,6 +67,19 @@ class Company(Provenance):
     # the home page and newsletters leave such companies' leads out unless asked.
     # The database default lets bulk importers that write their own INSERTs leave it out.
     investment_vehicle = models.CharField(max_length=100, blank=True, default="", db_default="")
+    # Profile (issue 14), filled from EDGAR filings and the SEC's company records
+    # (lead411.leads.sources.edgar.profiles); empty when unknown. The website is ``homepage``.
+    # Database defaults let bulk importers that write their own INSERTs leave them out.
+    ticker = models.CharField(max_length=20, blank=True, default="", db_default="")
+    exchange = models.CharField(max_length=40, blank=True, default="", db_default="")
+    sic_code = models.CharField("SIC code", max_length=4, blank=True, default="", db_default="")
+    # The SIC code's title: the SEC's own ("Motor Vehicles & Passenger Car Bodies"), else
+    # the OSHA SIC manual's.
+    industry = models.CharField(max_length=200, blank=True, default="", db_default="")
+    # As EDGAR states it: a state or country code ("DE", "E9") or a name ("Delaware").
+    state_of_incorporation = models.CharField(max_length=60, blank=True, default="", db_default="")
+    street_address = models.CharField(max_length=300, blank=True, default="", db_default="")
+    postal_code = models.CharField(max_length=20, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["name"]

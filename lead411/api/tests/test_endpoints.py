@@ -116,6 +116,30 @@ def test_lead_detail_has_provenance_timeline_and_people(member, api_get):
     company_body = api_get(f"/api/v1/companies/{company.id}").json()
     assert [e["id"] for e in company_body["events"]] == [event.id, older.id]
     assert company_body["people"][0]["name"] == "Ada Lovelace"
+    assert (company_body["ticker"], company_body["sic_code"]) == ("", "")
+
+
+@pytest.mark.clause("L1")
+def test_company_endpoint_carries_the_profile(member, api_get):
+    """Issue 14: ticker, exchange, SIC industry, state of incorporation and address."""
+    company = CompanyFactory.create(
+        name="Tesla, Inc.", ticker="TSLA", exchange="Nasdaq", sic_code="3711",
+        industry="Motor Vehicles & Passenger Car Bodies", state_of_incorporation="DE",
+        street_address="3500 DEER CREEK RD", postal_code="94304", homepage="https://www.tesla.com",
+    )  # fmt: skip
+    body = api_get(f"/api/v1/companies/{company.id}").json()
+    assert {key: body[key] for key in ("ticker", "exchange", "sic_code", "industry")} == {
+        "ticker": "TSLA",
+        "exchange": "Nasdaq",
+        "sic_code": "3711",
+        "industry": "Motor Vehicles & Passenger Car Bodies",
+    }
+    assert (body["state_of_incorporation"], body["street_address"], body["postal_code"]) == (
+        "DE",
+        "3500 DEER CREEK RD",
+        "94304",
+    )
+    assert body["homepage"] == "https://www.tesla.com"
 
 
 @pytest.mark.clause("L2")

@@ -293,7 +293,11 @@ def test_detail_leaves_out_unknown_facts_and_shows_the_match_to_staff_only(clien
         html = client.get(url).content.decode()
         assert "Unknown" not in html
         for label in (
-            "<dt>Place</dt>",
+            "<dt>Address</dt>",
+            "<dt>Ticker</dt>",
+            "<dt>Industry</dt>",
+            "<dt>Incorporated in</dt>",
+            "<dt>Website</dt>",
             "<dt>Status</dt>",
             "<dt>Founded</dt>",
             "<dt>Announced</dt>",

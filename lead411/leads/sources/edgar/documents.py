@@ -181,6 +181,11 @@ class EightKDocument:
     # The SEC header's business address (empty without a header); state as an EDGAR code.
     city: str = ""
     state_code: str = ""
+    street_address: str = ""
+    postal_code: str = ""
+    # The SEC header's SIC code ("2834") and state of incorporation ("DE"); empty without one.
+    sic_code: str = ""
+    state_of_incorporation: str = ""
 
     def summaries(self) -> list[str]:
         """Return one lead summary per person and per transaction, in document order."""
@@ -233,6 +238,10 @@ def parse_8k(data: bytes, *, origin: str = "") -> EightKDocument:
         transactions=tuple(deals),
         city=submission.business_city,
         state_code=submission.business_state,
+        street_address=submission.business_street,
+        postal_code=submission.business_zip,
+        sic_code=submission.sic,
+        state_of_incorporation=submission.state_of_incorporation,
     )
 
 

@@ -130,6 +130,10 @@ class FormDDocument:
     investment_fund_type: str = ""
     # primaryIssuer/yearOfInc/value: stated only when incorporated within the last five years.
     year_of_incorporation: int | None = None
+    # primaryIssuer/jurisdictionOfInc ("DELAWARE") and the issuer's street lines and ZIP code.
+    jurisdiction_of_incorporation: str = ""
+    street_address: str = ""
+    postal_code: str = ""
 
 
 def pad_cik(value: str) -> str:
@@ -396,6 +400,16 @@ def parse_form_d(data: bytes, *, origin: str) -> FormDDocument:
         filed_on=filed_on,
         investment_fund_type=_text(offering, "industryGroup/investmentFundInfo/investmentFundType"),
         year_of_incorporation=_year(_text(issuer, "yearOfInc/value")),
+        jurisdiction_of_incorporation=_text(issuer, "jurisdictionOfInc"),
+        street_address=", ".join(
+            line
+            for line in (
+                _text(issuer, "issuerAddress/street1"),
+                _text(issuer, "issuerAddress/street2"),
+            )
+            if line
+        ),
+        postal_code=_text(issuer, "issuerAddress/zipCode"),
     )
 
 

@@ -104,6 +104,9 @@ class IpoDocument:
     # The date the prospectus gives itself on its cover ("October 10, 2024" on a line of
     # its own, or "Prospectus dated ..."); the lead's date when the file has no SEC header.
     dated_on: dt.date | None = None
+    # The SEC header's SIC code and state of incorporation; empty without a header.
+    sic_code: str = ""
+    state_of_incorporation: str = ""
 
     def summary(self) -> str:
         """Return the one-line lead summary: "Acme Inc. files for an IPO on Nasdaq (ACME), $75M"."""
@@ -194,6 +197,8 @@ def parse_ipo(data: bytes, *, origin: str = "") -> IpoDocument:
         offering_usd=offering,
         registration_number=registration.group(1) if registration else submission.file_number,
         dated_on=_cover_date(cover),
+        sic_code=submission.sic,
+        state_of_incorporation=submission.state_of_incorporation,
     )
 
 

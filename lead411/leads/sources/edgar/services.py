@@ -72,6 +72,11 @@ from lead411.leads.sources.edgar.parsers import (
     parse_form_index,
 )
 from lead411.leads.sources.edgar.places import place_from_edgar_code
+from lead411.leads.sources.edgar.profiles import (
+    CompanyProfile,
+    industry_of,
+    parse_company_file,
+)
 from lead411.leads.sources.edgar.prospectus import IPO_FORMS, IpoDocument, parse_ipo
 from lead411.leads.sources.edgar.selectors import company_label, company_match_find
 from lead411.leads.sources.edgar.vehicles import (
@@ -194,6 +199,8 @@ class _Lead:
     investment_vehicle: str = ""
     # Year of incorporation when the filing states it (Form D: within the last five years).
     founded_year: int | None = None
+    # What the document states about the company's profile (``company_profile_fill``).
+    profile: CompanyProfile | None = None
 
     @property
     def is_amendment(self) -> bool:
@@ -286,6 +293,14 @@ def lead_from_form_d(document: FormDDocument, *, key: str) -> _Lead:
         persons=document.related_persons,
         investment_vehicle=investment_vehicle(document),
         founded_year=document.year_of_incorporation,
+        profile=CompanyProfile(
+            cik=document.cik,
+            state_of_incorporation=_city(document.jurisdiction_of_incorporation)[:60],
+            street_address=document.street_address[:300],
+            city=_city(document.city)[:100],
+            state_code=document.state_code,
+            postal_code=document.postal_code[:20],
+        ),
     )
 
 
@@ -320,6 +335,7 @@ class _FilingLeads:
     leads: tuple[_DocumentLead, ...]
     city: str = ""
     state_code: str = ""
+    profile: CompanyProfile | None = None
 
     def company_lead(self) -> _Lead:
         """The filing as a ``_Lead``, for company matching and the ``EdgarFiling`` row."""
@@ -335,6 +351,7 @@ class _FilingLeads:
             from_document=True,
             city=_city(self.city),
             state_code=self.state_code,
+            profile=self.profile,
         )
 
     def supersedes(self, event: TriggerEvent) -> bool:
@@ -431,6 +448,16 @@ def leads_from_8k(document: EightKDocument, *, data: bytes, origin: str) -> _Fil
         leads=tuple(leads),
         city=document.city,
         state_code=document.state_code,
+        profile=CompanyProfile(
+            cik=cik,
+            sic_code=document.sic_code,
+            industry=industry_of(sic_code=document.sic_code)[:200],
+            state_of_incorporation=document.state_of_incorporation[:60],
+            street_address=document.street_address[:300],
+            city=_city(document.city)[:100],
+            state_code=document.state_code,
+            postal_code=document.postal_code[:20],
+        ),
     )
 
 
@@ -476,6 +503,15 @@ def leads_from_ipo(document: IpoDocument, *, data: bytes, origin: str) -> _Filin
             cik=document.cik, accession=document.accession, origin=origin
         ),
         leads=leads,
+        profile=CompanyProfile(
+            cik=document.cik,
+            # A registration names the ticker it will list under: the company's from then on.
+            ticker=document.ticker[:20] if document.is_ipo else "",
+            exchange=document.exchange[:40] if document.is_ipo else "",
+            sic_code=document.sic_code,
+            industry=industry_of(sic_code=document.sic_code)[:200],
+            state_of_incorporation=document.state_of_incorporation[:60],
+        ),
     )
 
 
@@ -559,6 +595,7 @@ class _Importer:
             company.full_clean()
             company.save()
             self.report.companies_created += 1
+            company_profile_fill(company, lead.profile, stamp=self.now)
             if match.needs_review:
                 review = MatchReview.objects.create(
                     company=company,
@@ -593,6 +630,7 @@ class _Importer:
                 setattr(company, name, value)
             company.updated_at = self.now
             company.save(update_fields=[*changes, "updated_at"])
+        company_profile_fill(company, lead.profile, stamp=self.now)
 
     def add_category(self, company: Company, industry: str) -> list[str]:
         if industry and industry != "Other":
@@ -812,6 +850,7 @@ class _Importer:
         known = next(iter(existing.values()), None) or generic
         if known is not None:
             company, explanation = known.company, known.company_match
+            company_profile_fill(company, filing.profile, stamp=self.now)
         else:
             company, explanation = self.company_for(filing.company_lead())
         categories = self.add_category(company, "")
@@ -1523,7 +1562,8 @@ def match_review_merge(*, actor: Any, review: MatchReview, into: Company) -> Mat
 
     The new company's trigger events, contacts and categories move to ``into`` (a contact
     ``into`` already lists with the same name and role is not duplicated), ``into`` gains
-    the CIK, place, founding date and fund marking it lacked, and the new company row is
+    the CIK, place, founding date, fund marking and profile values (ticker, SIC industry,
+    state of incorporation, street in the same city) it lacked, and the new company row is
     deleted (its label stays on the review). Other open reviews of the same new company
     close as merged too. One audit row for the review, one for the deleted company.
     Raises ``ReviewAlreadyDecided`` or ``NotACandidate``; nothing changes then.
@@ -1547,13 +1587,20 @@ def match_review_merge(*, actor: Any, review: MatchReview, into: Company) -> Mat
         moved_contacts += 1
     into.categories.add(*duplicate.categories.all())
     fills: dict[str, Any] = {}
-    for name in ("cik", "homepage", "founded_on", "investment_vehicle"):
+    for name in ("cik", "homepage", "founded_on", "investment_vehicle", *_PROFILE_FIELDS):
         if not getattr(into, name) and getattr(duplicate, name):
             fills[name] = getattr(duplicate, name)
+    if not into.sic_code and duplicate.sic_code:
+        fills.update(sic_code=duplicate.sic_code, industry=duplicate.industry)
     if not (into.city or into.region or into.country_code):
         fills.update(
             city=duplicate.city, region=duplicate.region, country_code=duplicate.country_code
         )
+    # A street and ZIP code only go with their own city (``_profile_changes``).
+    if fills.get("city", into.city).casefold() == duplicate.city.casefold():
+        for name in ("street_address", "postal_code"):
+            if not getattr(into, name) and getattr(duplicate, name):
+                fills[name] = getattr(duplicate, name)
     before = _decide(review, actor=actor, status=MatchReview.Status.MERGED, stamp=stamp)
     review.merged_into = into
     others = MatchReview.objects.filter(company=duplicate, status=MatchReview.Status.OPEN).exclude(
@@ -1629,3 +1676,159 @@ def match_review_keep(*, actor: Any, review: MatchReview) -> MatchReview:
     )
     leads_changed()
     return review
+
+
+# Company profiles (issue 14) -----------------------------------------------------------
+
+_PROFILE_FIELDS = ("ticker", "exchange", "state_of_incorporation")
+
+
+def _profile_changes(company: Company, profile: CompanyProfile) -> dict[str, str]:
+    """The profile values ``company`` does not know yet, by field name.
+
+    The rule: a value is only ever filled, never overwritten, whichever source comes
+    first (a filing's header or the SEC's company record), so an import repeated in any
+    order changes nothing and a staff edit stays. The SIC code and its industry go
+    together; the street and ZIP code only with the city they belong to (filled with
+    it, or the company's city is the profile's).
+    """
+    changes: dict[str, str] = {}
+    for name in _PROFILE_FIELDS:
+        value = getattr(profile, name)
+        if value and not getattr(company, name):
+            changes[name] = value
+    if profile.sic_code and not company.sic_code:
+        changes.update(sic_code=profile.sic_code, industry=profile.industry)
+    if profile.website and not company.homepage:
+        changes["homepage"] = profile.website
+    if profile.city and not company.city:
+        country, region = place_from_edgar_code(profile.state_code)
+        changes.update(city=profile.city, region=region, country_code=country)
+    same_place = profile.city and (
+        changes.get("city", company.city).casefold() == profile.city.casefold()
+    )
+    if same_place:
+        if profile.street_address and not company.street_address:
+            changes["street_address"] = profile.street_address
+        if profile.postal_code and not company.postal_code:
+            changes["postal_code"] = profile.postal_code
+    return changes
+
+
+def company_profile_fill(
+    company: Company, profile: CompanyProfile | None, *, stamp: dt.datetime
+) -> list[str]:
+    """Fill the blanks of ``company``'s profile from ``profile`` (see ``_profile_changes``).
+
+    A newly known industry is also one of the company's categories, so searches by
+    category find it (the search index reads categories when the company's
+    ``updated_at`` moves). Returns the names of the fields filled; ``[]`` when none.
+    """
+    if profile is None:
+        return []
+    changes = _profile_changes(company, profile)
+    if not changes:
+        return []
+    for name, value in changes.items():
+        setattr(company, name, value)
+    company.updated_at = stamp
+    # Each value was cut to its column and the website checked as a URL when parsed; the
+    # row's other fields are not validated again here (old rows may hold legacy values).
+    company.save(update_fields=[*changes, "updated_at"])
+    if changes.get("industry"):
+        category, _ = Category.objects.get_or_create(name=changes["industry"][:100])
+        company.categories.add(category)
+        _search_documents_refresh(company)
+    return list(changes)
+
+
+def _search_documents_refresh(company: Company) -> None:
+    """Rewrite ``search_document`` of the company's events after its categories changed,
+    so the column does not depend on which filing came first (a re-import changes nothing)."""
+    names = list(company.categories.values_list("name", flat=True))
+    events = list(TriggerEvent.objects.filter(company=company).only("id", "summary"))
+    for event in events:
+        event.search_document = build_search_document(
+            company_name=company.name, categories=names, summary=event.summary
+        )
+    TriggerEvent.objects.bulk_update(events, ["search_document"])
+
+
+@dataclass
+class ProfileImportReport:
+    """What ``company_profiles_import`` did; ``lines()`` is the summary the command prints.
+
+    ``records_read`` counts companies in the files (one per submissions record, one per
+    CIK of company_tickers.json); ``filled`` counts fields filled by field name.
+    """
+
+    files_read: int = 0
+    files_failed: int = 0
+    records_read: int = 0
+    companies_matched: int = 0
+    companies_updated: int = 0
+    filled: Counter[str] = field(default_factory=Counter)
+    problems: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [
+            f"company files read: {self.files_read}; company records in them: {self.records_read}",
+            f"companies known here by CIK: {self.companies_matched}; "
+            f"profiles filled in: {self.companies_updated} {_counts(self.filled)}".rstrip(),
+            f"problems: {len(self.problems)} ({self.files_failed} files could not be read)",
+        ]
+        out.extend(f"  {problem}" for problem in self.problems)
+        return out
+
+
+_CIK_BATCH = 500
+
+
+def company_profiles_import(*, sources: Sequence[str]) -> ProfileImportReport:
+    """Fill company profiles from SEC submissions records and ``company_tickers.json``.
+
+    ``sources`` are files or directories (their ``*.json``). Companies are found by CIK
+    only, never by ticker or name (a ticker can pass to another company; SOURCES.md,
+    sec_company); companies not known here are not created. Submissions records are
+    applied before ticker lists, so a company's ticker comes with its exchange. Values
+    fill blanks only (``company_profile_fill``). A file that cannot be read or parsed is
+    a problem line naming it and the reason, counted in ``files_failed``.
+    """
+    report = ProfileImportReport()
+    records: list[CompanyProfile] = []
+    ticker_lists: list[CompanyProfile] = []
+    for source in _expand(sources, ("*.json",)):
+        try:
+            parsed = parse_company_file(Path(source).read_bytes(), origin=source)
+        except OSError as exc:
+            report.problems.append(f"{source}: could not be read ({exc})")
+            report.files_failed += 1
+            continue
+        except EdgarParseError as exc:
+            report.problems.append(f"{exc}: file skipped")
+            report.files_failed += 1
+            continue
+        report.files_read += 1
+        (ticker_lists if parsed.is_ticker_list else records).extend(parsed.profiles)
+    ordered = records + ticker_lists
+    report.records_read = len(ordered)
+    matched: set[str] = set()
+    updated: set[str] = set()
+    stamp = now()
+    with transaction.atomic():
+        for start in range(0, len(ordered), _CIK_BATCH):
+            batch = ordered[start : start + _CIK_BATCH]
+            known = Company.objects.in_bulk([p.cik for p in batch], field_name="cik")
+            for profile in batch:
+                company = known.get(profile.cik)
+                if company is None:
+                    continue
+                matched.add(profile.cik)
+                filled = company_profile_fill(company, profile, stamp=stamp)
+                if filled:
+                    updated.add(profile.cik)
+                    report.filled.update(filled)
+    report.companies_matched, report.companies_updated = len(matched), len(updated)
+    if report.companies_updated:
+        leads_changed()
+    return report

@@ -110,6 +110,9 @@ class Submission:
     # The filer's business address in the header: city as printed, state as an EDGAR code.
     business_city: str = ""
     business_state: str = ""
+    # Its street lines joined with ", " and its ZIP code, as printed.
+    business_street: str = ""
+    business_zip: str = ""
 
     def primary(self) -> FilingDocument:
         """Return the primary document: the first whose type is the form type, else the first.
@@ -197,13 +200,14 @@ def _from_text_header(header: str, documents: tuple[FilingDocument, ...]) -> Sub
     def first(key: str) -> str:
         return values.get(key, [""])[0]
 
-    city, state = _business_address(_TEXT_ADDRESS_RE, _HEADER_LINE_RE, header)
+    address = _business_address(_TEXT_ADDRESS_RE, _HEADER_LINE_RE, header)
     item_info = values.get("ITEM INFORMATION", [])
     # 1994-2004 headers give the item number ("2"), later ones the item title.
     items = tuple(v for v in item_info if re.fullmatch(r"\d+(\.\d+)?", v))
     cik = first("CENTRAL INDEX KEY")
-    # "STANDARD INDUSTRIAL CLASSIFICATION:	PHARMACEUTICAL PREPARATIONS [2834]"
-    sic = re.search(r"\[(\d{4})\]", first("STANDARD INDUSTRIAL CLASSIFICATION"))
+    # "STANDARD INDUSTRIAL CLASSIFICATION:	PHARMACEUTICAL PREPARATIONS [2834]", or the bare
+    # code in older headers ("STANDARD INDUSTRIAL CLASSIFICATION:	4833").
+    sic = re.search(r"\[(\d{4})\]$|^(\d{4})$", first("STANDARD INDUSTRIAL CLASSIFICATION"))
     return Submission(
         accession=first("ACCESSION NUMBER"),
         form_type=first("CONFORMED SUBMISSION TYPE"),
@@ -212,24 +216,30 @@ def _from_text_header(header: str, documents: tuple[FilingDocument, ...]) -> Sub
         cik=pad_cik(cik) if cik.isdigit() else "",
         company_name=first("COMPANY CONFORMED NAME"),
         state_of_incorporation=first("STATE OF INCORPORATION"),
-        sic=sic.group(1) if sic else "",
+        sic=(sic.group(1) or sic.group(2)) if sic else "",
         file_number=first("SEC FILE NUMBER"),
         items=items,
         item_titles=tuple(v for v in item_info if v not in items),
         documents=documents,
-        business_city=city,
-        business_state=state,
+        business_city=address.get("CITY", ""),
+        business_state=address.get("STATE", ""),
+        business_street=_street(address.get("STREET 1", ""), address.get("STREET 2", "")),
+        business_zip=address.get("ZIP", ""),
     )
 
 
 def _business_address(
     block_re: re.Pattern[str], line_re: re.Pattern[str], header: str
-) -> tuple[str, str]:
-    """Return ``(city, state code)`` of the header's first BUSINESS ADDRESS; ``""`` when absent."""
+) -> dict[str, str]:
+    """Return the lines of the header's first BUSINESS ADDRESS by key ("CITY", "STATE",
+    "ZIP", "STREET 1" or "STREET1"); empty when absent."""
     block = block_re.search(header)
     found = line_re.findall(block.group(1)) if block else []
-    lines = {key.strip(): value.strip() for key, value in found}
-    return lines.get("CITY", ""), lines.get("STATE", "")
+    return {key.strip(): value.strip() for key, value in found}
+
+
+def _street(*lines: str) -> str:
+    return ", ".join(line for line in lines if line)
 
 
 def _from_tag_header(header: str, documents: tuple[FilingDocument, ...]) -> Submission:
@@ -241,7 +251,7 @@ def _from_tag_header(header: str, documents: tuple[FilingDocument, ...]) -> Subm
         return values.get(key, [""])[0]
 
     cik = first("CIK")
-    city, state = _business_address(_TAG_ADDRESS_RE, _TAG_LINE_RE, header)
+    address = _business_address(_TAG_ADDRESS_RE, _TAG_LINE_RE, header)
     return Submission(
         accession=first("ACCESSION-NUMBER"),
         form_type=first("TYPE"),
@@ -254,8 +264,10 @@ def _from_tag_header(header: str, documents: tuple[FilingDocument, ...]) -> Subm
         file_number=first("FILE-NUMBER"),
         items=tuple(values.get("ITEMS", [])),
         documents=documents,
-        business_city=city,
-        business_state=state,
+        business_city=address.get("CITY", ""),
+        business_state=address.get("STATE", ""),
+        business_street=_street(address.get("STREET1", ""), address.get("STREET2", "")),
+        business_zip=address.get("ZIP", ""),
     )
 
 

@@ -16,7 +16,7 @@ from lead411.accounts.models import User
 from lead411.leads.models import TriggerEvent
 from lead411.leads.search.index import search_index_check, search_index_rebuild
 from lead411.leads.sources.crunchbase import crunchbase_import
-from lead411.leads.sources.edgar.services import edgar_import
+from lead411.leads.sources.edgar.services import company_profiles_import, edgar_import
 
 DEMO_ACCOUNTS = (
     ("staff@demo.lead411.test", "Demo Staff", True),
@@ -31,8 +31,9 @@ CRUNCHBASE_HELP = (
 
 class Command(BaseCommand):
     help = (
-        "Import the Crunchbase export and the SEC EDGAR files into an empty database and create "
-        "the demo accounts. Run by `make run` at every start; it only fills what is empty."
+        "Import the Crunchbase export and the SEC EDGAR files into an empty database, fill "
+        "company profiles from the SEC company records, and create the demo accounts. Run by "
+        "`make run` at every start; it only fills what is empty."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -43,6 +44,7 @@ class Command(BaseCommand):
             data_dir = Path(settings.LEAD411_DATA_DIR)
             self._import_when_empty(data_dir / "crunchbase_2015")
             self._import_edgar_when_empty(data_dir)
+            self._import_company_profiles(data_dir / "sec_company")
         self._search_index_build()
         call_command("policy_seed", stdout=self.stdout)
         for email, name, is_staff in DEMO_ACCOUNTS:
@@ -80,6 +82,15 @@ class Command(BaseCommand):
             ipos=[str(ipos)] if ipos.is_dir() else [],
         )
         for line in report.lines():
+            self.stdout.write(line)
+
+    def _import_company_profiles(self, directory: Path) -> None:
+        """Fill company profiles from the SEC company records; repeating it fills nothing."""
+        if not directory.is_dir():
+            self.stdout.write(f"No SEC company records at {directory}; profiles come from filings.")
+            return
+        self.stdout.write(f"Filling company profiles from {directory} ...")
+        for line in company_profiles_import(sources=[str(directory)]).lines():
             self.stdout.write(line)
 
     def _search_index_build(self) -> None:

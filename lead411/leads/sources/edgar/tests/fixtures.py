@@ -66,6 +66,7 @@ def form_d(
         ("Ada", "Lovelace", ("Executive Officer", "Director"), "Chief Executive Officer"),
     ),
     leading_blank_line: bool = False,
+    jurisdiction: str = "DELAWARE",
 ) -> bytes:
     """Return a Form D ``edgarSubmission`` (schema X0708) with the given facts."""
     amendment = (
@@ -85,7 +86,8 @@ def form_d(
 <edgarSubmission><schemaVersion>X0708</schemaVersion><submissionType>{submission}</submissionType>
 <primaryIssuer><cik>{cik}</cik><entityName>{name}</entityName>
 <issuerAddress><street1>1 Main St</street1><city>{city}</city><stateOrCountry>{state}</stateOrCountry>
-</issuerAddress><entityType>Corporation</entityType></primaryIssuer>
+</issuerAddress><jurisdictionOfInc>{jurisdiction}</jurisdictionOfInc>
+<entityType>Corporation</entityType></primaryIssuer>
 <relatedPersonsList>{people}</relatedPersonsList>
 <offeringData><industryGroup><industryGroupType>Other Technology</industryGroupType></industryGroup>
 <typeOfFiling><newOrAmendment>{amendment}</newOrAmendment>
