@@ -134,6 +134,24 @@ def _bad_search(request: HttpRequest, form: LeadSearchForm) -> HttpResponse:
     return render(request, "leads/lead_search.html", context, status=400)
 
 
+def _export_forms(
+    request: HttpRequest, data: QueryDict
+) -> tuple[LeadSearchForm, ExportOptionsForm] | HttpResponse:
+    """Bind and check an export's search and options; a 400 page when either is bad."""
+    form = LeadSearchForm(data)
+    options = ExportOptionsForm(data)
+    if not form.is_valid():
+        return _bad_search(request, form)
+    if not options.is_valid():
+        return render(
+            request,
+            "leads/export_confirm.html",
+            {"options": options, **_export_limits()},
+            status=400,
+        )
+    return form, options
+
+
 @member_required
 @require_safe
 def lead_export_csv_view(request: HttpRequest) -> HttpResponseBase:
@@ -145,17 +163,10 @@ def lead_export_csv_view(request: HttpRequest) -> HttpResponseBase:
     the background, so no export is ever cut short. Bad parameters get the search page
     with its errors and HTTP 400.
     """
-    form = LeadSearchForm(request.GET)
-    options = ExportOptionsForm(request.GET)
-    if not form.is_valid():
-        return _bad_search(request, form)
-    if not options.is_valid():
-        return render(
-            request,
-            "leads/export_confirm.html",
-            {"options": options, **_export_limits()},
-            status=400,
-        )
+    forms = _export_forms(request, request.GET)
+    if isinstance(forms, HttpResponse):
+        return forms
+    form, options = forms
     query = form.to_query()
     total = lead_count(query=query)
     preset = PRESETS[options.cleaned_data["preset"]]
@@ -187,17 +198,10 @@ def lead_export_csv_view(request: HttpRequest) -> HttpResponseBase:
 @require_POST
 def export_job_create_view(request: HttpRequest) -> HttpResponse:
     """Queue an export of the search in the POST data and go to its progress page (issue 16)."""
-    form = LeadSearchForm(request.POST)
-    options = ExportOptionsForm(request.POST)
-    if not form.is_valid():
-        return _bad_search(request, form)
-    if not options.is_valid():
-        return render(
-            request,
-            "leads/export_confirm.html",
-            {"options": options, **_export_limits()},
-            status=400,
-        )
+    forms = _export_forms(request, request.POST)
+    if isinstance(forms, HttpResponse):
+        return forms
+    form, options = forms
     query = form.to_query()
     params = QueryDict(mutable=True)
     for name in LeadSearchForm.base_fields:

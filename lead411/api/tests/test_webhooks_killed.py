@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 
 from lead411.core.tests.databases import own_database_url
+from lead411.core.tests.helper_process import HelperProcess
 
 from .webhook_receiver import Receiver
 
@@ -37,32 +38,8 @@ HELPERS = "lead411.api.tests.webhook_crash_helpers"
 EVENTS = 3000
 
 
-class Helper:
-    """The ``webhook_crash_helpers serve`` process: one command per line, one answer per line."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.process = subprocess.Popen(  # noqa: S603 - our own script
-            [sys.executable, "-m", HELPERS, "serve"], cwd=ROOT, env=env, stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
-
-    def ask(self, command: str) -> str:
-        assert self.process.stdin is not None
-        assert self.process.stdout is not None
-        self.process.stdin.write(command + "\n")
-        self.process.stdin.flush()
-        answer = self.process.stdout.readline()
-        assert answer, "the helper process died"
-        return answer.strip()
-
-    def close(self) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        self.process.wait(timeout=30)
-
-
 @pytest.fixture
-def world(tmp_path: Path, django_db_blocker: Any) -> Iterator[tuple[Helper, Receiver]]:
+def world(tmp_path: Path, django_db_blocker: Any) -> Iterator[tuple[HelperProcess, Receiver]]:
     """A migrated database of its own, a receiver and the helper process."""
     with django_db_blocker.unblock():
         url = own_database_url(tmp_path, "whcrash")
@@ -78,7 +55,7 @@ def world(tmp_path: Path, django_db_blocker: Any) -> Iterator[tuple[Helper, Rece
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     with Receiver(delay_seconds=0.003) as receiver:
-        helper = Helper(env)
+        helper = HelperProcess(HELPERS, env)
         yield helper, receiver
         helper.close()
 

@@ -20,6 +20,8 @@ import sys
 
 import django
 
+from lead411.core.tests.helper_process import child_outcome
+
 
 def setup(members: int) -> None:
     from django.utils import timezone
@@ -97,11 +99,7 @@ def serve() -> None:
                     os._exit(0)
             print(pid, flush=True)
         elif command == "wait":
-            _, status = os.waitpid(int(args[0]), 0)
-            print(
-                -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status),
-                flush=True,
-            )
+            print(child_outcome(int(args[0])), flush=True)
         connections.close_all()
 
 

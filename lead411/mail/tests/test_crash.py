@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 
 from lead411.core.tests.databases import own_database_url
+from lead411.core.tests.helper_process import HelperProcess
 
 from .smtp_sink import Sink
 
@@ -39,34 +40,10 @@ HELPERS = "lead411.mail.tests.crash_helpers"
 MEMBERS = 1000
 
 
-class Helper:
-    """The ``crash_helpers serve`` process: one command per line, one answer per line."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.process = subprocess.Popen(  # noqa: S603 - our own script
-            [sys.executable, "-m", HELPERS, "serve"], cwd=ROOT, env=env, stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
-
-    def ask(self, command: str) -> str:
-        assert self.process.stdin is not None
-        assert self.process.stdout is not None
-        self.process.stdin.write(command + "\n")
-        self.process.stdin.flush()
-        answer = self.process.stdout.readline()
-        assert answer, "the helper process died"
-        return answer.strip()
-
-    def close(self) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        self.process.wait(timeout=30)
-
-
 @pytest.fixture(scope="module")
 def world(
     tmp_path_factory: pytest.TempPathFactory, django_db_blocker: Any
-) -> Iterator[tuple[Helper, Sink]]:
+) -> Iterator[tuple[HelperProcess, Sink]]:
     """A migrated database, an SMTP sink and the helper process; yields the helper and the sink."""
     with django_db_blocker.unblock():
         url = own_database_url(tmp_path_factory.mktemp("crash"), "nlcrash")
@@ -84,12 +61,12 @@ def world(
             capture_output=True, text=True, check=False,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr[-3000:]
-        helper = Helper(env)
+        helper = HelperProcess(HELPERS, env)
         yield helper, sink
         helper.close()
 
 
-def _assert_exactly_once(helper: Helper, sink: Sink) -> None:
+def _assert_exactly_once(helper: HelperProcess, sink: Sink) -> None:
     rows = json.loads(helper.ask("report"))
     arrived = sink.handler.message_ids()
     expected = {message_id for message_id, _ in rows}
