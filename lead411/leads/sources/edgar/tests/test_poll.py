@@ -261,6 +261,7 @@ def test_the_daily_index_of_a_day_is_read_once_and_its_filings_imported(server, 
     assert cursor.last_added
 
 
+@pytest.mark.clause("L5")
 def test_a_day_without_an_index_is_kept_for_the_next_run(server, settings):
     settings.EDGAR_DAILY_INDEX_URL = f"{server.base}/Archives/edgar/daily-index"
     day = dt.date(2020, 3, 18)
@@ -278,6 +279,7 @@ def test_a_day_without_an_index_is_kept_for_the_next_run(server, settings):
     assert found.changed > 0
 
 
+@pytest.mark.clause("L5")
 @pytest.mark.parametrize(
     ("today", "expected"),
     [
