@@ -1,6 +1,7 @@
 """The daily newsletter: matching new events, grouping, rendering, the outbox rows (L4)."""
 
 import datetime as dt
+import zlib
 from decimal import Decimal
 
 import pytest
@@ -132,6 +133,15 @@ def test_bodies_pack_round_trip():
     packed = bodies_pack(text, html)
     assert len(packed) < len(html) // 10
     assert bodies_unpack(packed) == (text, html)
+
+
+def test_rows_queued_before_zstandard_still_unpack():
+    """Deliveries queued by a build before issue 15 hold zlib blobs; a sender reads both."""
+    text, html = "Hello", "<p>Ünïcode</p>"
+    head = text.encode()
+    old = zlib.compress(len(head).to_bytes(4, "big") + head + html.encode(), 1)
+    assert bodies_unpack(old) == (text, html)
+    assert bodies_unpack(bodies_pack(text, html)) == (text, html)
 
 
 def test_unsubscribed_inactive_and_applicants_get_nothing(frozen, applicant):
