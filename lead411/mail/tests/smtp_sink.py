@@ -1,6 +1,7 @@
 """An aiosmtpd SMTP server on 127.0.0.1 for tests and the benchmark: records what it accepts.
 
-It can refuse recipients: ``temp_rate`` of RCPT commands get ``451`` (chosen at random
+It offers PIPELINING (RFC 2920) unless ``pipelining=False``, as Postfix and Exim do, so the
+sender's pipelined envelope is what most tests exercise. It can refuse recipients: ``temp_rate`` of RCPT commands get ``451`` (chosen at random
 per attempt, so a retry can pass) and ``perm_rate`` of addresses get ``550`` (chosen by
 a hash of the address, so the same address is always refused).
 """
@@ -38,7 +39,9 @@ class SinkHandler:
         seed: int = 411,
         mail_from_reply: str = "",
         data_reply: str = "",
+        pipelining: bool = True,
     ) -> None:
+        self.pipelining = pipelining
         self.temp_rate = temp_rate
         self.perm_rate = perm_rate
         # A fixed answer to every MAIL FROM / end of DATA instead of 250 (a misconfigured relay).
@@ -55,6 +58,15 @@ class SinkHandler:
         """Return True when this sink always answers 550 to ``address``."""
         digest = int(hashlib.sha256(address.lower().encode()).hexdigest()[:8], 16)
         return digest / 0xFFFFFFFF < self.perm_rate
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        session.host_name = hostname  # what aiosmtpd does when no hook is set
+        if self.pipelining:
+            # aiosmtpd reads commands line by line, so it serves pipelined commands already.
+            responses.insert(-1, "250-PIPELINING")
+        return responses
 
     async def handle_MAIL(
         self, server: Any, session: Any, envelope: Any, address: str, mail_options: Any

@@ -57,7 +57,9 @@ def _same(ours: bytes, theirs: bytes) -> None:
     assert [k for k in mine if k != "Date"] == [k for k in django if k != "Date"]
     for key in mine:
         if key not in ("Date", "Content-Type"):
-            assert str(mine[key]) == str(django[key]), key
+            # Compared as a reader sees them: Django folds a long encoded subject onto a
+            # second line, which some parsers read back with a leading space.
+            assert str(mine[key]).split() == str(django[key]).split(), key
     assert mine.get_content_type() == django.get_content_type()
     assert mine["Date"] is not None
     mine_parts = [p for p in mine.walk() if not p.is_multipart()]
