@@ -211,7 +211,9 @@ def main() -> None:
         return
     sink, port, sink_name = start_sink()
     tmp = tempfile.mkdtemp(prefix="bench-delivery-")
-    databases = [("SQLite", f"sqlite:///{tmp}/bench.sqlite3", None)]
+    databases: list[tuple[str, str, str | None]] = [
+        ("SQLite", f"sqlite:///{tmp}/bench.sqlite3", None)
+    ]
     created = _postgres_database()
     if created is not None:
         databases.append(("PostgreSQL", created[0], created[1]))

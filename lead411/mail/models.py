@@ -218,3 +218,32 @@ class MemberExportRecord(models.Model):
 
     def __str__(self) -> str:
         return f"Member export by {self.actor_label} at {self.exported_at:%Y-%m-%d %H:%M}"
+
+
+class OutboxHalt(models.Model):
+    """A send run stopped by an SMTP answer about us (sender, content, policy), not a recipient.
+
+    Written by ``services.outbox_halt_record``; shown on the admin index until a later run
+    sends again (``resolved_at``). ``reply`` is the server's text with addresses removed.
+    """
+
+    class Phase(models.TextChoices):
+        MAIL = "mail", "MAIL FROM"
+        RCPT = "rcpt", "RCPT TO"
+        DATA = "data", "DATA"
+        DOT = "dot", "End of message"
+
+    created_at = models.DateTimeField()
+    phase = models.CharField(max_length=4, choices=Phase.choices)
+    smtp_code = models.PositiveSmallIntegerField()
+    enhanced_code = models.CharField(
+        max_length=11, blank=True, help_text="RFC 3463 class.subject.detail, when given."
+    )
+    reply = models.CharField(max_length=500)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_phase_display()} {self.smtp_code} {self.enhanced_code}".strip()

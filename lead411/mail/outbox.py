@@ -82,8 +82,8 @@ from django.db.models import F
 
 from lead411.core import clock
 
-from .models import Delivery, MailPreferences
-from .services import envelope_sender
+from .models import Delivery, MailPreferences, OutboxHalt
+from .services import envelope_sender, outbox_halt_record, outbox_halts_resolve
 from .suppression import email_normalise, suppressed_among, suppression_add
 from .wire import WireUnsupported, message_wire_bytes
 
@@ -117,10 +117,49 @@ class SendReport:
         )
 
 
-class SenderRejected(Exception):
+class OutboxHalted(Exception):
+    """The SMTP server refused something about us, not about a recipient: the sender (5xx
+    at MAIL FROM), the message (5xx to DATA or at its final dot) or our relaying under
+    its policy (any 5.7.x, RFC 3463 section 3.8). One misconfiguration would otherwise
+    fail, and suppress, the whole member list. The run stops; every row waits, unchanged,
+    for the next run; no address is failed or suppressed; staff are told
+    (``services.outbox_halt_record``).
+
+    ``phase`` is an ``OutboxHalt.Phase`` value, ``code`` the reply code, ``enhanced``
+    its RFC 3463 code ("" when the server gave none), ``reply`` the reply's text.
+    """
+
+    def __init__(self, *, phase: str, code: int, reply: bytes) -> None:
+        self.phase = phase
+        self.code = code
+        self.text = reply.decode(errors="replace")
+        self.enhanced = enhanced_status(reply)
+        super().__init__(f"{code} {self.text}")
+
+
+class SenderRejected(OutboxHalted):
     """The SMTP server refused the envelope sender (5xx at MAIL FROM): a relay or DNS set-up
-    problem of the operator, not of any recipient. The run stops; the rows wait, unchanged,
-    for the next run, and no address is failed or suppressed."""
+    problem of the operator, not of any recipient."""
+
+
+_ENHANCED = re.compile(rb"\s*([245]\.\d{1,3}\.\d{1,3})(?![\d.])")
+
+
+def enhanced_status(reply: bytes) -> str:
+    """Return the RFC 3463 enhanced status code that opens ``reply`` ("5.1.1"), or ""."""
+    found = _ENHANCED.match(reply)
+    return found.group(1).decode() if found else ""
+
+
+def halts_run(*, phase: str, code: int, reply: bytes) -> bool:
+    """Return whether the answer ``code`` + ``reply`` at ``phase`` stops the run (see
+    ``OutboxHalted``): a permanent failure anywhere but RCPT TO, or a permanent policy
+    refusal (5.7.x) even there. A recipient-phase permanent failure (5.1.x bad mailbox,
+    5.2.x mailbox full and the like, or no enhanced code) is that recipient's; temporary
+    answers (4xx, 4.7.x greylisting included) are retried."""
+    if code < 500:
+        return False
+    return phase != OutboxHalt.Phase.RCPT or enhanced_status(reply).startswith("5.7.")
 
 
 class _Reconnect(Exception):
@@ -540,22 +579,17 @@ def _send_smtp(
     if not body.endswith(b"\r\n"):
         body += b"\r\n"
     try:
-        (mail_code, mail_reply), (code, reply), (data_code, data_reply) = _envelope(
-            smtp, row.to_email
-        )
-        if mail_code >= 500:
-            _move(row, token, status=Delivery.Status.PENDING, claim_token="")
-            smtp.rset()
-            raise SenderRejected(f"{mail_code} {mail_reply.decode(errors='replace')}")
-        about_recipient = mail_code == 250 and code not in (250, 251)
-        if mail_code != 250:
-            code, reply = mail_code, mail_reply
-        elif code in (250, 251):
-            code, reply = data_code, data_reply
-        if code != 354:
+        replies = _envelope(smtp, row.to_email)
+        for phase, (code, reply) in zip(_ENVELOPE_PHASES, replies, strict=True):
+            if code in (250, 251, 354):
+                continue
+            if halts_run(phase=phase, code=code, reply=reply):
+                _halt(row, token, smtp)
+                error = SenderRejected if phase == OutboxHalt.Phase.MAIL else OutboxHalted
+                raise error(phase=phase, code=code, reply=reply)
             _record_failure(
                 row, token, code, reply.decode(errors="replace"), report,
-                about_recipient=about_recipient,
+                about_recipient=phase == OutboxHalt.Phase.RCPT,
             )  # fmt: skip
             smtp.rset()
             return
@@ -591,11 +625,23 @@ def _send_smtp(
         # Recorded in bulk at the end of the batch (``_confirm``): a row left in
         # handed_over by a crash counts as sent anyway, so one commit per message suffices.
         confirmed.append(row.pk)
+    elif halts_run(phase=OutboxHalt.Phase.DOT, code=code, reply=reply):
+        _halt(row, token, smtp)
+        raise OutboxHalted(phase=OutboxHalt.Phase.DOT, code=code, reply=reply)
     else:
         _record_failure(row, token, code, reply.decode(errors="replace"), report)
 
 
+def _halt(row: Delivery, token: str, smtp: smtplib.SMTP) -> None:
+    """Put ``row`` back as it was before its claim (pending, the attempt not counted) and
+    reset the SMTP transaction; the caller raises ``OutboxHalted``."""
+    _move(row, token, status=Delivery.Status.PENDING, claim_token="", attempts=F("attempts") - 1)
+    with contextlib.suppress(smtplib.SMTPException, OSError):
+        smtp.rset()
+
+
 _NOT_SENT = (-1, b"not sent: an earlier command failed")
+_ENVELOPE_PHASES = (OutboxHalt.Phase.MAIL, OutboxHalt.Phase.RCPT, OutboxHalt.Phase.DATA)
 
 
 def _envelope(smtp: smtplib.SMTP, to_email: str) -> list[tuple[int, bytes]]:
@@ -751,7 +797,12 @@ def _send_loop(
                         id__in=[r.id for r in rows[index:]],
                         claim_token=token,
                         status=Delivery.Status.SENDING,
-                    ).update(status=Delivery.Status.PENDING, claim_token="")
+                    ).update(
+                        # Not tried: the claim's attempt is not counted.
+                        status=Delivery.Status.PENDING,
+                        claim_token="",
+                        attempts=F("attempts") - 1,
+                    )
                     raise
             _confirm(confirmed, token, report)
     except _Stopped:
@@ -800,10 +851,27 @@ def outbox_send(
     manual runs).
 
     Raises ``smtplib.SMTPException``/``OSError`` when the SMTP server cannot be reached or
-    STARTTLS fails (never a plaintext fallback), and ``SenderRejected`` when it refuses the
-    envelope sender; claimed rows are then released unchanged and the other connections
-    stop after their current message.
+    STARTTLS fails (never a plaintext fallback), and ``OutboxHalted`` (``SenderRejected``
+    for the sender) when it refuses something about us rather than a recipient; claimed
+    rows are then released unchanged, the other connections stop after their current
+    message, and the halt is recorded for staff (``services.outbox_halt_record``). A run
+    that sends again resolves the recorded halts.
     """
+    try:
+        report = _outbox_send(
+            batch_size=batch_size, max_messages=max_messages, connections=connections
+        )
+    except OutboxHalted as exc:
+        outbox_halt_record(phase=exc.phase, code=exc.code, enhanced=exc.enhanced, reply=exc.text)
+        raise
+    if report.sent:
+        outbox_halts_resolve()
+    return report
+
+
+def _outbox_send(
+    *, batch_size: int, max_messages: int | None, connections: int | None
+) -> SendReport:
     width = settings.NEWSLETTER_OUTBOX_CONNECTIONS if connections is None else connections
     width = max(1, width) if _parallel_possible() else 1
     report = SendReport()

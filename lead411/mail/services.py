@@ -8,6 +8,7 @@ with ``executemany``); the sending side is in ``outbox``. Who may be mailed on a
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from email.utils import parseaddr
@@ -17,6 +18,7 @@ from typing import Any
 import css_inline
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -24,6 +26,7 @@ from django.urls import reverse
 from lead411.accounts.models import User
 from lead411.core import clock
 from lead411.core.audit import audit_record
+from lead411.core.mail import message_send_or_queue
 from lead411.core.urls import absolute_url, site_root
 
 from .models import (
@@ -31,6 +34,7 @@ from .models import (
     Delivery,
     MailPreferences,
     MemberExportRecord,
+    OutboxHalt,
     Stream,
     bodies_pack,
 )
@@ -453,3 +457,44 @@ def member_export_rows(*, actor: Any, purpose: str) -> list[list[str]]:
         changes={"purpose": {"before": None, "after": purpose[:300]}},
     )
     return rows
+
+
+# --- Runs stopped by the SMTP server (issue 15) ---
+
+_ADDRESS = re.compile(r"[^\s<>@]+@[^\s<>@]+")
+
+
+def outbox_halt_record(*, phase: str, code: int, enhanced: str, reply: str) -> OutboxHalt:
+    """Record a send run stopped by the SMTP server and tell the operator; return the halt.
+
+    ``phase`` is an ``OutboxHalt.Phase`` value, ``code`` the reply code, ``enhanced`` its
+    RFC 3463 code or "". Addresses in ``reply`` are replaced by ``<address>``: the halt
+    is about the relay, and a member's address has no place on a staff banner. The
+    operator (``OPERATOR["contact_email"]``) is emailed once per episode: not again
+    while an earlier halt is unresolved. The email goes directly, not through the
+    stopped outbox; if it cannot be sent now it waits in the task queue.
+    """
+    open_before = OutboxHalt.objects.filter(resolved_at__isnull=True).exists()
+    halt = OutboxHalt.objects.create(
+        created_at=clock.now(), phase=OutboxHalt.Phase(phase).value, smtp_code=code,
+        enhanced_code=enhanced[:11], reply=_ADDRESS.sub("<address>", reply)[:500],
+    )  # fmt: skip
+    if not open_before:
+        body = render_to_string(
+            "mail/email/outbox_halted.txt",
+            {"halt": halt, "admin_url": absolute_url(reverse("admin:index"))},
+        )
+        message_send_or_queue(
+            EmailMessage(
+                subject=f"Lead411: newsletter sending stopped ({halt})",
+                body=body,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=[settings.OPERATOR["contact_email"]],
+            )
+        )
+    return halt
+
+
+def outbox_halts_resolve() -> int:
+    """Mark every open halt resolved (a later run sent mail again); return how many."""
+    return OutboxHalt.objects.filter(resolved_at__isnull=True).update(resolved_at=clock.now())

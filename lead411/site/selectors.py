@@ -1,6 +1,7 @@
 """Reads across the site's plumbing: the mail backlog shown to staff on the admin index."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q
@@ -16,7 +17,8 @@ class MailBacklog:
     refused for good (5xx). ``emails_queued``: account and contact emails that could not
     be sent during the page and wait in the task queue for (another) attempt, or None
     with the Redis broker, whose queue is not read here; ``emails_failed``: those whose
-    latest attempt by the task worker failed.
+    latest attempt by the task worker failed. ``outbox_halts``: send runs the SMTP server
+    stopped (sender, content or policy refused) with no run sending since, newest first.
     """
 
     newsletter_due: int
@@ -25,6 +27,7 @@ class MailBacklog:
     newsletter_failed: int
     emails_queued: int | None
     emails_failed: int
+    outbox_halts: list[Any]
 
     @property
     def waiting(self) -> int:
@@ -38,7 +41,7 @@ class MailBacklog:
 
 
 def mail_backlog() -> MailBacklog:
-    """Return the mail backlog in three queries (two on the Redis broker).
+    """Return the mail backlog in four queries (three on the Redis broker).
 
     Deliveries are counted by status in the newsletter outbox; the retried one-off emails
     are the task queue's entries and failures of the ``email-retry`` group that
@@ -47,7 +50,7 @@ def mail_backlog() -> MailBacklog:
     from django_q.models import Failure, OrmQ
 
     from lead411.core.mail import RETRY_GROUP
-    from lead411.mail.models import Delivery
+    from lead411.mail.models import Delivery, OutboxHalt
 
     status = Delivery.Status
     counts = Delivery.objects.aggregate(
@@ -67,4 +70,5 @@ def mail_backlog() -> MailBacklog:
         newsletter_failed=counts["failed"],
         emails_queued=emails_queued,
         emails_failed=Failure.objects.filter(group=RETRY_GROUP).count(),
+        outbox_halts=list(OutboxHalt.objects.filter(resolved_at__isnull=True)[:5]),
     )

@@ -39,9 +39,15 @@ class SinkHandler:
         seed: int = 411,
         mail_from_reply: str = "",
         data_reply: str = "",
+        data_reply_to: frozenset[str] | None = None,
+        rcpt_reply: dict[str, str] | None = None,
         pipelining: bool = True,
     ) -> None:
         self.pipelining = pipelining
+        # ``data_reply`` only for envelopes to one of these addresses (None: every envelope);
+        # ``rcpt_reply``: a fixed answer to RCPT TO per address.
+        self.data_reply_to = data_reply_to
+        self.rcpt_reply = rcpt_reply or {}
         self.temp_rate = temp_rate
         self.perm_rate = perm_rate
         # A fixed answer to every MAIL FROM / end of DATA instead of 250 (a misconfigured relay).
@@ -80,6 +86,10 @@ class SinkHandler:
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
     ) -> str:
+        if address.lower() in self.rcpt_reply:
+            reply = self.rcpt_reply[address.lower()]
+            self.rcpt_replies[reply[:3]] += 1
+            return reply
         if self.permanently_refused(address):
             self.rcpt_replies["550"] += 1
             return "550 5.1.1 Mailbox unavailable"
@@ -92,7 +102,9 @@ class SinkHandler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.data_reply:
+        if self.data_reply and (
+            self.data_reply_to is None or self.data_reply_to & set(envelope.rcpt_tos)
+        ):
             return self.data_reply
         with self.lock:
             self.raw.append(bytes(envelope.original_content or envelope.content))

@@ -20,7 +20,7 @@ from lead411.accounts.models import User
 from lead411.leads import services as lead_services
 from lead411.mail import services
 from lead411.mail.models import Delivery, MailPreferences, Suppression
-from lead411.mail.outbox import SenderRejected, outbox_send
+from lead411.mail.outbox import outbox_send
 from lead411.mail.suppression import email_hash
 from lead411.newsletter.digest import newsletter_issue_build
 
@@ -207,43 +207,3 @@ def test_a_dead_senders_row_is_resent_only_when_its_dot_was_not_written(smtp_sin
     assert (first.status, first.last_error) == (Delivery.Status.SENT, "")  # confirmed by 250
     assert second.status == Delivery.Status.SENT
     assert "assumed" in second.last_error
-
-
-def _two_members_with_news() -> list[User]:
-    members = [make_member("ann@example.com", "Ann"), make_member("bob@example.com", "Bob")]
-    for member in members:
-        lead_services.saved_search_create(member=member, name="All", criteria={})
-    new_event()
-    newsletter_issue_build(date=timezone.localdate())
-    return members
-
-
-@pytest.mark.clause("P7")
-def test_a_refused_sender_fails_and_suppresses_nobody_and_the_run_stops(settings):
-    """A 550 at MAIL FROM is the relay refusing us: every row waits, no address is blamed."""
-    _two_members_with_news()
-    with Sink(mail_from_reply="550 5.7.1 Sender address rejected") as sink:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
-        with pytest.raises(SenderRejected, match=r"550 5\.7\.1 Sender address rejected"):
-            outbox_send()
-    assert sorted(Delivery.objects.values_list("to_email", "status", "smtp_code")) == [
-        ("ann@example.com", Delivery.Status.PENDING, None),
-        ("bob@example.com", Delivery.Status.PENDING, None),
-    ]
-    assert Suppression.objects.count() == 0
-
-
-@pytest.mark.clause("P7")
-def test_content_rejected_after_data_fails_those_messages_but_suppresses_no_address(settings):
-    """A 550 at the final dot rejects the message, not the mailbox: no suppression entry."""
-    _two_members_with_news()
-    with Sink(data_reply="550 5.7.1 Message content rejected") as sink:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
-        report = outbox_send()
-    assert (report.sent, report.failed) == (0, 2)
-    assert set(Delivery.objects.values_list("status", "smtp_code")) == {
-        (Delivery.Status.FAILED, 550)
-    }
-    assert Suppression.objects.count() == 0

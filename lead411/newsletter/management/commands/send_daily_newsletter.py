@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from lead411.core import clock
-from lead411.mail.outbox import SenderRejected, outbox_send
+from lead411.mail.outbox import OutboxHalted, outbox_send
 from lead411.newsletter.digest import IssueDateOutOfRange, newsletter_issue_build
 
 
@@ -51,9 +51,11 @@ class Command(BaseCommand):
             return
         try:
             sent = outbox_send()
-        except SenderRejected as exc:
+        except OutboxHalted as exc:
             raise CommandError(
-                f"The SMTP server refused the sender address ({exc}); nothing was marked failed. "
-                "Fix NEWSLETTER_ENVELOPE_FROM or DEFAULT_FROM_EMAIL and run again."
+                f"The SMTP server refused at {exc.phase.upper()} ({exc}): a problem of the "
+                "sending set-up, not of a member's address. Nothing was marked failed; every "
+                "message waits. Fix the cause (NEWSLETTER_ENVELOPE_FROM, DEFAULT_FROM_EMAIL, "
+                "the relay's policy) and run again; staff see this on the admin index."
             ) from None
         self.stdout.write(f"Outbox: {sent}.")
