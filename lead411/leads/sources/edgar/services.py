@@ -48,6 +48,7 @@ from lead411.core.audit import audit_record
 from lead411.core.clock import now, today
 from lead411.core.database import planner_statistics_refresh
 from lead411.core.models import AuditEvent
+from lead411.leads.edgar_places import place_from_edgar_code, readable_case
 from lead411.leads.matching import normalize_company_name
 from lead411.leads.models import Category, Company, Contact, TriggerEvent
 from lead411.leads.search.index import search_index_batch
@@ -71,7 +72,6 @@ from lead411.leads.sources.edgar.parsers import (
     parse_form_d,
     parse_form_index,
 )
-from lead411.leads.sources.edgar.places import place_from_edgar_code
 from lead411.leads.sources.edgar.profiles import (
     CompanyProfile,
     industry_of,
@@ -285,7 +285,7 @@ def lead_from_form_d(document: FormDDocument, *, key: str) -> _Lead:
         kind=Kind.FUNDING_ROUND,
         announced_on=document.date_of_first_sale or document.filed_on or document.signature_date,
         from_document=True,
-        city=_city(document.city),
+        city=readable_case(document.city),
         state_code=document.state_code,
         industry=document.industry_group,
         amount=document.total_offering_amount,
@@ -295,18 +295,13 @@ def lead_from_form_d(document: FormDDocument, *, key: str) -> _Lead:
         founded_year=document.year_of_incorporation,
         profile=CompanyProfile(
             cik=document.cik,
-            state_of_incorporation=_city(document.jurisdiction_of_incorporation)[:60],
+            state_of_incorporation=document.jurisdiction_of_incorporation[:60],
             street_address=document.street_address[:300],
-            city=_city(document.city)[:100],
+            city=document.city[:100],
             state_code=document.state_code,
             postal_code=document.postal_code[:20],
         ),
     )
-
-
-def _city(name: str) -> str:
-    """EDGAR prints cities in capitals ("MENLO PARK"): shown as "Menlo Park"."""
-    return name.title() if name.isupper() else name
 
 
 @dataclass(frozen=True)
@@ -349,7 +344,7 @@ class _FilingLeads:
             kind=self.leads[0].kind if self.leads else Kind.OTHER,
             announced_on=self.filed_on,
             from_document=True,
-            city=_city(self.city),
+            city=readable_case(self.city),
             state_code=self.state_code,
             profile=self.profile,
         )
@@ -454,7 +449,7 @@ def leads_from_8k(document: EightKDocument, *, data: bytes, origin: str) -> _Fil
             industry=industry_of(sic_code=document.sic_code)[:200],
             state_of_incorporation=document.state_of_incorporation[:60],
             street_address=document.street_address[:300],
-            city=_city(document.city)[:100],
+            city=document.city[:100],
             state_code=document.state_code,
             postal_code=document.postal_code[:20],
         ),
