@@ -543,6 +543,8 @@ def _summary(*, event: TriggerEvent, company_name: str, lead: _Lead) -> str:
 
 
 NAMES_NOT_READ = "(names not yet read from the filing)"
+# Once the document is read and names nobody who joins or leaves (pay only, a vote).
+NAMES_NONE = "(the filing names nobody who joins or leaves)"
 
 
 class _Importer:
@@ -906,6 +908,26 @@ class _Importer:
         if first_event is not None and filing.accession:
             self._record_filing(filing.company_lead(), first_event)
 
+    def names_read_none(self, accession: str) -> None:
+        """The document of ``accession`` was read and moves nobody (pay only, a vote): the
+        executive lead its feed entry made no longer says the names are still to be read."""
+        event = (
+            TriggerEvent.objects.filter(
+                source=SOURCE, source_key=accession, summary__endswith=NAMES_NOT_READ
+            )
+            .select_related("company")
+            .first()
+        )
+        if event is None:
+            return
+        event.summary = (event.summary.removesuffix(NAMES_NOT_READ) + NAMES_NONE)[:300]
+        event.search_document = build_search_document(
+            company_name=event.company.name,
+            categories=list(event.company.categories.values_list("name", flat=True)),
+            summary=event.summary,
+        )
+        self._event_save(event, created=False, changed=True)
+
     def _ipo_event(self, company: Company) -> TriggerEvent | None:
         """The IPO lead an earlier filing of the same offering made (S-1, S-1/A, 424B4).
 
@@ -1263,6 +1285,8 @@ def _import_filing(importer: _Importer, filing: _FilingLeads, *, origin: str) ->
     report.filings_read[filing.form_type] += 1
     if not filing.leads:
         report.skipped[_no_lead_reason(filing)] += 1
+        if filing.accession:
+            importer.names_read_none(filing.accession)
         return
     if not filing.cik and not filing.company_name:
         report.problems.append(f"{origin}: no CIK and no company name in the filing: not imported")

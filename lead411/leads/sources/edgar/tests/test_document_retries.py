@@ -12,7 +12,12 @@ from django.urls import reverse
 from lead411.leads.models import Contact, TriggerEvent
 from lead411.leads.sources.edgar import services
 from lead411.leads.sources.edgar.models import EdgarFiling, FeedCursor
-from lead411.leads.sources.edgar.services import NAMES_NOT_READ, edgar_import, edgar_poll
+from lead411.leads.sources.edgar.services import (
+    NAMES_NONE,
+    NAMES_NOT_READ,
+    edgar_import,
+    edgar_poll,
+)
 from lead411.leads.sources.edgar.tests.fixtures import ITEM_502, atom_entry, atom_feed, data_dir
 from lead411.leads.sources.edgar.tests.test_poll import _Server, local_only
 
@@ -147,10 +152,13 @@ def test_retries_are_bounded_per_poll_spaced_and_given_up_with_the_reason_for_st
     assert poll_at(5) == []  # not due yet
     assert poll_at(5) == [acme]  # both due: one a poll, the longest-waiting first
     assert poll_at(1) == [beta]
-    attempts = EdgarFiling.objects.values_list("document_attempts", "document_retry_at")
-    assert sorted(a for a, _ in attempts) == [2, 2]
-    # The second failure waits twice as long: 20 minutes.
-    assert max(at for _, at in attempts) == clock[0] + dt.timedelta(minutes=20)
+    # The second failure waits twice as long: 20 minutes after each filing's own retry.
+    assert sorted(
+        EdgarFiling.objects.values_list("accession", "document_attempts", "document_retry_at")
+    ) == [
+        (gone[0][2], 2, clock[0] + dt.timedelta(minutes=19)),
+        (gone[1][2], 2, clock[0] + dt.timedelta(minutes=20)),
+    ]
     assert poll_at(18) == []
     assert poll_at(1) == [acme]
     assert poll_at(1) == [beta]
@@ -187,3 +195,25 @@ def test_a_retry_the_server_fails_is_one_more_attempt_not_a_failed_poll(server, 
     assert filing.document_attempts == 2
     assert "HTTP Error 500" in filing.document_error
     assert TriggerEvent.objects.get().summary.endswith(NAMES_NOT_READ)
+
+
+def test_a_document_read_later_that_moves_nobody_no_longer_promises_names(server, settings):
+    """1895 Bancorp's real 8-K (0000943374-24-000509) is Item 5.02 pay only: once read,
+    its lead says the filing names nobody who joins or leaves, and the filing is done."""
+    settings.EDGAR_DOCUMENT_RETRY_MINUTES = 0
+    accession, cik = "0000943374-24-000509", "1847360"
+    _feed(server, settings, ("1895 Bancorp of Wisconsin, Inc. /MD/", cik, accession))
+    path = _submission_path(cik, accession)
+    server.routes[path] = (404, b"")
+    edgar_poll(fetch=local_only, max_pages=1)
+    server.routes[path] = (200, (data_dir("sec_8k") / f"{accession}.txt").read_bytes())
+
+    report = edgar_poll(fetch=local_only, max_pages=1)
+
+    assert report.problems == []
+    event = TriggerEvent.objects.get()
+    assert event.summary.endswith(NAMES_NONE)
+    assert NAMES_NOT_READ not in event.summary
+    assert not Contact.objects.exists()
+    assert EdgarFiling.objects.get(accession=accession).document_status == "read"
+    assert edgar_poll(fetch=local_only, max_pages=1).changed == 0
