@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
-from lead411.leads.edgar_places import place_name
+from lead411.leads.edgar_places import incorporation_code, place_name
 
 
 class Provenance(models.Model):
@@ -100,6 +100,10 @@ class Company(Provenance):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """A place of incorporation typed by staff ("Delaware") is kept as its EDGAR code."""
+        self.state_of_incorporation = incorporation_code(self.state_of_incorporation)
 
     @property
     def state_of_incorporation_name(self) -> str:

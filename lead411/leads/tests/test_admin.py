@@ -62,3 +62,10 @@ def test_change_page_shows_every_profile_field(admin_client, tesla):
         assert value in html, value
     assert 'name="state_of_incorporation" value="DE"' in html
     assert "Delaware" in html  # the code's name beside it
+
+
+def test_a_state_of_incorporation_typed_by_name_is_kept_as_its_code(tesla):
+    """Staff typing "Delaware" or "cayman islands" in the form store the code, as importers do."""
+    tesla.state_of_incorporation = "cayman islands"
+    tesla.clean()  # what the admin form's full_clean calls after the fields
+    assert tesla.state_of_incorporation == "E9"
