@@ -247,6 +247,7 @@ _LOWER_WORDS = frozenset({"OF", "THE", "AND", "AT"})
 _STATE_CODES = _US | {"AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT"}
 _ORDINAL_RE = re.compile(r"^(\d+)(ST|ND|RD|TH)(\W*)$")
 _ZIP_RE = re.compile(r"^\d{5}(?:-\d{4})?\W*$")
+_FIRST_LETTER_RE = re.compile(r"[a-z]")
 
 
 def readable_case(text: str) -> str:
@@ -294,5 +295,6 @@ def _capitalise(word: str) -> str:
         if after_apostrophe and len(part) == 1:  # a possessive or contraction: "'S", "'T"
             out.append(part.lower())
         else:
-            out.append(part[:1].upper() + part[1:].lower())
+            # The first letter, not the first character: "(REAR)" -> "(Rear)".
+            out.append(_FIRST_LETTER_RE.sub(lambda m: m.group().upper(), part.lower(), count=1))
     return "".join(out)

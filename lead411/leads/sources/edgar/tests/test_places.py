@@ -174,6 +174,7 @@ def test_the_data_migration_normalises_existing_rows_and_is_idempotent():
         ("1290 AVENUE OF THE AMERICAS", "1290 Avenue of the Americas"),
         ("AUSTIN, TX 78701", "Austin, TX 78701"),
         ("O'HARE INT'L CENTER", "O'Hare Int'l Center"),
+        ("12 MAIN ST (REAR)", "12 Main St (Rear)"),
         # Mixed case is a source's own spelling (D.Shepards.xml, the iXBRL covers): kept.
         ("13241 Bartram Park Blvd.", "13241 Bartram Park Blvd."),
         ("1000    N West St.", "1000    N West St."),
