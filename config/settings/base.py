@@ -325,6 +325,14 @@ EDGAR_HTTP_TIMEOUT_SECONDS = env.int("EDGAR_HTTP_TIMEOUT_SECONDS", default=20)
 EDGAR_HTTP_MAX_RETRIES = env.int("EDGAR_HTTP_MAX_RETRIES", default=3)
 EDGAR_HTTP_BACKOFF_SECONDS = env.float("EDGAR_HTTP_BACKOFF_SECONDS", default=1.0)
 EDGAR_HTTP_MAX_BACKOFF_SECONDS = env.float("EDGAR_HTTP_MAX_BACKOFF_SECONDS", default=60.0)
+# An 8-K or IPO document a poll could not read (404 while the archive catches up, a timeout,
+# a page that does not parse) is tried again by later polls: at most
+# EDGAR_DOCUMENT_RETRIES_PER_POLL of them a poll, the first retry EDGAR_DOCUMENT_RETRY_MINUTES
+# after the failure and each later one twice as long after the one before, and at most
+# EDGAR_DOCUMENT_MAX_ATTEMPTS reads in all; then the lead keeps the feed entry's facts.
+EDGAR_DOCUMENT_RETRIES_PER_POLL = env.int("EDGAR_DOCUMENT_RETRIES_PER_POLL", default=10)
+EDGAR_DOCUMENT_RETRY_MINUTES = env.float("EDGAR_DOCUMENT_RETRY_MINUTES", default=15.0)
+EDGAR_DOCUMENT_MAX_ATTEMPTS = env.int("EDGAR_DOCUMENT_MAX_ATTEMPTS", default=5)
 
 # Anonymous web log (lead411.weblog, clause P2).
 WEBLOG_RECORDING_ENABLED = env.bool("WEBLOG_RECORDING_ENABLED", default=True)

@@ -360,6 +360,7 @@ def company_detail_endpoint(
         "sic_code": company.sic_code,
         "industry": company.industry,
         "state_of_incorporation": company.state_of_incorporation,
+        "state_of_incorporation_name": company.state_of_incorporation_name,
         "street_address": company.street_address,
         "postal_code": company.postal_code,
         "categories": detail.categories,

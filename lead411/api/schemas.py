@@ -113,7 +113,11 @@ class CompanyDetail(CompanyBrief):
     sic_code: str = Field(description="SEC Standard Industrial Classification code, or empty")
     industry: str = Field(description="Title of the SIC code, or empty")
     state_of_incorporation: str = Field(
-        description='As EDGAR states it: a state or country code ("DE") or name, or empty'
+        description='EDGAR state or country code ("DE", "E9"), or empty; a value a source'
+        " stated that names no EDGAR place is kept as stated"
+    )
+    state_of_incorporation_name: str = Field(
+        description='The place of incorporation by name ("Delaware", "Cayman Islands"), or empty'
     )
     street_address: str = Field(description="Business address street lines, or empty")
     postal_code: str

@@ -25,19 +25,72 @@ class ContactInline(admin.TabularInline):
 
 @admin.register(Company)
 class CompanyAdmin(admin.ModelAdmin):
-    list_display = ("name", "country_code", "region", "city", "status", "founded_on", "source")
+    list_display = (
+        "name",
+        "ticker",
+        "exchange",
+        "country_code",
+        "region",
+        "city",
+        "state_of_incorporation",
+        "status",
+        "source",
+    )
     # A fund, trust or REIT (marked from its Form D) is left out of members' default
-    # searches; staff correct a wrong marking by editing the field.
+    # searches; staff correct a wrong marking by editing the field. Exchange and state of
+    # incorporation are short lists (a few exchanges, EDGAR's codes), so cheap to filter.
     list_filter = (
         "status",
         "source",
         "country_code",
+        "exchange",
+        "state_of_incorporation",
         ("investment_vehicle", admin.EmptyFieldListFilter),
     )
-    search_fields = ("name", "normalized_name", "source_key", "cik")
+    # "=ticker": an exact (case-insensitive) match, so "F" finds Ford, not every name with an f.
+    search_fields = ("name", "normalized_name", "source_key", "cik", "=ticker")
     filter_horizontal = ("categories",)
-    readonly_fields = PROVENANCE_FIELDS
+    readonly_fields = (*PROVENANCE_FIELDS, "state_of_incorporation_name")
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    "normalized_name",
+                    "homepage",
+                    "categories",
+                    "status",
+                    "founded_on",
+                    "cik",
+                    "investment_vehicle",
+                )
+            },
+        ),
+        (
+            "Profile (SEC filings and company records)",
+            {
+                "fields": (
+                    "ticker",
+                    "exchange",
+                    "sic_code",
+                    "industry",
+                    "state_of_incorporation",
+                    "state_of_incorporation_name",
+                )
+            },
+        ),
+        (
+            "Place",
+            {"fields": ("street_address", "city", "region", "postal_code", "country_code")},
+        ),
+        ("Provenance", {"fields": PROVENANCE_FIELDS}),
+    )
     inlines = (ContactInline,)
+
+    @admin.display(description="incorporated in (name)")
+    def state_of_incorporation_name(self, company: Company) -> str:
+        return company.state_of_incorporation_name
 
 
 @admin.register(TriggerEvent)

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from django.utils.text import slugify
 
+from lead411.leads.edgar_places import place_name
 from lead411.leads.models import Company, TriggerEvent
 from lead411.leads.search.places import country_label, region_label
 from lead411.leads.selectors import ExportLead
@@ -157,8 +158,9 @@ def _lead_url(lead: ExportLead, lead_url_prefix: str) -> str:
 PLAIN_COLUMNS = (
     "lead_id", "announced_on", "kind", "round_type", "series", "amount", "currency",
     "amount_usd", "counterparty", "summary", "company", "homepage", "categories",
-    "country", "region", "city", "company_status", "source", "source_key", "source_url",
-    "lead_url",
+    "country", "region", "city", "street_address", "postal_code", "ticker", "exchange",
+    "sic_code", "industry", "state_of_incorporation", "company_status", "source",
+    "source_key", "source_url", "lead_url",
 )  # fmt: skip
 
 
@@ -181,6 +183,13 @@ def _plain_rows(lead: ExportLead, prefix: str) -> list[Cells]:
             lead.country_code,
             lead.region,
             lead.city,
+            lead.street_address,
+            lead.postal_code,
+            lead.ticker,
+            lead.exchange,
+            lead.sic_code,
+            lead.industry,
+            lead.state_of_incorporation,
             _STATUS_LABELS.get(lead.company_status, lead.company_status),
             lead.source,
             lead.source_key,
@@ -194,7 +203,8 @@ def _plain_rows(lead: ExportLead, prefix: str) -> list[Cells]:
 
 HUBSPOT_COMPANY_COLUMNS = (
     "Company name", "Company Domain Name", "Website URL", "City", "State/Region",
-    "Country/Region", "Description", "Year Founded",
+    "Country/Region", "Description", "Year Founded", "Street Address", "Postal Code",
+    "Ticker Symbol", "Stock Exchange", "SIC Code", "SIC Industry", "State of Incorporation",
 )  # fmt: skip
 HUBSPOT_CONTACT_COLUMNS = (
     "First Name", "Last Name", "Job Title", "Company Name", "Website URL", "City",
@@ -217,8 +227,28 @@ def _hubspot_company(lead: ExportLead) -> Cells:
     ]
 
 
+def _profile(lead: ExportLead) -> Cells:
+    """The company's profile after its other columns, in company and account presets."""
+    return [
+        lead.street_address,
+        lead.postal_code,
+        lead.ticker,
+        lead.exchange,
+        lead.sic_code,
+        lead.industry,
+        _incorporated_in(lead.state_of_incorporation),
+    ]
+
+
+@functools.cache  # EDGAR's few hundred codes
+def _incorporated_in(code: str) -> str:
+    return place_name(code)
+
+
 def _hubspot_company_rows(lead: ExportLead, prefix: str) -> list[Cells]:
-    return [[*_hubspot_company(lead), ", ".join(lead.categories), lead.founded_on[:4]]]
+    return [
+        [*_hubspot_company(lead), ", ".join(lead.categories), lead.founded_on[:4], *_profile(lead)]
+    ]
 
 
 def _hubspot_contact_rows(lead: ExportLead, prefix: str) -> list[Cells]:
@@ -234,7 +264,9 @@ def _hubspot_lead_rows(lead: ExportLead, prefix: str) -> list[Cells]:
 
 SALESFORCE_ACCOUNT_COLUMNS = (
     "Account Name", "Website", "Industry", "Billing City", "Billing State/Province",
-    "Billing Country", "Account Description", "Account Source",
+    "Billing Country", "Account Description", "Account Source", "Billing Street",
+    "Billing Zip/Postal Code", "Ticker Symbol", "Stock Exchange", "SIC Code",
+    "SIC Description", "State of Incorporation",
 )  # fmt: skip
 SALESFORCE_CONTACT_COLUMNS = (
     "First Name", "Last Name", "Title", "Account Name", "Mailing City",
@@ -257,6 +289,7 @@ def _salesforce_account_rows(lead: ExportLead, prefix: str) -> list[Cells]:
             _country(lead),
             ", ".join(lead.categories),
             LEAD_SOURCE,
+            *_profile(lead),
         ]
     ]
 

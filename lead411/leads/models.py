@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
+from lead411.leads.edgar_places import incorporation_code, place_name
+
 
 class Provenance(models.Model):
     """Where a row came from: source name, the source's own record key, and when we imported it.
@@ -76,7 +78,9 @@ class Company(Provenance):
     # The SIC code's title: the SEC's own ("Motor Vehicles & Passenger Car Bodies"), else
     # the OSHA SIC manual's.
     industry = models.CharField(max_length=200, blank=True, default="", db_default="")
-    # As EDGAR states it: a state or country code ("DE", "E9") or a name ("Delaware").
+    # The EDGAR state or country code ("DE", "E9") whichever way a source stated it
+    # (lead411.leads.edgar_places.incorporation_code); a value that names no EDGAR place
+    # is kept as stated. Pages show ``state_of_incorporation_name``.
     state_of_incorporation = models.CharField(max_length=60, blank=True, default="", db_default="")
     street_address = models.CharField(max_length=300, blank=True, default="", db_default="")
     postal_code = models.CharField(max_length=20, blank=True, default="", db_default="")
@@ -96,6 +100,15 @@ class Company(Provenance):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """A place of incorporation typed by staff ("Delaware") is kept as its EDGAR code."""
+        self.state_of_incorporation = incorporation_code(self.state_of_incorporation)
+
+    @property
+    def state_of_incorporation_name(self) -> str:
+        """The place of incorporation as people read it ("DE" -> "Delaware"); ``""`` if unknown."""
+        return place_name(self.state_of_incorporation)
 
 
 class TriggerEvent(Provenance):

@@ -321,6 +321,14 @@ class ExportLead(NamedTuple):
     city: str
     company_status: str
     founded_on: str
+    # The company's profile (issue 14): EDGAR state code of incorporation, as stored.
+    ticker: str
+    exchange: str
+    sic_code: str
+    industry: str
+    state_of_incorporation: str
+    street_address: str
+    postal_code: str
     categories: tuple[str, ...] = ()
     contacts: tuple[tuple[str, str], ...] = ()
 
@@ -329,7 +337,10 @@ _EVENT_COLUMNS = (
     "id", "announced_on", "kind", "round_type", "series", "amount", "currency", "amount_usd",
     "counterparty", "summary", "source", "source_key", "source_url", "company",
 )  # fmt: skip
-_COMPANY_COLUMNS = ("name", "homepage", "country_code", "region", "city", "status", "founded_on")
+_COMPANY_COLUMNS = (
+    "name", "homepage", "country_code", "region", "city", "status", "founded_on", "ticker",
+    "exchange", "sic_code", "industry", "state_of_incorporation", "street_address", "postal_code",
+)  # fmt: skip
 
 
 def _column(model: type[models.Model], name: str) -> str:
@@ -347,7 +358,8 @@ def _export_sql(count: int) -> str:
     ]
     # Dates and amounts as text from the database itself: converting them per row in
     # Python showed in the export's profile.
-    for position in (1, len(columns) - 1):  # announced_on, founded_on
+    founded_on = len(_EVENT_COLUMNS) + _COMPANY_COLUMNS.index("founded_on")
+    for position in (1, founded_on):  # announced_on, founded_on
         columns[position] = _iso_day_sql(columns[position])
     for position in (5, 7):  # amount, amount_usd
         columns[position] = _money_sql(columns[position])

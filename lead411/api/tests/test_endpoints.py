@@ -139,6 +139,7 @@ def test_company_endpoint_carries_the_profile(member, api_get):
         "3500 DEER CREEK RD",
         "94304",
     )
+    assert body["state_of_incorporation_name"] == "Delaware"
     assert body["homepage"] == "https://www.tesla.com"
 
 

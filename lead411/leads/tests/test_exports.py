@@ -11,6 +11,8 @@ from importlib import import_module
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_q.brokers import get_broker
 from django_q.signing import SignedPackage
@@ -41,12 +43,14 @@ DOCUMENTED_COLUMNS = {
     "leads": [
         "lead_id", "announced_on", "kind", "round_type", "series", "amount", "currency",
         "amount_usd", "counterparty", "summary", "company", "homepage", "categories",
-        "country", "region", "city", "company_status", "source", "source_key", "source_url",
-        "lead_url",
+        "country", "region", "city", "street_address", "postal_code", "ticker", "exchange",
+        "sic_code", "industry", "state_of_incorporation", "company_status", "source",
+        "source_key", "source_url", "lead_url",
     ],
     "hubspot-companies": [
         "Company name", "Company Domain Name", "Website URL", "City", "State/Region",
-        "Country/Region", "Description", "Year Founded",
+        "Country/Region", "Description", "Year Founded", "Street Address", "Postal Code",
+        "Ticker Symbol", "Stock Exchange", "SIC Code", "SIC Industry", "State of Incorporation",
     ],
     "hubspot-contacts": [
         "First Name", "Last Name", "Job Title", "Company Name", "Website URL", "City",
@@ -58,7 +62,9 @@ DOCUMENTED_COLUMNS = {
     ],
     "salesforce-accounts": [
         "Account Name", "Website", "Industry", "Billing City", "Billing State/Province",
-        "Billing Country", "Account Description", "Account Source",
+        "Billing Country", "Account Description", "Account Source", "Billing Street",
+        "Billing Zip/Postal Code", "Ticker Symbol", "Stock Exchange", "SIC Code",
+        "SIC Description", "State of Incorporation",
     ],
     "salesforce-contacts": [
         "First Name", "Last Name", "Title", "Account Name", "Mailing City",
@@ -152,12 +158,77 @@ def test_hubspot_companies_map_our_fields(member_client, munich):
         "Country/Region": row["Country/Region"],  # a name when the country table is present
         "Description": "Construction, Software",
         "Year Founded": "2010",
+        # No SEC profile: the profile columns are empty, never "Unknown".
+        "Street Address": "",
+        "Postal Code": "",
+        "Ticker Symbol": "",
+        "Stock Exchange": "",
+        "SIC Code": "",
+        "SIC Industry": "",
+        "State of Incorporation": "",
     }
     assert row["Country/Region"] in ("DEU", "Germany")
     assert (
         disposition
         == f'attachment; filename="lead411-hubspot-companies-{clock.today():%Y-%m-%d}.csv"'
     )
+
+
+@pytest.mark.clause("L1")
+def test_company_presets_and_the_plain_export_carry_the_sec_profile(member_client):
+    """Issue 14: ticker, exchange, SIC code and industry, state of incorporation (by name
+    for a CRM, as the EDGAR code in the plain export), street and postal code. The rows are
+    read with as many queries for 30 companies as for one (no query per row)."""
+
+    def add(count: int) -> None:
+        for n in range(Company.objects.count(), Company.objects.count() + count):
+            company = CompanyFactory.create(
+                name=f"Tesla {n}", ticker=f"TS{n}", exchange="Nasdaq", sic_code="3711",
+                industry="Motor Vehicles & Passenger Car Bodies", state_of_incorporation="DE",
+                street_address="3500 Deer Creek Rd", postal_code="94304",
+            )  # fmt: skip
+            TriggerEvent.objects.create(**_event_fields(company, n))
+
+    def export(preset: str) -> tuple[list[list[str]], int]:
+        with CaptureQueriesContext(connection) as queries:
+            rows = _rows(_download(member_client, {"preset": preset})[0])
+        return rows, len(queries)
+
+    add(1)
+    export("salesforce-accounts")  # the member's first request records activity, caches counts
+    _, one = export("salesforce-accounts")
+    add(29)
+    export("salesforce-accounts")  # the search counts cached again after the import
+    accounts, thirty = export("salesforce-accounts")
+    assert len(accounts) == 31
+    assert thirty == one
+    account = dict(zip(accounts[0], accounts[1], strict=True))
+    assert account["Ticker Symbol"].startswith("TS")
+    assert {k: account[k] for k in SALESFORCE_PROFILE} == {
+        "Billing Street": "3500 Deer Creek Rd", "Billing Zip/Postal Code": "94304",
+        "Stock Exchange": "Nasdaq", "SIC Code": "3711",
+        "SIC Description": "Motor Vehicles & Passenger Car Bodies",
+        "State of Incorporation": "Delaware",
+    }  # fmt: skip
+    hubspot = _rows(_download(member_client, {"preset": "hubspot-companies"})[0])
+    company_row = dict(zip(hubspot[0], hubspot[1], strict=True))
+    assert (company_row["SIC Industry"], company_row["State of Incorporation"]) == (
+        "Motor Vehicles & Passenger Car Bodies",
+        "Delaware",
+    )
+    plain = _rows(_download(member_client, {"preset": "leads"})[0])
+    lead = dict(zip(plain[0], plain[1], strict=True))
+    assert (lead["state_of_incorporation"], lead["exchange"], lead["postal_code"]) == (
+        "DE",
+        "Nasdaq",
+        "94304",
+    )
+
+
+SALESFORCE_PROFILE = (
+    "Billing Street", "Billing Zip/Postal Code", "Stock Exchange", "SIC Code",
+    "SIC Description", "State of Incorporation",
+)  # fmt: skip
 
 
 def test_contact_presets_split_names_and_keep_roles(member_client, munich):

@@ -10,17 +10,25 @@ choice a message on the review page, never an error page.
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from lead411.leads.models import Company
 from lead411.leads.sources.edgar.models import EdgarFiling, FeedCursor, MatchReview
-from lead411.leads.sources.edgar.selectors import company_label, match_review_sides
+from lead411.leads.sources.edgar.selectors import (
+    company_label,
+    edgar_filings_unread,
+    edgar_filings_unread_count,
+    match_review_sides,
+)
 from lead411.leads.sources.edgar.services import (
     MatchReviewError,
     match_review_keep,
@@ -166,17 +174,46 @@ class MatchReviewAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(change_url)
 
 
+class UnreadDocumentFilter(admin.SimpleListFilter):
+    """Filings whose document a poll could not read: still retried, or given up."""
+
+    title = "document not read"
+    parameter_name = "unread"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("retrying", "being retried"), ("gave-up", "given up")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        limit = settings.EDGAR_DOCUMENT_MAX_ATTEMPTS
+        unread = queryset.filter(document_loaded=False, document_attempts__gt=0)
+        if self.value() == "retrying":
+            return unread.filter(document_attempts__lt=limit)
+        if self.value() == "gave-up":
+            return unread.filter(document_attempts__gte=limit)
+        return queryset
+
+
 @admin.register(EdgarFiling)
 class EdgarFilingAdmin(admin.ModelAdmin):
-    list_display = ["accession", "form_type", "company_name", "cik", "filed_on", "document_loaded"]
-    list_filter = ["form_type", "document_loaded"]
+    list_display = [
+        "accession",
+        "form_type",
+        "company_name",
+        "cik",
+        "filed_on",
+        "document_loaded",
+        "document_status",
+    ]
+    list_filter = ["form_type", "document_loaded", UnreadDocumentFilter]
     search_fields = ["accession", "company_name", "cik"]
     raw_id_fields = ["event"]
+    readonly_fields = ["document_status"]
 
 
 @admin.register(FeedCursor)
 class FeedCursorAdmin(admin.ModelAdmin):
-    """The poll's staff page: when it last ran, what it added, why it failed (issue 14)."""
+    """The poll's staff page: when it last ran, what it added, why it failed (issue 14),
+    and the 8-K and IPO documents it could not read yet, each with its reason."""
 
     list_display = [
         "feed_url",
@@ -186,4 +223,40 @@ class FeedCursorAdmin(admin.ModelAdmin):
         "last_error",
         "last_updated",
     ]
-    readonly_fields = ["last_attempt_at", "last_success_at", "last_added", "last_error"]
+    readonly_fields = [
+        "last_attempt_at",
+        "last_success_at",
+        "last_added",
+        "last_error",
+        "documents_not_read",
+    ]
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        """The list also says how many filings' documents are unread, with a link to them."""
+        unread = edgar_filings_unread_count()
+        if unread:
+            url = reverse("admin:edgar_edgarfiling_changelist") + "?unread=retrying"
+            self.message_user(
+                request,
+                format_html(
+                    '{} filing documents not read yet (retrying {}, given up {}): <a href="{}">'
+                    "see each with its reason</a>.",
+                    unread.retrying + unread.gave_up,
+                    unread.retrying,
+                    unread.gave_up,
+                    url,
+                ),
+                messages.WARNING,
+            )
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="8-K and IPO documents not read yet")
+    def documents_not_read(self, cursor: FeedCursor) -> str:
+        rows = edgar_filings_unread(limit=20)
+        if not rows:
+            return "none"
+        return format_html_join(
+            mark_safe("<br>"),  # a constant separator
+            "{} {} ({}): {}",
+            ((f.form_type, f.accession, f.company_name, f.document_status) for f in rows),
+        )

@@ -29,14 +29,45 @@ class EdgarFiling(models.Model):
     # A Form D whose primary document was read (amount, address, related persons);
     # the poller fetches the document only for filings without one.
     document_loaded = models.BooleanField(default=False)
+    # An 8-K or IPO filing whose document the poller could not read (the archive answered
+    # 404, a timeout, a page that does not parse): its lead came from the feed entry, which
+    # names nobody. The poller tries again from ``document_retry_at`` on, at most
+    # ``EDGAR_DOCUMENT_MAX_ATTEMPTS`` times in all; ``document_error`` keeps the last reason
+    # (emptied once the document is read). 0 attempts: never failed.
+    document_attempts = models.PositiveSmallIntegerField(default=0)
+    document_retry_at = models.DateTimeField(null=True, blank=True)
+    document_error = models.CharField(max_length=500, blank=True)
     first_seen_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
     class Meta:
         ordering = ["-filed_on", "-accession"]
+        indexes = [
+            # The poller's look-up of documents to read again: few rows, read every poll.
+            models.Index(
+                fields=["document_retry_at"],
+                name="edgar_filing_retry_idx",
+                condition=models.Q(document_loaded=False, document_attempts__gt=0),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.form_type} {self.accession} ({self.company_name})"
+
+    @property
+    def document_status(self) -> str:
+        """The document's state for staff: "read", "not read", "retrying (attempt 2 of 5):
+        <reason>" or "gave up after 5 attempts: <reason>"."""
+        if self.document_loaded:
+            return "read"
+        if not self.document_attempts:
+            return "not read"
+        limit = settings.EDGAR_DOCUMENT_MAX_ATTEMPTS
+        if self.document_attempts >= limit:
+            return f"gave up after {self.document_attempts} attempts: {self.document_error}"
+        return (
+            f"retrying (attempt {self.document_attempts} of {limit} failed): {self.document_error}"
+        )
 
 
 class FeedCursor(models.Model):

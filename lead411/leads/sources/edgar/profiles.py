@@ -28,6 +28,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from lead411.leads.edgar_places import incorporation_code, readable_case
 from lead411.leads.sources.edgar.parsers import EdgarParseError, pad_cik
 
 SIC_MANUAL = Path("naics_sic_census") / "sic_codes_osha.txt"
@@ -38,8 +39,12 @@ class CompanyProfile:
     """What one source says about a company; ``""`` where it says nothing.
 
     ``cik`` is 10 digits zero-padded. ``state_code`` is the business address's EDGAR
-    state/country code ("CA"); ``state_of_incorporation`` as the source states it ("DE",
-    "E9", "Delaware"). ``website`` is an absolute http(s) URL.
+    state/country code ("CA"); ``state_of_incorporation`` is the EDGAR code whichever way
+    the source states it ("DE" from "DE", "Delaware" or "DELAWARE"; see
+    ``edgar_places.incorporation_code``). ``street_address`` and ``city`` are in the case
+    people write them when EDGAR printed them in capitals (``edgar_places.readable_case``).
+    Every source builds one of these, so every path that writes a profile gets the same
+    forms. ``website`` is an absolute http(s) URL.
     """
 
     cik: str
@@ -53,6 +58,14 @@ class CompanyProfile:
     state_code: str = ""
     postal_code: str = ""
     website: str = ""
+
+    def __post_init__(self) -> None:
+        # A frozen dataclass sets its own fields through object.__setattr__.
+        object.__setattr__(
+            self, "state_of_incorporation", incorporation_code(self.state_of_incorporation)
+        )
+        object.__setattr__(self, "street_address", readable_case(self.street_address))
+        object.__setattr__(self, "city", readable_case(self.city))
 
 
 @functools.cache
@@ -102,10 +115,6 @@ def _text(value: object) -> str:
     """JSON text, with the SEC's ``"None"`` and ``null`` for a missing line as ``""``."""
     text = str(value).strip() if value is not None else ""
     return "" if text == "None" else text
-
-
-def _city(name: str) -> str:
-    return name.title() if name.isupper() else name
 
 
 def _street(address: Mapping[str, Any]) -> str:
@@ -172,14 +181,13 @@ def _from_submissions(record: Mapping[str, Any], *, origin: str) -> CompanyProfi
         industry=industry_of(sic_code=sic, stated=_text(record.get("sicDescription")))[:200]
         if sic
         else "",
-        # The description names a foreign place ("Cayman Islands" for "E9"); for a US
-        # state it is the code itself ("DE").
+        # The code ("E9"); its description ("Cayman Islands") when a record lacks it.
         state_of_incorporation=(
-            _text(record.get("stateOfIncorporationDescription"))
-            or _text(record.get("stateOfIncorporation"))
+            _text(record.get("stateOfIncorporation"))
+            or _text(record.get("stateOfIncorporationDescription"))
         )[:60],
         street_address=_street(business)[:300],
-        city=_city(_text(business.get("city")))[:100],
+        city=_text(business.get("city"))[:100],
         state_code=_text(business.get("stateOrCountry")),
         postal_code=_text(business.get("zipCode"))[:20],
         website=website_of(_text(record.get("website"))),

@@ -1,10 +1,14 @@
 """Reads for the EDGAR lead source: which known company a filing is about, and the review queue."""
 
 from dataclasses import dataclass
+from typing import NamedTuple
+
+from django.conf import settings
+from django.db.models import Count, Q
 
 from lead411.leads.matching import normalize_company_name
 from lead411.leads.models import Company, TriggerEvent
-from lead411.leads.sources.edgar.models import MatchReview
+from lead411.leads.sources.edgar.models import EdgarFiling, MatchReview
 
 
 @dataclass(frozen=True)
@@ -125,3 +129,30 @@ def match_review_sides(*, review: MatchReview) -> tuple[ReviewSide | None, list[
     """
     new = _side(review.company) if review.company is not None else None
     return new, [_side(c) for c in review.candidates.order_by("id")]
+
+
+class UnreadCount(NamedTuple):
+    """Filings whose document a poll could not read: still retried, and given up."""
+
+    retrying: int
+    gave_up: int
+
+
+def edgar_filings_unread_count() -> UnreadCount:
+    """Return how many 8-K and IPO documents are unread, being retried or given up (one query)."""
+    limit = settings.EDGAR_DOCUMENT_MAX_ATTEMPTS
+    counts = EdgarFiling.objects.filter(document_loaded=False, document_attempts__gt=0).aggregate(
+        retrying=Count("id", filter=Q(document_attempts__lt=limit)),
+        gave_up=Count("id", filter=Q(document_attempts__gte=limit)),
+    )
+    return UnreadCount(counts["retrying"], counts["gave_up"])
+
+
+def edgar_filings_unread(*, limit: int) -> list[EdgarFiling]:
+    """Return at most ``limit`` filings whose document is unread, the next retry first
+    (given-up ones last), for the staff poll page."""
+    return list(
+        EdgarFiling.objects.filter(document_loaded=False, document_attempts__gt=0).order_by(
+            "document_attempts", "document_retry_at", "accession"
+        )[:limit]
+    )

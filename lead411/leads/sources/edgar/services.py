@@ -48,6 +48,7 @@ from lead411.core.audit import audit_record
 from lead411.core.clock import now, today
 from lead411.core.database import planner_statistics_refresh
 from lead411.core.models import AuditEvent
+from lead411.leads.edgar_places import place_from_edgar_code, readable_case
 from lead411.leads.matching import normalize_company_name
 from lead411.leads.models import Category, Company, Contact, TriggerEvent
 from lead411.leads.search.index import search_index_batch
@@ -71,7 +72,6 @@ from lead411.leads.sources.edgar.parsers import (
     parse_form_d,
     parse_form_index,
 )
-from lead411.leads.sources.edgar.places import place_from_edgar_code
 from lead411.leads.sources.edgar.profiles import (
     CompanyProfile,
     industry_of,
@@ -285,7 +285,7 @@ def lead_from_form_d(document: FormDDocument, *, key: str) -> _Lead:
         kind=Kind.FUNDING_ROUND,
         announced_on=document.date_of_first_sale or document.filed_on or document.signature_date,
         from_document=True,
-        city=_city(document.city),
+        city=readable_case(document.city),
         state_code=document.state_code,
         industry=document.industry_group,
         amount=document.total_offering_amount,
@@ -295,18 +295,13 @@ def lead_from_form_d(document: FormDDocument, *, key: str) -> _Lead:
         founded_year=document.year_of_incorporation,
         profile=CompanyProfile(
             cik=document.cik,
-            state_of_incorporation=_city(document.jurisdiction_of_incorporation)[:60],
+            state_of_incorporation=document.jurisdiction_of_incorporation[:60],
             street_address=document.street_address[:300],
-            city=_city(document.city)[:100],
+            city=document.city[:100],
             state_code=document.state_code,
             postal_code=document.postal_code[:20],
         ),
     )
-
-
-def _city(name: str) -> str:
-    """EDGAR prints cities in capitals ("MENLO PARK"): shown as "Menlo Park"."""
-    return name.title() if name.isupper() else name
 
 
 @dataclass(frozen=True)
@@ -349,7 +344,7 @@ class _FilingLeads:
             kind=self.leads[0].kind if self.leads else Kind.OTHER,
             announced_on=self.filed_on,
             from_document=True,
-            city=_city(self.city),
+            city=readable_case(self.city),
             state_code=self.state_code,
             profile=self.profile,
         )
@@ -454,7 +449,7 @@ def leads_from_8k(document: EightKDocument, *, data: bytes, origin: str) -> _Fil
             industry=industry_of(sic_code=document.sic_code)[:200],
             state_of_incorporation=document.state_of_incorporation[:60],
             street_address=document.street_address[:300],
-            city=_city(document.city)[:100],
+            city=document.city[:100],
             state_code=document.state_code,
             postal_code=document.postal_code[:20],
         ),
@@ -532,14 +527,24 @@ def _summary(*, event: TriggerEvent, company_name: str, lead: _Lead) -> str:
         if "5.02" in items:
             text += "; also reports a change of directors or officers (Item 5.02)"
         return text
+    # An executive change from a feed entry: the people are only in the filing's document,
+    # which replaces this summary with theirs once it is read (``_Importer.import_filing``).
     if event.kind == Kind.EXECUTIVE_DEPARTURE:
-        return f"{company_name} reports the departure of a director or officer (8-K Item 5.02)"
+        return (
+            f"{company_name} reports the departure of a director or officer (8-K Item 5.02) "
+            f"{NAMES_NOT_READ}"
+        )
     if event.kind == Kind.EXECUTIVE_HIRE:
         return (
             f"{company_name} reports a change of directors or officers: appointment, election "
-            "or departure (8-K Item 5.02)"
+            f"or departure (8-K Item 5.02) {NAMES_NOT_READ}"
         )
     return f"{company_name} files a registration statement (Form {lead.form_type})"
+
+
+NAMES_NOT_READ = "(names not yet read from the filing)"
+# Once the document is read and names nobody who joins or leaves (pay only, a vote).
+NAMES_NONE = "(the filing names nobody who joins or leaves)"
 
 
 class _Importer:
@@ -783,7 +788,7 @@ class _Importer:
             return
         changes: dict[str, object] = {"event": event} if filing.event_id != event.pk else {}
         if lead.from_document and not filing.document_loaded:
-            changes["document_loaded"] = True
+            changes.update(document_loaded=True, document_error="", document_retry_at=None)
         if lead.previous_accession and not filing.previous_accession:
             changes["previous_accession"] = lead.previous_accession
         if lead.filed_on and not filing.filed_on:
@@ -902,6 +907,26 @@ class _Importer:
                 self._person_contact(company, lead.person, key=lead.key)
         if first_event is not None and filing.accession:
             self._record_filing(filing.company_lead(), first_event)
+
+    def names_read_none(self, accession: str) -> None:
+        """The document of ``accession`` was read and moves nobody (pay only, a vote): the
+        executive lead its feed entry made no longer says the names are still to be read."""
+        event = (
+            TriggerEvent.objects.filter(
+                source=SOURCE, source_key=accession, summary__endswith=NAMES_NOT_READ
+            )
+            .select_related("company")
+            .first()
+        )
+        if event is None:
+            return
+        event.summary = (event.summary.removesuffix(NAMES_NOT_READ) + NAMES_NONE)[:300]
+        event.search_document = build_search_document(
+            company_name=event.company.name,
+            categories=list(event.company.categories.values_list("name", flat=True)),
+            summary=event.summary,
+        )
+        self._event_save(event, created=False, changed=True)
 
     def _ipo_event(self, company: Company) -> TriggerEvent | None:
         """The IPO lead an earlier filing of the same offering made (S-1, S-1/A, 424B4).
@@ -1260,6 +1285,8 @@ def _import_filing(importer: _Importer, filing: _FilingLeads, *, origin: str) ->
     report.filings_read[filing.form_type] += 1
     if not filing.leads:
         report.skipped[_no_lead_reason(filing)] += 1
+        if filing.accession:
+            importer.names_read_none(filing.accession)
         return
     if not filing.cik and not filing.company_name:
         report.problems.append(f"{origin}: no CIK and no company name in the filing: not imported")
@@ -1304,7 +1331,10 @@ def edgar_poll(
     until a page reaches the stored position (``FeedCursor``) or ``EDGAR_POLL_MAX_PAGES``,
     then fetches the primary document of each new Form D (amount, address, people) and
     the submission of each new 8-K, S-1, F-1 or 424B4 (the people who join or leave,
-    the deals, the offering: see ``leads_from_8k`` and ``leads_from_ipo``).
+    the deals, the offering: see ``leads_from_8k`` and ``leads_from_ipo``). An 8-K or
+    IPO document that could not be read is remembered on its ``EdgarFiling`` and read
+    again by later polls (``_retry_filing_documents``); meanwhile the lead comes from the
+    feed entry and its summary says the names are not read yet.
     Every request carries the fair-access User-Agent and waits its turn (at most 10
     per second). When any request fails (connection refused, HTTP 500, timeout, an
     HTML error page instead of the feed) nothing is imported, the failure is stored in
@@ -1319,6 +1349,7 @@ def edgar_poll(
     entries: list[tuple[str, FeedEntry]] = []
     documents: list[tuple[str, bytes]] = []
     filings: list[tuple[str, _FilingLeads]] = []
+    unread: dict[str, str] = {}
     try:
         for page in range(pages):
             page_url = url if page == 0 else feed_page_url(url, start=page * 100)
@@ -1340,9 +1371,16 @@ def edgar_poll(
             }
             for accession, link in wanted.items():
                 documents.append((accession, fetch(primary_document_url(link))))
-            filings = _fetch_filing_documents(
+            filings, unread, attempted = _fetch_filing_documents(
                 entries, cursor=cursor, loaded=loaded, fetch=fetch, report=report
             )
+            # Last, so that a failure above leaves no retry unrecorded: a retry never fails
+            # the poll (its failure is one more attempt of that filing).
+            retried, retried_unread = _retry_filing_documents(
+                exclude=attempted, fetch=fetch, report=report
+            )
+            filings += retried
+            unread.update(retried_unread)
     except (*NETWORK_ERRORS, EdgarParseError) as exc:
         message = f"{url}: poll failed, feed position kept for the next poll ({exc})"
         report.problems.append(message)
@@ -1361,6 +1399,12 @@ def edgar_poll(
             _import_document(importer, data=data, origin=f"{url} {accession}", accession=accession)
         for origin, filing in filings:
             _import_filing(importer, filing, origin=origin)
+    _document_reads_record(
+        read={filing.accession for _, filing in filings},
+        unread=unread,
+        entries=[entry for _, entry in entries],
+        stamp=attempt_at,
+    )
     newest = max(
         (e for _, e in entries if e.updated is not None),
         key=lambda e: e.updated,  # type: ignore[arg-type, return-value]
@@ -1462,13 +1506,16 @@ def _fetch_filing_documents(
     loaded: set[str],
     fetch: Fetcher,
     report: EdgarImportReport,
-) -> list[tuple[str, _FilingLeads]]:
+) -> tuple[list[tuple[str, _FilingLeads]], dict[str, str], set[str]]:
     """Fetch and parse the documents of the new 8-K and IPO filings among ``entries``.
 
     New means newer than the stored feed position and not read before. One request
-    per filing (its submission text file). A filing the archive does not serve (404,
-    410) or that does not parse is a problem line, and its feed entry is imported
-    instead; any other failure propagates and fails the poll (position kept).
+    per filing (its submission text file). Returns the filings read, with the URL each
+    came from, ``{accession: reason}`` of those that could not be read, and the
+    accessions asked for (read or not). A filing the
+    archive does not serve (404, 410) or that does not parse is a problem line, its feed
+    entry is imported instead and a later poll reads it again (``_document_reads_record``).
+    Any other failure propagates and fails the poll (position kept).
     """
     wanted: dict[str, tuple[str, str]] = {}
     for _, entry in entries:
@@ -1485,22 +1532,109 @@ def _fetch_filing_documents(
         ):
             wanted[entry.accession] = (entry.form_type, entry.link)
     out: list[tuple[str, _FilingLeads]] = []
+    unread: dict[str, str] = {}
     for accession, (form_type, link) in wanted.items():
         document_url = submission_url(link, accession=accession)
+        read = _read_filing_document(document_url, form_type=form_type, fetch=fetch)
+        if isinstance(read, str):
+            report.problems.append(f"{read}; feed entry used, read again by a later poll")
+            unread[accession] = read
+        else:
+            out.append((document_url, read))
+    return out, unread, set(wanted)
+
+
+def _read_filing_document(url: str, *, form_type: str, fetch: Fetcher) -> _FilingLeads | str:
+    """Fetch and parse one 8-K or IPO submission; the reason as text when the archive does
+    not serve it (404, 410) or it does not parse. Other network errors propagate."""
+    try:
+        data = fetch(url)
+    except urllib.error.HTTPError as exc:
+        if exc.code not in _GONE_STATUSES:
+            raise
+        return f"{url}: could not be read ({exc})"
+    try:
+        return parse_filing_document(data, origin=url, form=form_type)
+    except EdgarParseError as exc:
+        return str(exc)
+
+
+def _retry_filing_documents(
+    *, exclude: set[str], fetch: Fetcher, report: EdgarImportReport
+) -> tuple[list[tuple[str, _FilingLeads]], dict[str, str]]:
+    """Read again the documents earlier polls could not read, the longest-waiting first.
+
+    At most ``EDGAR_DOCUMENT_RETRIES_PER_POLL`` filings whose ``document_retry_at`` has
+    come and that have had fewer than ``EDGAR_DOCUMENT_MAX_ATTEMPTS`` attempts, except the
+    ``exclude`` accessions (asked for by this poll already). Any failure here, the network's
+    included, is one more failed attempt of that filing, never a failed poll. Returns
+    the filings read and ``{accession: reason}`` of those still unread.
+    """
+    due = (
+        EdgarFiling.objects.filter(
+            document_loaded=False,
+            document_attempts__gt=0,
+            document_attempts__lt=settings.EDGAR_DOCUMENT_MAX_ATTEMPTS,
+            document_retry_at__lte=now(),
+            form_type__in=DOCUMENT_FORMS,
+        )
+        .exclude(accession__in=exclude)
+        .exclude(source_url="")
+        .order_by("document_retry_at", "accession")
+        .only("accession", "form_type", "source_url")[: settings.EDGAR_DOCUMENT_RETRIES_PER_POLL]
+    )
+    out: list[tuple[str, _FilingLeads]] = []
+    unread: dict[str, str] = {}
+    for filing in due:
+        document_url = submission_url(filing.source_url, accession=filing.accession)
         try:
-            data = fetch(document_url)
-        except urllib.error.HTTPError as exc:
-            if exc.code not in _GONE_STATUSES:
-                raise
-            report.problems.append(f"{document_url}: could not be read ({exc}); feed entry used")
+            read = _read_filing_document(document_url, form_type=filing.form_type, fetch=fetch)
+        except NETWORK_ERRORS as exc:
+            read = f"{document_url}: could not be read ({exc})"
+        if isinstance(read, str):
+            report.problems.append(f"{read}; read again by a later poll")
+            unread[filing.accession] = read
+        else:
+            out.append((document_url, read))
+    return out, unread
+
+
+def _document_reads_record(
+    *, read: set[str], unread: dict[str, str], entries: Sequence[FeedEntry], stamp: dt.datetime
+) -> None:
+    """Store how a poll's document reads went on the filings' ``EdgarFiling`` rows.
+
+    A filing read is done (its error emptied). A filing not read gets one more attempt,
+    its reason and the time of the next one: ``EDGAR_DOCUMENT_RETRY_MINUTES`` after the
+    first failure, doubled after each later one. An IPO filing whose entry made no lead
+    (a 424B4: only its document tells an IPO) gets a row without an event so it is
+    remembered; an 8-K whose entry is no lead is not retried.
+    """
+    EdgarFiling.objects.filter(accession__in=read, document_loaded=False).update(
+        document_loaded=True, document_error="", document_retry_at=None, updated_at=stamp
+    )
+    by_accession = {entry.accession: entry for entry in entries}
+    for accession, reason in unread.items():
+        filing = EdgarFiling.objects.filter(accession=accession).first()
+        entry = by_accession.get(accession)
+        if filing is None and entry is not None and entry.form_type in IPO_FORMS:
+            filing = EdgarFiling(
+                accession=accession,
+                form_type=entry.form_type,
+                cik=entry.cik,
+                company_name=entry.company_name[:300],
+                filed_on=entry.filed_on,
+                source_url=entry.link or filing_url(cik=entry.cik, accession=accession),
+                first_seen_at=stamp,
+            )
+        if filing is None or filing.document_loaded:
             continue
-        try:
-            filing = parse_filing_document(data, origin=document_url, form=form_type)
-        except EdgarParseError as exc:
-            report.problems.append(f"{exc}: feed entry used")
-            continue
-        out.append((document_url, filing))
-    return out
+        filing.document_attempts += 1
+        pause = settings.EDGAR_DOCUMENT_RETRY_MINUTES * 2 ** (filing.document_attempts - 1)
+        filing.document_retry_at = stamp + dt.timedelta(minutes=pause)
+        filing.document_error = reason[:500]
+        filing.updated_at = stamp
+        filing.save()
 
 
 def _reached(cursor: FeedCursor, entries: Sequence[FeedEntry]) -> bool:

@@ -54,7 +54,7 @@ def _url(review: MatchReview, name: str) -> str:
 
 def test_merge_moves_events_contacts_and_filings_and_deletes_the_duplicate(admin_client, review):
     duplicate = review.company
-    assert (duplicate.street_address, duplicate.state_of_incorporation) == ("1 Main St", "Delaware")
+    assert (duplicate.street_address, duplicate.state_of_incorporation) == ("1 Main St", "DE")
     austin = review.candidates.get(city="Austin")
     ada = Contact.objects.get(company=duplicate, name="Ada Lovelace")
     ContactFactory(company=austin, name="Ada Lovelace", role=ada.role)
@@ -84,7 +84,7 @@ def test_merge_moves_events_contacts_and_filings_and_deletes_the_duplicate(admin
     assert austin.cik == "0009000001"  # the next filing of this issuer matches by CIK
     # Issue 14: the Form D's state of incorporation fills Austin's blank; its Boston street
     # does not go to the Austin company.
-    assert austin.state_of_incorporation == "Delaware"
+    assert austin.state_of_incorporation == "DE"
     assert austin.street_address == ""
     assert set(austin.categories.values_list("name", flat=True)) == {"Other Technology"}
     assert set(TriggerEvent.objects.exclude(pk=event.pk).values_list("id", flat=True)) == (
