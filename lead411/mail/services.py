@@ -401,7 +401,13 @@ def inline_email_css(html: str) -> str:
 
 def envelope_sender() -> str:
     """Return the SMTP envelope sender (``MAIL FROM``): the address of DEFAULT_FROM_EMAIL."""
-    return settings.NEWSLETTER_ENVELOPE_FROM or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return settings.NEWSLETTER_ENVELOPE_FROM or _address_of(settings.DEFAULT_FROM_EMAIL)
+
+
+@lru_cache(maxsize=8)
+def _address_of(header_value: str) -> str:
+    # The outbox asks once per message; the parse costs more than the answer.
+    return parseaddr(header_value)[1]
 
 
 # --- The superuser's member export (clause P6) ---

@@ -68,9 +68,9 @@ def _crlf(data: bytes) -> bytes:
 def _part(subtype: str, body: str) -> bytes:
     """Return one ``text/<subtype>`` MIME part, headers and CRLF body, as Django writes it."""
     data = body.encode("utf-8", errors="surrogateescape")
-    long_lines = len(data) > RFC5322_EMAIL_LINE_LENGTH_LIMIT and any(
-        len(line) > RFC5322_EMAIL_LINE_LENGTH_LIMIT
-        for line in data.replace(b"\r", b"\n").split(b"\n")
+    long_lines = (
+        len(data) > RFC5322_EMAIL_LINE_LENGTH_LIMIT
+        and max(map(len, data.replace(b"\r", b"\n").split(b"\n"))) > RFC5322_EMAIL_LINE_LENGTH_LIMIT
     )
     if long_lines:
         encoding = "quoted-printable"

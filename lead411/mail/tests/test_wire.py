@@ -9,12 +9,14 @@ non-ASCII text, lines over 998 octets, lone CRs and lines starting with a dot.
 
 import email
 import email.policy
+import smtplib
 
 import pytest
 from django.core.mail import EmailMultiAlternatives
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lead411.mail.outbox import _dot_stuffed, _quoted
 from lead411.mail.wire import WireUnsupported, message_wire_bytes
 
 pytestmark = pytest.mark.clause("L4")
@@ -135,3 +137,23 @@ def test_headers_it_cannot_write_safely_are_left_to_django(headers):
         message_wire_bytes(
             subject="s", from_email="a@x.example", to_email="b@x.example", headers=headers, text="t"
         )
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(st.sampled_from(["", ".", "..", ".x", "a.b", " .", "x" * 80]), max_size=20))
+def test_dot_stuffing_is_smtplibs(lines):
+    """The sender's dot-stuffing equals smtplib's (RFC 5321 section 4.5.2) on CRLF lines."""
+    data = "\r\n".join(lines).encode()
+    expected = smtplib._quote_periods(data)  # what smtplib.sendmail sends
+    if not expected.endswith(b"\r\n"):
+        expected += b"\r\n"
+    assert _dot_stuffed(data) == expected
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["ann@example.com", "o'neil+tag@example.org", "Ann <ann@example.com>", "a b@example.com",
+     "x@[127.0.0.1]", '"quoted"@example.com', "no-at-sign", "ü@example.com"],
+)  # fmt: skip
+def test_envelope_addresses_are_quoted_as_smtplib_quotes_them(address):
+    assert _quoted(address) == smtplib.quoteaddr(address)
