@@ -144,7 +144,7 @@ def test_headers_it_cannot_write_safely_are_left_to_django(headers):
 def test_dot_stuffing_is_smtplibs(lines):
     """The sender's dot-stuffing equals smtplib's (RFC 5321 section 4.5.2) on CRLF lines."""
     data = "\r\n".join(lines).encode()
-    expected = smtplib._quote_periods(data)  # what smtplib.sendmail sends
+    expected = smtplib.quotedata(data.decode()).encode()  # what smtplib.sendmail sends
     if not expected.endswith(b"\r\n"):
         expected += b"\r\n"
     assert _dot_stuffed(data) == expected
