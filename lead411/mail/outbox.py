@@ -376,26 +376,42 @@ def _hand_over(row: Delivery, token: str) -> bool:
     A sender killed after this commit and before the final dot loses the message, so the
     commit's latency is the window. On PostgreSQL an ordinary commit waits for its WAL to
     reach the disk (a few milliseconds: 1 to 3 of 20 kills landed there in the crash
-    test); ``synchronous_commit = off`` for this one transaction returns once the WAL is
-    in memory (PostgreSQL docs, "Asynchronous Commit"). The price: if the *database
-    server* crashes within about 3 x wal_writer_delay, this mark can be lost, the row
-    returns to ``sending`` and is sent again, one duplicate. SQLite's commit (WAL,
-    ``synchronous=NORMAL``) already does not wait for the disk. One prepared statement,
-    not a queryset: this runs once per message, and the ORM would cost more than the
-    SMTP exchange with a nearby server (``bench/bench_delivery.py``).
+    test); the sender's connections run with ``synchronous_commit = off``
+    (``_fast_commits``), so this commit returns once the WAL is in memory (PostgreSQL
+    docs, "Asynchronous Commit"). SQLite's commit (WAL, ``synchronous=NORMAL``) already
+    does not wait for the disk. One prepared statement in autocommit, not a queryset in a
+    transaction: this runs once per message, and the ORM and extra round trips would cost
+    more than the SMTP exchange with a nearby server (``bench/bench_delivery.py``).
     """
     params: list[str | int] = [
         Delivery.Status.HANDED_OVER.value, row.pk, token,
         Delivery.Status.SENDING.value, Delivery.Status.HANDED_OVER.value,
     ]  # fmt: skip
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(_hand_over_sql(), params)
-            return cursor.rowcount == 1
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    with connection.cursor() as cursor:
         cursor.execute(_hand_over_sql(), params)
         return cursor.rowcount == 1
+
+
+@contextlib.contextmanager
+def _fast_commits() -> Iterator[None]:
+    """On PostgreSQL, let this connection's commits return before their WAL is on disk.
+
+    The price, for a sender's state changes only: if the *database server* crashes within
+    about 3 x wal_writer_delay, the last changes can be lost. A lost claim or hand-over
+    returns a row to an earlier state, so it is sent again (one duplicate); a lost
+    confirmation leaves it handed over, which recovery counts as sent. Never a lost
+    message. Elsewhere nothing changes.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception), connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
 
 
 @functools.cache
@@ -778,45 +794,13 @@ def _send_loop(
     """
     marker = _DotMarker(_marker_path(token))
     backend = get_connection(fail_silently=False)
-    smtp_backend = backend if isinstance(backend, SmtpBackend) else None
-    smtp: smtplib.SMTP | None = None
     confirmed: list[int] = []
     try:
-        while not stop.is_set():
-            room = budget.take(batch_size)
-            if not room:
-                break
-            rows = _claim(token=token, batch_size=room)
-            budget.give_back(room - len(rows))
-            if not rows:
-                break
-            rows = _skip_without_consent(rows, token, report)
-            for index, row in enumerate(rows):
-                try:
-                    if stop.is_set():
-                        raise _Stopped
-                    if smtp_backend is None:
-                        _send_generic(backend, row, token, report)
-                        continue
-                    if smtp is None:
-                        smtp = _open(smtp_backend)
-                    _send_smtp(smtp, row, token, report, confirmed, marker)
-                except _Reconnect:
-                    backend.close()
-                    smtp = None
-                except BaseException:
-                    Delivery.objects.filter(
-                        id__in=[r.id for r in rows[index:]],
-                        claim_token=token,
-                        status=Delivery.Status.SENDING,
-                    ).update(
-                        # Not tried: the claim's attempt is not counted.
-                        status=Delivery.Status.PENDING,
-                        claim_token="",
-                        attempts=F("attempts") - 1,
-                    )
-                    raise
-            _confirm(confirmed, token, report)
+        with _fast_commits():
+            _send_batches(
+                token=token, batch_size=batch_size, budget=budget, stop=stop, report=report,
+                backend=backend, marker=marker, confirmed=confirmed,
+            )  # fmt: skip
     except _Stopped:
         pass
     finally:
@@ -824,6 +808,57 @@ def _send_loop(
         marker.close()
         with contextlib.suppress(Exception):
             backend.close()
+
+
+def _send_batches(
+    *,
+    token: str,
+    batch_size: int,
+    budget: _Budget,
+    stop: threading.Event,
+    report: SendReport,
+    backend: Any,
+    marker: _DotMarker,
+    confirmed: list[int],
+) -> None:
+    """The body of ``_send_loop``: claim, send and record batches until none is due."""
+    smtp_backend = backend if isinstance(backend, SmtpBackend) else None
+    smtp: smtplib.SMTP | None = None
+    while not stop.is_set():
+        room = budget.take(batch_size)
+        if not room:
+            break
+        rows = _claim(token=token, batch_size=room)
+        budget.give_back(room - len(rows))
+        if not rows:
+            break
+        rows = _skip_without_consent(rows, token, report)
+        for index, row in enumerate(rows):
+            try:
+                if stop.is_set():
+                    raise _Stopped
+                if smtp_backend is None:
+                    _send_generic(backend, row, token, report)
+                    continue
+                if smtp is None:
+                    smtp = _open(smtp_backend)
+                _send_smtp(smtp, row, token, report, confirmed, marker)
+            except _Reconnect:
+                backend.close()
+                smtp = None
+            except BaseException:
+                Delivery.objects.filter(
+                    id__in=[r.id for r in rows[index:]],
+                    claim_token=token,
+                    status=Delivery.Status.SENDING,
+                ).update(
+                    # Not tried: the claim's attempt is not counted.
+                    status=Delivery.Status.PENDING,
+                    claim_token="",
+                    attempts=F("attempts") - 1,
+                )
+                raise
+        _confirm(confirmed, token, report)
 
 
 def _send_thread(errors: list[BaseException], stop: threading.Event, **loop: Any) -> None:
