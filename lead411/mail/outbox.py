@@ -692,9 +692,7 @@ def _envelope(smtp: smtplib.SMTP, to_email: str) -> list[tuple[int, bytes]]:
     """
     sender = envelope_sender()
     if smtp.has_extn("pipelining") and sender.isascii() and to_email.isascii():
-        smtp.send(
-            f"MAIL FROM:{_quoted(sender)}\r\nRCPT TO:{smtplib.quoteaddr(to_email)}\r\nDATA\r\n"
-        )
+        smtp.send(f"MAIL FROM:{_quoted(sender)}\r\nRCPT TO:{_quoted(to_email)}\r\nDATA\r\n")
         replies = [smtp.getreply() for _ in range(3)]
         if replies[2][0] == 354 and (replies[0][0] != 250 or replies[1][0] not in (250, 251)):
             smtp.send(b".\r\n")
