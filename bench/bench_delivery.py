@@ -19,7 +19,10 @@ width (``BENCH_DELIVERY_WIDTHS``, "1,4,8"), in the same run, ``BENCH_DELIVERY_RU
 The goal: at least 80 % of the bare rate at each width. The database is a temporary
 SQLite file, and, when PostgreSQL answers at ``BENCH_DELIVERY_POSTGRES`` (default
 ``postgres://postgres@127.0.0.1:5432/postgres``), a temporary PostgreSQL database as well,
-each in its own process.
+each in its own process. On PostgreSQL it also times ``BENCH_DELIVERY_PROCESSES`` (2)
+sender processes of ``BENCH_DELIVERY_PROCESS_CONNECTIONS`` (4) connections each at once,
+beside the bare loop over as many connections: PostgreSQL allows any number of senders
+(``SKIP LOCKED``), SQLite one.
 """
 
 import os
@@ -41,6 +44,8 @@ MESSAGES = int(os.environ.get("BENCH_DELIVERY_MESSAGES", "5000"))
 WIDTHS = [int(w) for w in os.environ.get("BENCH_DELIVERY_WIDTHS", "1,4,8").split(",")]
 RUNS = int(os.environ.get("BENCH_DELIVERY_RUNS", "3"))
 POSTGRES = os.environ.get("BENCH_DELIVERY_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
+PROCESSES = int(os.environ.get("BENCH_DELIVERY_PROCESSES", "2"))
+PROCESS_CONNECTIONS = int(os.environ.get("BENCH_DELIVERY_PROCESS_CONNECTIONS", "4"))
 GOAL = 0.8
 
 
@@ -121,19 +126,65 @@ def bare_rate(messages: list[tuple[str, bytes]], *, port: int, width: int, sende
     return len(messages) / took
 
 
-def measure(database: str, *, port: int) -> dict[str, Any]:
-    """In this process: set up ``database``, queue the newsletters, time both loops per width."""
+def _django(database: str, *, port: int) -> None:
+    """Set up Django in this process on ``database``, sending to the sink on ``port``."""
     os.environ["DATABASE_URL"] = database
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
     os.environ["TEST_EMAIL_BACKEND"] = "django.core.mail.backends.smtp.EmailBackend"
     os.environ["EMAIL_URL"] = f"smtp://127.0.0.1:{port}"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
-    import random
-
     import django
 
     django.setup()
+
+
+def _sender(database: str, port: int, folder: str, connections: int) -> None:
+    """One sender process of the PostgreSQL measurement: ready, wait for the go, send all."""
+    _django(database, port=port)
+    from lead411.mail.outbox import outbox_send
+
+    name = f"{os.getpid()}"
+    Path(folder, f"{name}.ready").touch()
+    while not Path(folder, "go").exists():
+        time.sleep(0.001)
+    started = time.time()
+    report = outbox_send(batch_size=200, connections=connections)
+    Path(folder, f"{name}.json").write_text(
+        f'{{"sent": {report.sent}, "start": {started}, "end": {time.time()}}}'
+    )
+
+
+def processes_rate(database: str, *, port: int, processes: int, connections: int) -> float:
+    """Return messages/s of ``processes`` sender processes with ``connections`` each, from
+    the first one's start to the last one's end (their Django start-up is not counted)."""
+    import json
+
+    folder = tempfile.mkdtemp(prefix="bench-senders-")
+    children = [
+        subprocess.Popen(  # noqa: S603 - this script, with our interpreter
+            [sys.executable, __file__, "--sender", database, str(port), folder, str(connections)]
+        )
+        for _ in range(processes)
+    ]
+    while len(list(Path(folder).glob("*.ready"))) < processes:
+        time.sleep(0.01)
+    Path(folder, "go").touch()
+    for child in children:
+        if child.wait() != 0:
+            raise RuntimeError("a sender process failed")
+    runs = [json.loads(p.read_text()) for p in Path(folder).glob("*.json")]
+    shutil.rmtree(folder, ignore_errors=True)
+    return sum(r["sent"] for r in runs) / (
+        max(r["end"] for r in runs) - min(r["start"] for r in runs)
+    )
+
+
+def measure(database: str, *, port: int) -> dict[str, Any]:
+    """In this process: set up ``database``, queue the newsletters, time both loops per width."""
+    import random
+
+    _django(database, port=port)
     import bench_newsletter
     from django.core.management import call_command
     from django.db import connection
@@ -167,7 +218,29 @@ def measure(database: str, *, port: int) -> dict[str, Any]:
             if report.sent != len(rows):
                 raise RuntimeError(f"sent {report.sent} of {len(rows)}: {report}")
             ours.append(report.sent / took)
-        results.append((width, statistics.median(bare), statistics.median(ours)))
+        results.append((str(width), statistics.median(bare), statistics.median(ours)))
+    if connection.vendor == "postgresql":
+        # PostgreSQL takes any number of sender processes (SKIP LOCKED), one per core here.
+        width = PROCESSES * PROCESS_CONNECTIONS
+        bare, ours = [], []
+        for run in range(RUNS):
+            log(
+                f"{connection.vendor}: {PROCESSES} processes x {PROCESS_CONNECTIONS}, run {run + 1}"
+            )
+            bare.append(bare_rate(wire, port=port, width=width, sender=sender))
+            Delivery.objects.update(
+                status=Delivery.Status.PENDING, claim_token="", sent_at=None, attempts=0
+            )
+            connection.close()
+            ours.append(
+                processes_rate(
+                    database, port=port, processes=PROCESSES, connections=PROCESS_CONNECTIONS
+                )
+            )
+            if Delivery.objects.exclude(status=Delivery.Status.SENT).exists():
+                raise RuntimeError("the sender processes left messages unsent")
+        label = f"{width} ({PROCESSES} processes x {PROCESS_CONNECTIONS})"
+        results.append((label, statistics.median(bare), statistics.median(ours)))
     return {
         "vendor": connection.vendor,
         "messages": built.deliveries,
@@ -206,6 +279,9 @@ def _drop_postgres(name: str) -> None:
 def main() -> None:
     import json
 
+    if len(sys.argv) == 6 and sys.argv[1] == "--sender":
+        _sender(sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5]))
+        return
     if len(sys.argv) == 4 and sys.argv[1] == "--child":
         _child(sys.argv[2], int(sys.argv[3].split(":")[0]), sys.argv[3].split(":", 1)[1])
         return

@@ -32,7 +32,7 @@ from lead411.core.tests.strict_templates import RaisingString, UnresolvedVariabl
 from lead411.leads import services as lead_services
 from lead411.leads.models import SavedSearch
 from lead411.mail.models import Delivery, Stream
-from lead411.mail.services import mail_preferences_set
+from lead411.mail.services import mail_preferences_set, outbox_halt_record
 from lead411.newsletter.digest import newsletter_issue_build
 from lead411.newsletter.services import product_update_send
 from lead411.newsletter.tasks import newsletter_alerts_run
@@ -295,6 +295,22 @@ def test_webhook_disabled_email(rendered, member, django_capture_on_commit_callb
         "api/email/webhook_disabled_message.txt",
         "api/email/webhook_disabled_message.html",
     } <= rendered
+
+
+@pytest.mark.django_db
+def test_outbox_halted_email_to_the_operator(rendered):
+    outbox_halt_record(
+        phase="rcpt", code=550, enhanced="5.7.1", reply="5.7.1 <ann@example.com>: Relaying denied"
+    )
+    message = _one(
+        settings.OPERATOR["contact_email"],
+        "Lead411: newsletter sending stopped (RCPT TO 550 5.7.1)",
+    )
+    assert "answered 550 5.7.1 at RCPT TO" in message.body
+    assert "5.7.1 <address>: Relaying denied" in message.body
+    assert "ann@example.com" not in message.body
+    assert "/admin/" in message.body
+    assert "mail/email/outbox_halted.txt" in rendered
 
 
 def test_every_email_template_on_disk_was_rendered_above():

@@ -467,7 +467,7 @@ def member_export_rows(*, actor: Any, purpose: str) -> list[list[str]]:
 
 # --- Runs stopped by the SMTP server (issue 15) ---
 
-_ADDRESS = re.compile(r"[^\s<>@]+@[^\s<>@]+")
+_ADDRESS = re.compile(r"<?[^\s<>@]+@[^\s<>@]+>?")
 
 
 def outbox_halt_record(*, phase: str, code: int, enhanced: str, reply: str) -> OutboxHalt:
