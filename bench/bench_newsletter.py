@@ -375,7 +375,7 @@ def main() -> None:
         "once (with markers), inlines CSS once, and assembles each member's newsletter by "
         "string joins; the baseline renders the templates and inlines CSS per member. Rows "
         "are written with `executemany` in batches of 500 inside the one transaction, the "
-        "text and HTML parts zlib-compressed in `Delivery.packed_body` (uncompressed, 100,000 "
+        "text and HTML parts compressed (Zstandard) in `Delivery.packed_body` (uncompressed, 100,000 "
         "newsletters were 1.8 GB of writes). Members are processed in chunks of 2,000; the "
         "caches kept per distinct saved search (parsed criteria, matches) are emptied "
         "between chunks once one holds 50,000 entries, so memory is bounded by a constant, "
