@@ -47,11 +47,16 @@ rows and marker are recovered.
 
 Temporary failures (4xx, a dropped connection before the dot) are retried after
 ``NEWSLETTER_RETRY_BASE_SECONDS * 2**(attempt-1)`` seconds, capped at
-``NEWSLETTER_RETRY_MAX_SECONDS``, at most ``NEWSLETTER_MAX_ATTEMPTS`` times. Suppression
-rule for permanent failures (5xx): codes 550, 551 and 553 (mailbox unavailable, user not
-local, mailbox name not allowed; RFC 5321 section 4.2.2) suppress the address at once;
-any other 5xx suppresses it on its ``NEWSLETTER_SUPPRESS_AFTER_FAILURES``-th permanent
-failure within 30 days. One recipient's failure only ever touches its own row.
+``NEWSLETTER_RETRY_MAX_SECONDS``, at most ``NEWSLETTER_MAX_ATTEMPTS`` times. A permanent
+failure (5xx) is judged by its phase and RFC 3463 code (``halts_run``): at RCPT TO, unless
+it is a policy refusal (5.7.x), it is the recipient's, and its row fails. Suppression rule
+for those: codes 550, 551 and 553 (mailbox unavailable, user not local, mailbox name not
+allowed; RFC 5321 section 4.2.2) suppress the address at once; any other 5xx suppresses
+it on its ``NEWSLETTER_SUPPRESS_AFTER_FAILURES``-th permanent failure within 30 days. One
+recipient's failure only ever touches its own row. Any other permanent failure (MAIL
+FROM, DATA, the final dot, 5.7.x) is about our set-up and stops the run with every row
+pending (``OutboxHalted``). With PIPELINING the envelope's three commands share one write
+(``_envelope``); the wire form comes from ``wire`` (ADR 0010).
 """
 
 import contextlib
