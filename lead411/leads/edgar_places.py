@@ -13,20 +13,15 @@ an empty country rather than a wrong one.
 stated it: SEC headers and the submissions API give the code, a Form D's
 ``jurisdictionOfInc`` and an iXBRL cover give a name ("DELAWARE", "Delaware"), and
 ``incorporation_code`` turns either into the code. Pages show ``place_name`` of it.
-This module imports nothing of the project: the leads app (pages, exports, API) and the
-EDGAR source both read it.
+US state names are the search's (``search.places.US_STATES``). The leads app (pages,
+exports, API) and the EDGAR source both read this module.
 """
 
 import re
 
-_US = frozenset(
-    {
-        "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL",
-        "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE",
-        "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD",
-        "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "GU", "PR", "VI",
-    }
-)  # fmt: skip
+from lead411.leads.search.places import US_STATES
+
+_US = frozenset(US_STATES)
 _CANADA = {
     "A0": "AB", "A1": "BC", "A2": "MB", "A3": "NB", "A4": "NL", "A5": "NS", "A6": "ON",
     "A7": "PE", "A8": "QC", "A9": "SK", "B0": "YT", "Z4": "",
@@ -100,18 +95,9 @@ def place_from_edgar_code(code: str) -> tuple[str, str]:
 # EDGAR's own list of codes and places (place_codes.csv), the names in the case people
 # write them; "KOREA REPUBLIC OF" is written as ISO 3166 writes it, "Korea, Republic of".
 PLACE_NAMES = {
-    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
-    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
-    "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois",
-    "IN": "Indiana", "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana",
-    "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota",
-    "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
-    "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York",
-    "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon",
-    "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota",
-    "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia",
-    "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming", "GU": "Guam",
-    "PR": "Puerto Rico", "VI": "Virgin Islands, U.S.", "X1": "United States",
+    **US_STATES,
+    "VI": "Virgin Islands, U.S.",
+    "X1": "United States",
     "A0": "Alberta, Canada", "A1": "British Columbia, Canada", "A2": "Manitoba, Canada",
     "A3": "New Brunswick, Canada", "A4": "Newfoundland, Canada", "A5": "Nova Scotia, Canada",
     "A6": "Ontario, Canada", "A7": "Prince Edward Island, Canada", "A8": "Quebec, Canada",
