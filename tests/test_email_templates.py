@@ -297,6 +297,7 @@ def test_webhook_disabled_email(rendered, member, django_capture_on_commit_callb
     } <= rendered
 
 
+@pytest.mark.clause("L4")
 @pytest.mark.django_db
 def test_outbox_halted_email_to_the_operator(rendered):
     outbox_halt_record(

@@ -183,13 +183,7 @@ def _plain_rows(lead: ExportLead, prefix: str) -> list[Cells]:
             lead.country_code,
             lead.region,
             lead.city,
-            lead.street_address,
-            lead.postal_code,
-            lead.ticker,
-            lead.exchange,
-            lead.sic_code,
-            lead.industry,
-            lead.state_of_incorporation,
+            *_profile(lead, state_name=False),
             _STATUS_LABELS.get(lead.company_status, lead.company_status),
             lead.source,
             lead.source_key,
@@ -227,8 +221,10 @@ def _hubspot_company(lead: ExportLead) -> Cells:
     ]
 
 
-def _profile(lead: ExportLead) -> Cells:
-    """The company's profile after its other columns, in company and account presets."""
+def _profile(lead: ExportLead, *, state_name: bool = True) -> Cells:
+    """The company's profile: street, postal code, ticker, exchange, SIC code, industry and
+    state of incorporation, by name (CRM presets) or as its EDGAR code (``state_name=False``,
+    the plain export)."""
     return [
         lead.street_address,
         lead.postal_code,
@@ -236,7 +232,9 @@ def _profile(lead: ExportLead) -> Cells:
         lead.exchange,
         lead.sic_code,
         lead.industry,
-        _incorporated_in(lead.state_of_incorporation),
+        _incorporated_in(lead.state_of_incorporation)
+        if state_name
+        else lead.state_of_incorporation,
     ]
 
 

@@ -26,6 +26,7 @@ from django.urls import reverse
 from lead411.accounts.models import User
 from lead411.core import clock
 from lead411.core.audit import audit_record
+from lead411.core.chunking import id_span
 from lead411.core.mail import message_send_or_queue
 from lead411.core.urls import absolute_url, site_root
 
@@ -87,13 +88,11 @@ def unsubscribe_keys(*, member_ids: list[int]) -> dict[int, str]:
     """
     if not member_ids:
         return {}
-    # A range, not IN: the build's chunks of 2,000 nearly consecutive ids cost the ORM a
-    # parameter each in an IN list; rows of other members are left out below.
     wanted = set(member_ids)
     keys = {
         member_id: key
         for member_id, key in MailPreferences.objects.filter(
-            member_id__gte=min(member_ids), member_id__lte=max(member_ids)
+            **id_span("member_id", member_ids)
         ).values_list("member_id", "unsubscribe_key")
         if member_id in wanted
     }
