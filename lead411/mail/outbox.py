@@ -59,6 +59,7 @@ pending (``OutboxHalted``). With PIPELINING the envelope's three commands share 
 (``_envelope``); the wire form comes from ``wire`` (ADR 0010).
 """
 
+import collections
 import contextlib
 import datetime as dt
 import fcntl
@@ -72,7 +73,6 @@ import re
 import smtplib
 import socket
 import tempfile
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -179,55 +179,62 @@ def _lock_path() -> Path:
 
 
 class _DotMarker:
-    """The id of the delivery whose final dot is being written, in a memory-mapped file.
+    """The ids of the deliveries whose final dots are being written, in a memory-mapped file.
 
     The one moment a kill can lose a message is after the commit of ``handed_over`` and
-    before the dot is written (see the module doc). The sender stores the row's id here
-    just before that commit and zeroes it right after the (corked, so nearly instant)
-    write of the dot: two stores to shared memory, which the kernel keeps when the
-    process dies. A recovering sender on the same machine that finds an id here resends
-    the row. A SIGKILL is acted on when the process returns from a system call or is
+    before the dot is written (see the module doc). The sender stores the round's ids here
+    just before that commit and zeroes them right after the (corked, so nearly instant)
+    writes of the dots: two stores to shared memory, which the kernel keeps when the
+    process dies. A recovering sender on the same machine that finds ids here resends
+    those rows. A SIGKILL is acted on when the process returns from a system call or is
     interrupted, so the commit's own calls were the likely landing points of a loss;
-    what is left is the corked write itself, where a kill means a duplicate. Senders on
-    other machines (PostgreSQL) cannot see the file and fall back to the rule of the
+    what is left is the corked writes themselves, where a kill means a duplicate. Senders
+    on other machines (PostgreSQL) cannot see the file and fall back to the rule of the
     module doc.
+
+    ``slots``: how many ids it holds (the sender's connections); 8 bytes each, little-endian,
+    0 for an empty slot.
     """
 
-    SIZE = 8
+    SLOT = 8
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, slots: int = 1) -> None:
         self.path = path
+        self.size = self.SLOT * slots
+        self._empty = bytes(self.size)
         fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
         try:
-            os.ftruncate(fd, self.SIZE)
-            self._map = mmap.mmap(fd, self.SIZE)
+            os.ftruncate(fd, self.size)
+            self._map = mmap.mmap(fd, self.size)
         finally:
             os.close(fd)
         self.clear()
 
-    def set(self, pk: int) -> None:
-        self._map[: self.SIZE] = pk.to_bytes(self.SIZE, "little")
+    def mark(self, pks: list[int]) -> None:
+        """Name ``pks`` (at most ``slots`` of them), in one store."""
+        data = b"".join(pk.to_bytes(self.SLOT, "little") for pk in pks)
+        self._map[: self.size] = data.ljust(self.size, b"\0")
 
     def clear(self) -> None:
-        self._map[: self.SIZE] = bytes(self.SIZE)
+        self._map[: self.size] = self._empty
 
     def close(self) -> None:
         self._map.close()
         self.path.unlink(missing_ok=True)
 
     @classmethod
-    def read(cls, path: Path) -> int | None:
-        """Return the id a dead sender left at ``path``, None if none.
+    def read(cls, path: Path) -> set[int]:
+        """Return the ids a dead sender left at ``path`` (none when it holds none or is gone).
 
         The file stays until the recovery has committed (a sender killed while recovering
         must leave the mark to the next one); ``_recover_orphans`` then removes it.
         """
         try:
-            data = path.read_bytes()[: cls.SIZE]
+            data = path.read_bytes()
         except OSError:
-            return None
-        pk = int.from_bytes(data, "little") if len(data) == cls.SIZE else 0
-        return pk or None
+            return set()
+        slots = (data[n : n + cls.SLOT] for n in range(0, len(data) - cls.SLOT + 1, cls.SLOT))
+        return {pk for pk in (int.from_bytes(slot, "little") for slot in slots) if pk}
 
 
 def _marker_path(token: str) -> Path:
@@ -255,24 +262,18 @@ def _advisory_key(token: str) -> int:
 
 
 @contextlib.contextmanager
-def _sender_slot(tokens: list[str]) -> Iterator[bool]:
-    """Hold this sender's locks (one per claim token of its threads) for the duration;
-    yield False when it may not run now."""
+def _sender_slot(token: str) -> Iterator[bool]:
+    """Hold this sender's lock (PostgreSQL: an advisory lock on its claim token; SQLite:
+    the one sender slot) for the duration; yield False when it may not run now."""
     if connection.vendor == "postgresql":
+        key = [_ADVISORY_NAMESPACE, _advisory_key(token)]
         with connection.cursor() as cursor:
-            for token in tokens:
-                cursor.execute(
-                    "SELECT pg_advisory_lock(%s, %s)", [_ADVISORY_NAMESPACE, _advisory_key(token)]
-                )
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", key)
         try:
             yield True
         finally:
             with connection.cursor() as cursor:
-                for token in tokens:
-                    cursor.execute(
-                        "SELECT pg_advisory_unlock(%s, %s)",
-                        [_ADVISORY_NAMESPACE, _advisory_key(token)],
-                    )
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
         return
     fd = os.open(_lock_path(), os.O_CREAT | os.O_RDWR, 0o600)
     try:
@@ -314,14 +315,14 @@ def _recover_rows(rows: Any, *, dot_pks: set[int]) -> int:
     return resent + assumed
 
 
-def _recover_orphans(own_tokens: list[str]) -> int:
+def _recover_orphans(own_token: str) -> int:
     """Recover the rows of dead senders; return how many rows moved."""
-    in_flight = Delivery.objects.filter(status__in=IN_FLIGHT).exclude(claim_token__in=own_tokens)
+    in_flight = Delivery.objects.filter(status__in=IN_FLIGHT).exclude(claim_token=own_token)
     if connection.vendor != "postgresql":
         # We hold the only sender slot, so whatever is in flight, and every marker, belongs
         # to a dead sender.
         markers = _sqlite_markers()
-        dot_pks = {pk for pk in map(_DotMarker.read, markers) if pk is not None}
+        dot_pks: set[int] = set().union(*map(_DotMarker.read, markers))
         recovered = _recover_rows(in_flight, dot_pks=dot_pks)
         for path in markers:
             path.unlink(missing_ok=True)
@@ -337,9 +338,8 @@ def _recover_orphans(own_tokens: list[str]) -> int:
             continue
         try:
             marker_path = _marker_path(token)
-            dot_pk = _DotMarker.read(marker_path)
             recovered += _recover_rows(
-                in_flight.filter(claim_token=token), dot_pks=set() if dot_pk is None else {dot_pk}
+                in_flight.filter(claim_token=token), dot_pks=_DotMarker.read(marker_path)
             )
             marker_path.unlink(missing_ok=True)
         finally:
@@ -348,30 +348,10 @@ def _recover_orphans(own_tokens: list[str]) -> int:
     return recovered
 
 
-_SQLITE_WRITES = threading.Lock()
-
-
-@contextlib.contextmanager
-def _writing() -> Iterator[None]:
-    """Serialise this process's outbox writes on SQLite; elsewhere do nothing.
-
-    SQLite has one writer at a time, and a connection that finds the database locked
-    waits in its busy handler, which sleeps a millisecond or more at a time: with several
-    sender threads writing once per message, those sleeps, not SMTP, set the pace. The
-    threads of one sender (SQLite allows one sender process) take turns on this lock
-    instead, which hands over in microseconds.
-    """
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with _SQLITE_WRITES:
-        yield
-
-
 def _claim(*, token: str, batch_size: int) -> list[Delivery]:
     """Claim up to ``batch_size`` due pending rows for ``token``; return them by id."""
     now = clock.now()
-    with _writing(), transaction.atomic():
+    with transaction.atomic():
         due = Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
         if connection.vendor == "postgresql":
             due = due.select_for_update(skip_locked=True)
@@ -389,33 +369,41 @@ def _claim(*, token: str, batch_size: int) -> list[Delivery]:
 
 def _move(row: Delivery, token: str, **fields: Any) -> bool:
     """Update ``row`` only if this sender still holds it in flight; return whether it did."""
-    with _writing():
-        done = Delivery.objects.filter(pk=row.pk, claim_token=token, status__in=IN_FLIGHT).update(
-            **fields
-        )
+    done = Delivery.objects.filter(pk=row.pk, claim_token=token, status__in=IN_FLIGHT).update(
+        **fields
+    )
     return done == 1
 
 
-def _hand_over(row: Delivery, token: str) -> bool:
-    """Record ``row`` as handed over, as quickly as the database allows; see ``_move``.
+def _hand_over(rows: list[Delivery], token: str) -> set[int]:
+    """Record ``rows`` (one round, at most one per connection) as handed over in one commit;
+    return the ids of those this sender still held, which are all of them unless a
+    recovering sender took some (see ``_move``).
 
-    A sender killed after this commit and before the final dot loses the message, so the
-    commit's latency is the window. On PostgreSQL an ordinary commit waits for its WAL to
-    reach the disk (a few milliseconds: 1 to 3 of 20 kills landed there in the crash
-    test); the sender's connections run with ``synchronous_commit = off``
-    (``_fast_commits``), so this commit returns once the WAL is in memory (PostgreSQL
-    docs, "Asynchronous Commit"). SQLite's commit (WAL, ``synchronous=NORMAL``) already
-    does not wait for the disk. One prepared statement in autocommit, not a queryset in a
-    transaction: this runs once per message, and the ORM and extra round trips would cost
-    more than the SMTP exchange with a nearby server (``bench/bench_delivery.py``).
+    A sender killed after this commit and before the final dots loses those messages
+    unless its dot marker names them, so the commit's latency is the window. On PostgreSQL
+    an ordinary commit waits for its WAL to reach the disk (a few milliseconds: 1 to 3 of
+    20 kills landed there in the crash test); the sender's connection runs with
+    ``synchronous_commit = off`` (``_fast_commits``), so this commit returns once the WAL is
+    in memory (PostgreSQL docs, "Asynchronous Commit"). SQLite's commit (WAL,
+    ``synchronous=NORMAL``) already does not wait for the disk. One statement in
+    autocommit for the whole round, not a queryset per message: this and the SMTP
+    exchange are the sender's whole per-message cost (``bench/bench_delivery.py``).
     """
+    pks = [row.pk for row in rows]
     params: list[str | int] = [
-        Delivery.Status.HANDED_OVER.value, row.pk, token,
-        Delivery.Status.SENDING.value, Delivery.Status.HANDED_OVER.value,
+        Delivery.Status.HANDED_OVER.value, token,
+        Delivery.Status.SENDING.value, Delivery.Status.HANDED_OVER.value, *pks,
     ]  # fmt: skip
-    with _writing(), connection.cursor() as cursor:
-        cursor.execute(_hand_over_sql(), params)
-        return cursor.rowcount == 1
+    with connection.cursor() as cursor:
+        cursor.execute(_hand_over_sql(len(pks)), params)
+        if cursor.rowcount == len(pks):
+            return set(pks)
+    return set(
+        Delivery.objects.filter(
+            pk__in=pks, claim_token=token, status=Delivery.Status.HANDED_OVER
+        ).values_list("pk", flat=True)
+    )
 
 
 @contextlib.contextmanager
@@ -441,12 +429,13 @@ def _fast_commits() -> Iterator[None]:
 
 
 @functools.cache
-def _hand_over_sql() -> str:
+def _hand_over_sql(count: int) -> str:
+    """Return the hand-over UPDATE for ``count`` rows (one per connection count, cached)."""
     quote = connection.ops.quote_name
     # Names from the model's own metadata, quoted; values are parameters.
-    return "UPDATE {} SET {} = %s WHERE {} = %s AND {} = %s AND {} IN (%s, %s)".format(  # noqa: S608
-        quote(Delivery._meta.db_table), quote("status"), quote("id"), quote("claim_token"),
-        quote("status"),
+    return "UPDATE {} SET {} = %s WHERE {} = %s AND {} IN (%s, %s) AND {} IN ({})".format(  # noqa: S608
+        quote(Delivery._meta.db_table), quote("status"), quote("claim_token"), quote("status"),
+        quote("id"), ", ".join(["%s"] * count),
     )  # fmt: skip
 
 
@@ -601,109 +590,264 @@ def _no_delay(smtp: smtplib.SMTP) -> None:
 def _confirm(confirmed: list[int], token: str, report: SendReport) -> None:
     """Record the deliveries the server accepted with 250 as sent, in one UPDATE."""
     if confirmed:
-        with _writing():
-            report.sent += Delivery.objects.filter(
-                pk__in=confirmed, claim_token=token, status=Delivery.Status.HANDED_OVER
-            ).update(status=Delivery.Status.SENT, sent_at=clock.now(), smtp_code=250, last_error="")
+        report.sent += Delivery.objects.filter(
+            pk__in=confirmed, claim_token=token, status=Delivery.Status.HANDED_OVER
+        ).update(status=Delivery.Status.SENT, sent_at=clock.now(), smtp_code=250, last_error="")
         confirmed.clear()
 
 
-def _send_smtp(
-    smtp: smtplib.SMTP,
-    row: Delivery,
+class _Channel:
+    """One SMTP connection of a run and the delivery it carries in the current round.
+
+    ``row`` is None when the channel has nothing to carry (the round has fewer rows than
+    connections, or its row's outcome is already recorded); ``body`` is the row's
+    dot-stuffed wire form; ``pipelined`` whether its envelope went in one write.
+    """
+
+    def __init__(self, backend: SmtpBackend) -> None:
+        self.backend = backend
+        self.smtp: smtplib.SMTP | None = None
+        self.row: Delivery | None = None
+        self.body = b""
+        self.pipelined = False
+
+    def client(self) -> smtplib.SMTP:
+        """Return the open connection, opening it first; raises what ``_open`` raises."""
+        if self.smtp is None:
+            self.smtp = _open(self.backend)
+        return self.smtp
+
+    def abort(self) -> None:
+        """Close the connection without QUIT, so that the server discards a message whose
+        final dot it has not read (RFC 5321 section 4.1.1.4); the next round opens another."""
+        if self.smtp is not None:
+            with contextlib.suppress(OSError):
+                self.smtp.close()
+        self.backend.connection = None
+        self.smtp = None
+
+    def close(self) -> None:
+        """End an idle connection with QUIT."""
+        with contextlib.suppress(Exception):
+            self.backend.close()
+        self.smtp = None
+
+
+def _dropped(channel: _Channel, token: str, report: SendReport, exc: BaseException) -> None:
+    """The connection failed before the final dot: the row is retried, the channel reopened."""
+    if channel.row is not None:
+        _record_failure(channel.row, token, None, f"connection: {exc}", report)
+    channel.abort()
+    channel.row = None
+
+
+def _judge_envelope(
+    channel: _Channel, replies: list[tuple[int, bytes]], token: str, report: SendReport
+) -> OutboxHalted | None:
+    """Record a refused envelope (MAIL FROM, RCPT TO, DATA) of ``channel``'s row; return the
+    halt it calls for, if any. The channel keeps its row only when DATA was accepted (354)."""
+    row = channel.row
+    assert row is not None
+    for phase, (code, reply) in zip(_ENVELOPE_PHASES, replies, strict=True):
+        if code in (250, 251, 354):
+            continue
+        channel.row = None
+        halt: OutboxHalted | None = None
+        if halts_run(phase=phase, code=code, reply=reply):
+            _halt(row, token)
+            error = SenderRejected if phase == OutboxHalt.Phase.MAIL else OutboxHalted
+            halt = error(phase=phase, code=code, reply=reply)
+        else:
+            _record_failure(
+                row, token, code, reply.decode(errors="replace"), report,
+                about_recipient=phase == OutboxHalt.Phase.RCPT,
+            )  # fmt: skip
+        _reset(channel)
+        return halt
+    return None
+
+
+def _send_round(
+    channels: list[_Channel],
     token: str,
     report: SendReport,
     confirmed: list[int],
     marker: _DotMarker,
 ) -> None:
-    """Send ``row`` on an open connection and record the outcome (see the module doc)."""
-    body = _dot_stuffed(delivery_message_bytes(delivery=row))
+    """Carry every loaded channel's row through one SMTP transaction, the connections in
+    step, and record each outcome (see the module doc).
+
+    In order: each connection's envelope is written before any reply is read, so the
+    server works on all of them at once; the bodies; one hand-over commit for the round;
+    the final dots; their replies. Raises ``OutboxHalted`` once the round's other rows are
+    recorded (rows not yet handed over go back unchanged, ``_halt``), and what ``_open``
+    raises when a connection cannot be opened.
+    """
+    loaded = [channel for channel in channels if channel.row is not None]
+    for channel in loaded:
+        assert channel.row is not None
+        channel.body = _dot_stuffed(delivery_message_bytes(delivery=channel.row))
+        channel.client()
+    for channel in loaded:
+        assert channel.row is not None
+        try:
+            channel.pipelined = _envelope_start(channel.client(), channel.row.to_email)
+        except (smtplib.SMTPException, OSError) as exc:
+            _dropped(channel, token, report, exc)
+    halt: OutboxHalted | None = None
+    for channel in loaded:
+        if channel.row is None:
+            continue
+        try:
+            replies = _envelope_replies(
+                channel.client(), channel.row.to_email, pipelined=channel.pipelined
+            )
+        except (smtplib.SMTPException, OSError) as exc:
+            _dropped(channel, token, report, exc)
+            continue
+        halt = _judge_envelope(channel, replies, token, report) or halt
+    if halt is not None:
+        for channel in loaded:
+            if channel.row is not None:
+                _halt(channel.row, token)
+                channel.abort()
+                channel.row = None
+        raise halt
+    for channel in loaded:
+        if channel.row is not None:
+            try:
+                channel.client().send(channel.body)
+            except (smtplib.SMTPException, OSError) as exc:
+                _dropped(channel, token, report, exc)
+    dotted = _write_dots([c for c in loaded if c.row is not None], token, report, marker)
+    for channel in dotted:
+        row = channel.row
+        assert row is not None
+        channel.row = None
+        try:
+            code, reply = channel.client().getreply()
+        except (smtplib.SMTPException, OSError) as exc:
+            _unconfirmed(row, token, report, exc)
+            channel.abort()
+            continue
+        if code == 250:
+            # Recorded in bulk at the end of the batch (``_confirm``): a row left in
+            # handed_over by a crash counts as sent anyway, so one commit per round suffices.
+            confirmed.append(row.pk)
+        elif halts_run(phase=OutboxHalt.Phase.DOT, code=code, reply=reply):
+            _halt(row, token)
+            _reset(channel)
+            halt = halt or OutboxHalted(phase=OutboxHalt.Phase.DOT, code=code, reply=reply)
+        else:
+            _record_failure(row, token, code, reply.decode(errors="replace"), report)
+    if halt is not None:
+        raise halt
+
+
+def _write_dots(
+    ready: list[_Channel], token: str, report: SendReport, marker: _DotMarker
+) -> list[_Channel]:
+    """Hand the ``ready`` channels' rows over (one commit) and write their final dots;
+    return the channels whose dot was written.
+
+    The dot marker names the round's rows from before the commit until every dot is
+    queued. Corked, each dot's write only queues three bytes (microseconds, nothing
+    sent); uncorking transmits them, and a kill after the writes still delivers them.
+    A row that a recovering sender took meanwhile is not dotted: its connection is
+    dropped, so the server discards the body.
+    """
+    if not ready:
+        return []
+    rows = [channel.row for channel in ready if channel.row is not None]
+    marker.mark([row.pk for row in rows])
+    dotted = []
     try:
-        replies = _envelope(smtp, row.to_email)
-        for phase, (code, reply) in zip(_ENVELOPE_PHASES, replies, strict=True):
-            if code in (250, 251, 354):
+        for channel in ready:
+            _cork(channel, on=True)
+        handed = _hand_over(rows, token)
+        for channel in ready:
+            row = channel.row
+            assert row is not None
+            if row.pk not in handed:
+                channel.abort()
+                channel.row = None
                 continue
-            if halts_run(phase=phase, code=code, reply=reply):
-                _halt(row, token, smtp)
-                error = SenderRejected if phase == OutboxHalt.Phase.MAIL else OutboxHalted
-                raise error(phase=phase, code=code, reply=reply)
-            _record_failure(
-                row, token, code, reply.decode(errors="replace"), report,
-                about_recipient=phase == OutboxHalt.Phase.RCPT,
-            )  # fmt: skip
-            smtp.rset()
-            return
-        smtp.send(body)
-    except (smtplib.SMTPException, OSError) as exc:
-        _record_failure(row, token, None, f"connection: {exc}", report)
-        raise _Reconnect from exc
-    marker.set(row.pk)
-    try:
-        # Corked, the dot's write only queues three bytes (microseconds, nothing sent);
-        # uncorking transmits them, and a kill after either write still delivers them.
-        _cork(smtp, on=True)
-        if not _hand_over(row, token):
-            # Someone recovered this row: drop the connection so the server discards the body.
-            raise _Reconnect
-        smtp.send(b".\r\n")
-        marker.clear()
-        _cork(smtp, on=False)
-        code, reply = smtp.getreply()
-    except (smtplib.SMTPException, OSError) as exc:
-        if _move(
-            row,
-            token,
-            status=Delivery.Status.SENT,
-            sent_at=clock.now(),
-            last_error=f"no reply after the final dot: {exc}"[:500],
-        ):
-            report.sent += 1
-        raise _Reconnect from exc
+            try:
+                channel.client().send(b".\r\n")
+            except (smtplib.SMTPException, OSError) as exc:
+                _unconfirmed(row, token, report, exc)
+                channel.abort()
+                channel.row = None
+                continue
+            dotted.append(channel)
     finally:
         marker.clear()
-    if code == 250:
-        # Recorded in bulk at the end of the batch (``_confirm``): a row left in
-        # handed_over by a crash counts as sent anyway, so one commit per message suffices.
-        confirmed.append(row.pk)
-    elif halts_run(phase=OutboxHalt.Phase.DOT, code=code, reply=reply):
-        _halt(row, token, smtp)
-        raise OutboxHalted(phase=OutboxHalt.Phase.DOT, code=code, reply=reply)
-    else:
-        _record_failure(row, token, code, reply.decode(errors="replace"), report)
+    for channel in dotted:
+        _cork(channel, on=False)
+    return dotted
 
 
-def _halt(row: Delivery, token: str, smtp: smtplib.SMTP) -> None:
-    """Put ``row`` back as it was before its claim (pending, the attempt not counted) and
-    reset the SMTP transaction; the caller raises ``OutboxHalted``."""
+def _unconfirmed(row: Delivery, token: str, report: SendReport, exc: BaseException) -> None:
+    """The connection failed once ``row`` was handed over: it counts as sent (the server
+    may have read the dot), with a note; never resent (at-most-once, see the module doc)."""
+    if _move(
+        row,
+        token,
+        status=Delivery.Status.SENT,
+        sent_at=clock.now(),
+        last_error=f"no reply after the final dot: {exc}"[:500],
+    ):
+        report.sent += 1
+
+
+def _reset(channel: _Channel) -> None:
+    """End the channel's SMTP transaction (RSET); drop the connection if that fails."""
+    try:
+        channel.client().rset()
+    except (smtplib.SMTPException, OSError):
+        channel.abort()
+
+
+def _halt(row: Delivery, token: str) -> None:
+    """Put ``row`` back as it was before its claim (pending, the attempt not counted); the
+    caller raises ``OutboxHalted``."""
     _move(row, token, status=Delivery.Status.PENDING, claim_token="", attempts=F("attempts") - 1)
-    with contextlib.suppress(smtplib.SMTPException, OSError):
-        smtp.rset()
 
 
 _NOT_SENT = (-1, b"not sent: an earlier command failed")
 _ENVELOPE_PHASES = (OutboxHalt.Phase.MAIL, OutboxHalt.Phase.RCPT, OutboxHalt.Phase.DATA)
 
 
-def _envelope(smtp: smtplib.SMTP, to_email: str) -> list[tuple[int, bytes]]:
-    """Send MAIL FROM, RCPT TO and DATA; return their three replies ``(code, text)``.
-
-    When the server offers PIPELINING (RFC 2920) the three commands go in one write and
-    the replies are read after, one round trip instead of three; each reply still belongs
-    to its command, so a refusal is judged by its phase as without pipelining. Without
-    PIPELINING (or with an address that is not ASCII), each command waits for its reply
-    and a refused one ends the exchange (``_NOT_SENT`` for the commands not sent).
-    A 354 that the caller will not use (an earlier command failed) is ended here with an
-    empty message, so the connection stays usable.
-    """
+def _envelope_start(smtp: smtplib.SMTP, to_email: str) -> bool:
+    """Write MAIL FROM, RCPT TO and DATA in one write when the server offers PIPELINING
+    (RFC 2920) and both addresses are ASCII; return whether it did. Their replies are read
+    by ``_envelope_replies``, so every connection of a round can write before any reads."""
     sender = envelope_sender()
-    if smtp.has_extn("pipelining") and sender.isascii() and to_email.isascii():
-        smtp.send(f"MAIL FROM:{_quoted(sender)}\r\nRCPT TO:{_quoted(to_email)}\r\nDATA\r\n")
+    if not (smtp.has_extn("pipelining") and sender.isascii() and to_email.isascii()):
+        return False
+    smtp.send(f"MAIL FROM:{_quoted(sender)}\r\nRCPT TO:{_quoted(to_email)}\r\nDATA\r\n")
+    return True
+
+
+def _envelope_replies(
+    smtp: smtplib.SMTP, to_email: str, *, pipelined: bool
+) -> list[tuple[int, bytes]]:
+    """Return the replies ``(code, text)`` to MAIL FROM, RCPT TO and DATA.
+
+    Pipelined (``_envelope_start`` wrote them): the three replies, read in order; each
+    belongs to its command, so a refusal is judged by its phase as without pipelining.
+    Otherwise each command is sent here and waits for its reply, and a refused one ends
+    the exchange (``_NOT_SENT`` for the commands not sent). A 354 that the caller will not
+    use (an earlier command failed) is ended here with an empty message, so the
+    connection stays usable.
+    """
+    if pipelined:
         replies = [smtp.getreply() for _ in range(3)]
         if replies[2][0] == 354 and (replies[0][0] != 250 or replies[1][0] not in (250, 251)):
             smtp.send(b".\r\n")
             smtp.getreply()
         return replies
-    mail = smtp.mail(sender)
+    mail = smtp.mail(envelope_sender())
     if mail[0] != 250:
         return [mail, _NOT_SENT, _NOT_SENT]
     rcpt = smtp.rcpt(to_email)
@@ -735,11 +879,14 @@ def _dot_stuffed(data: bytes) -> bytes:
     return data if data.endswith(b"\r\n") else data + b"\r\n"
 
 
-def _cork(smtp: smtplib.SMTP, *, on: bool) -> None:
-    """Hold (``on``) or release small writes on the connection (Linux TCP_CORK, tcp(7))."""
+def _cork(channel: _Channel, *, on: bool) -> None:
+    """Hold (``on``) or release small writes on the connection (Linux TCP_CORK, tcp(7)).
+    A connection that fails here fails at its next write, where it is handled."""
     cork = getattr(socket, "TCP_CORK", None)
-    if cork is not None and smtp.sock is not None:
-        smtp.sock.setsockopt(socket.IPPROTO_TCP, cork, int(on))
+    sock = channel.smtp.sock if channel.smtp is not None else None
+    if cork is not None and sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, cork, int(on))
 
 
 def _send_generic(backend: Any, row: Delivery, token: str, report: SendReport) -> None:
@@ -784,128 +931,57 @@ def _skip_without_consent(rows: list[Delivery], token: str, report: SendReport) 
     return keep
 
 
-class _Budget:
-    """How many more rows the threads of one run may claim (``max_messages``); None: no limit."""
-
-    def __init__(self, limit: int | None) -> None:
-        self._left = limit
-        self._lock = threading.Lock()
-
-    def take(self, wanted: int) -> int:
-        """Reserve up to ``wanted`` rows; return how many were reserved."""
-        with self._lock:
-            if self._left is None:
-                return wanted
-            granted = min(wanted, self._left)
-            self._left -= granted
-            return granted
-
-    def give_back(self, count: int) -> None:
-        with self._lock:
-            if self._left is not None:
-                self._left += count
-
-
-class _Stopped(Exception):
-    """Another thread of the run failed: release the claimed rows and stop."""
-
-
 def _send_loop(
-    *, token: str, batch_size: int, budget: _Budget, stop: threading.Event, report: SendReport
+    *, token: str, width: int, batch_size: int, max_messages: int | None, report: SendReport
 ) -> None:
-    """Claim batches for ``token`` and send them over one SMTP connection until none is due.
+    """Claim batches for ``token`` and send them over ``width`` SMTP connections, one round
+    at a time (``_send_round``), until none is due or ``max_messages`` rows were claimed.
 
     Raises what ``outbox_send`` documents; the rows still claimed are released first.
     """
-    marker = _DotMarker(_marker_path(token))
     backend = get_connection(fail_silently=False)
+    channels = []
+    if isinstance(backend, SmtpBackend):
+        channels = [_Channel(backend)]
+        channels += [_Channel(type(backend)(fail_silently=False)) for _ in range(width - 1)]
+    marker = _DotMarker(_marker_path(token), slots=width)
     confirmed: list[int] = []
+    left = max_messages
     try:
         with _fast_commits():
-            _send_batches(
-                token=token, batch_size=batch_size, budget=budget, stop=stop, report=report,
-                backend=backend, marker=marker, confirmed=confirmed,
-            )  # fmt: skip
-    except _Stopped:
-        pass
+            while left is None or left > 0:
+                rows = _claim(
+                    token=token, batch_size=batch_size if left is None else min(batch_size, left)
+                )
+                if not rows:
+                    break
+                if left is not None:
+                    left -= len(rows)
+                queue = collections.deque(_skip_without_consent(rows, token, report))
+                while queue:
+                    if not channels:
+                        _send_generic(backend, queue.popleft(), token, report)
+                        continue
+                    for channel in channels:
+                        channel.row = queue.popleft() if queue else None
+                    _send_round(channels, token, report, confirmed, marker)
+                _confirm(confirmed, token, report)
+    except BaseException:
+        for channel in channels:
+            channel.abort()
+        # Not tried (claimed, or dropped before their final dot): the attempt is not counted.
+        Delivery.objects.filter(claim_token=token, status=Delivery.Status.SENDING).update(
+            status=Delivery.Status.PENDING, claim_token="", attempts=F("attempts") - 1
+        )
+        raise
     finally:
         _confirm(confirmed, token, report)
         marker.close()
-        with contextlib.suppress(Exception):
-            backend.close()
-
-
-def _send_batches(
-    *,
-    token: str,
-    batch_size: int,
-    budget: _Budget,
-    stop: threading.Event,
-    report: SendReport,
-    backend: Any,
-    marker: _DotMarker,
-    confirmed: list[int],
-) -> None:
-    """The body of ``_send_loop``: claim, send and record batches until none is due."""
-    smtp_backend = backend if isinstance(backend, SmtpBackend) else None
-    smtp: smtplib.SMTP | None = None
-    while not stop.is_set():
-        room = budget.take(batch_size)
-        if not room:
-            break
-        rows = _claim(token=token, batch_size=room)
-        budget.give_back(room - len(rows))
-        if not rows:
-            break
-        rows = _skip_without_consent(rows, token, report)
-        for index, row in enumerate(rows):
-            try:
-                if stop.is_set():
-                    raise _Stopped
-                if smtp_backend is None:
-                    _send_generic(backend, row, token, report)
-                    continue
-                if smtp is None:
-                    smtp = _open(smtp_backend)
-                _send_smtp(smtp, row, token, report, confirmed, marker)
-            except _Reconnect:
+        for channel in channels:
+            channel.close()
+        if not channels:
+            with contextlib.suppress(Exception):
                 backend.close()
-                smtp = None
-            except BaseException:
-                Delivery.objects.filter(
-                    id__in=[r.id for r in rows[index:]],
-                    claim_token=token,
-                    status=Delivery.Status.SENDING,
-                ).update(
-                    # Not tried: the claim's attempt is not counted.
-                    status=Delivery.Status.PENDING,
-                    claim_token="",
-                    attempts=F("attempts") - 1,
-                )
-                raise
-        _confirm(confirmed, token, report)
-
-
-def _send_thread(errors: list[BaseException], stop: threading.Event, **loop: Any) -> None:
-    """Run ``_send_loop`` in a thread of its own: keep its error, stop the others, and close
-    the thread's database connection."""
-    try:
-        _send_loop(stop=stop, **loop)
-    except BaseException as exc:
-        errors.append(exc)
-        stop.set()
-    finally:
-        connection.close()
-
-
-def _parallel_possible() -> bool:
-    """Return whether other threads' database connections see the rows this one sees: not
-    inside a transaction (its rows are uncommitted) nor on an in-memory SQLite database."""
-    name = str(connection.settings_dict["NAME"])
-    in_memory = connection.vendor == "sqlite" and (
-        not name or ":memory:" in name or "mode=memory" in name
-    )
-    return not connection.in_atomic_block and not in_memory
 
 
 def outbox_send(
@@ -915,19 +991,17 @@ def outbox_send(
 
     Sends over ``connections`` SMTP connections at once (default
     ``NEWSLETTER_OUTBOX_CONNECTIONS``; ``EMAIL_*`` settings, STARTTLS/TLS as configured),
-    one thread each, each connection reused for every message of its thread; one
-    connection when called inside a transaction or on an in-memory SQLite database
-    (``_parallel_possible``). Safe to run at any time and to kill at any point (see the
-    module doc). On SQLite a second concurrent call returns at once with
-    ``locked_out=True``. ``max_messages`` stops after that many claimed rows (tests,
-    manual runs).
+    each reused for every message it carries, driven in step by this one thread (see the
+    module doc). Safe to run at any time and to kill at any point. On SQLite a second
+    concurrent call returns at once with ``locked_out=True``. ``max_messages`` stops
+    after that many claimed rows (tests, manual runs).
 
     Raises ``smtplib.SMTPException``/``OSError`` when the SMTP server cannot be reached or
     STARTTLS fails (never a plaintext fallback), and ``OutboxHalted`` (``SenderRejected``
     for the sender) when it refuses something about us rather than a recipient; claimed
-    rows are then released unchanged, the other connections stop after their current
-    message, and the halt is recorded for staff (``services.outbox_halt_record``). A run
-    that sends again resolves the recorded halts.
+    rows are then released unchanged, the other connections stop after the current round,
+    and the halt is recorded for staff (``services.outbox_halt_record``). A run that sends
+    again resolves the recorded halts.
     """
     try:
         report = _outbox_send(
@@ -945,44 +1019,19 @@ def _outbox_send(
     *, batch_size: int, max_messages: int | None, connections: int | None
 ) -> SendReport:
     width = settings.NEWSLETTER_OUTBOX_CONNECTIONS if connections is None else connections
-    width = max(1, width) if _parallel_possible() else 1
     report = SendReport()
-    tokens = [str(uuid.uuid4()) for _ in range(width)]
-    with _sender_slot(tokens) as allowed:
+    token = str(uuid.uuid4())
+    with _sender_slot(token) as allowed:
         if not allowed:
             report.locked_out = True
             return report
-        report.recovered = _recover_orphans(tokens)
-        budget = _Budget(max_messages)
-        stop = threading.Event()
-        reports = [SendReport() for _ in tokens]
-        if width == 1:
-            _send_loop(
-                token=tokens[0], batch_size=batch_size, budget=budget, stop=stop, report=reports[0]
-            )
-        else:
-            errors: list[BaseException] = []
-            threads = [
-                threading.Thread(
-                    target=_send_thread,
-                    args=(errors, stop),
-                    kwargs={
-                        "token": token,
-                        "batch_size": batch_size,
-                        "budget": budget,
-                        "report": r,
-                    },
-                    name=f"outbox-sender-{n}",
-                )
-                for n, (token, r) in enumerate(zip(tokens, reports, strict=True))
-            ]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            if errors:
-                raise errors[0]
-    for field in ("sent", "retried", "failed", "suppressed", "cancelled"):
-        setattr(report, field, sum(getattr(r, field) for r in reports))
+        report.recovered = _recover_orphans(token)
+        _send_loop(
+            token=token,
+            width=max(1, width),
+            batch_size=batch_size,
+            max_messages=max_messages,
+            report=report,
+        )
     log.info("outbox: %s", report)
     return report

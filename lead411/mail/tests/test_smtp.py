@@ -80,8 +80,8 @@ def test_one_connection_carries_many_messages(smtp_sink):
         return await original(server, session, envelope)
 
     smtp_sink.handler.handle_DATA = counting  # type: ignore[method-assign]  # spy on the sink
-    assert outbox_send().sent == 5
-    assert len(sessions) == 1
+    assert outbox_send(connections=2).sent == 5
+    assert len(sessions) == 2, "five messages over the two connections, each reused"
 
 
 @pytest.mark.clause("P7")
@@ -197,7 +197,7 @@ def test_a_dead_senders_row_is_resent_only_when_its_dot_was_not_written(smtp_sin
         status=Delivery.Status.HANDED_OVER, claim_token="dead-sender"
     )
     dead = outbox._DotMarker(outbox._marker_path("dead-sender"))
-    dead.set(rows[0].pk)
+    dead.mark([rows[0].pk])
     report = outbox_send()
     assert report.recovered == 2
     assert report.sent == 1
