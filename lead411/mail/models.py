@@ -182,7 +182,7 @@ def bodies_unpack(data: bytes) -> tuple[str, str]:
     """Return ``(text, html)`` of a ``bodies_pack`` blob, Zstandard or (rows written before
     issue 15) zlib; raises ``zstandard.ZstdError`` or ``zlib.error`` if corrupt."""
     if data.startswith(_ZSTD_MAGIC):
-        raw = zstandard.ZstdDecompressor().decompress(data)
+        raw = _decompressor().decompress(data)
     else:
         raw = zlib.decompress(data)
     size = int.from_bytes(raw[:4], "big")
@@ -199,6 +199,15 @@ def _compressor() -> zstandard.ZstdCompressor:
     if compressor is None:
         compressor = _local.compressor = zstandard.ZstdCompressor(level=1)
     return compressor
+
+
+def _decompressor() -> zstandard.ZstdDecompressor:
+    """Return this thread's decompressor (making one costs more than a newsletter's
+    decompression; the outbox unpacks one row per message)."""
+    decompressor: zstandard.ZstdDecompressor | None = getattr(_local, "decompressor", None)
+    if decompressor is None:
+        decompressor = _local.decompressor = zstandard.ZstdDecompressor()
+    return decompressor
 
 
 class MemberExportRecord(models.Model):
