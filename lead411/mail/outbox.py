@@ -600,14 +600,17 @@ class _Channel:
     """One SMTP connection of a run and the delivery it carries in the current round.
 
     ``row`` is None when the channel has nothing to carry (the round has fewer rows than
-    connections, or its row's outcome is already recorded); ``body`` is the row's
-    dot-stuffed wire form; ``pipelined`` whether its envelope went in one write.
+    connections, or its row's outcome is already recorded); ``next`` the row it carries in
+    the next round, whose envelope goes out with this round's final dot when the server
+    offers PIPELINING; ``body`` is the row's dot-stuffed wire form; ``pipelined`` whether
+    the row's envelope is already written and only its replies are to be read.
     """
 
     def __init__(self, backend: SmtpBackend) -> None:
         self.backend = backend
         self.smtp: smtplib.SMTP | None = None
         self.row: Delivery | None = None
+        self.next: Delivery | None = None
         self.body = b""
         self.pipelined = False
 
@@ -625,6 +628,7 @@ class _Channel:
                 self.smtp.close()
         self.backend.connection = None
         self.smtp = None
+        self.pipelined = False
 
     def close(self) -> None:
         """End an idle connection with QUIT."""
@@ -690,6 +694,8 @@ def _send_round(
         channel.client()
     for channel in loaded:
         assert channel.row is not None
+        if channel.pipelined:
+            continue
         try:
             channel.pipelined = _envelope_start(channel.client(), channel.row.to_email)
         except (smtplib.SMTPException, OSError) as exc:
@@ -698,10 +704,9 @@ def _send_round(
     for channel in loaded:
         if channel.row is None:
             continue
+        pipelined, channel.pipelined = channel.pipelined, False  # until the next is written
         try:
-            replies = _envelope_replies(
-                channel.client(), channel.row.to_email, pipelined=channel.pipelined
-            )
+            replies = _envelope_replies(channel.client(), channel.row.to_email, pipelined=pipelined)
         except (smtplib.SMTPException, OSError) as exc:
             _dropped(channel, token, report, exc)
             continue
@@ -736,7 +741,7 @@ def _send_round(
             confirmed.append(row.pk)
         elif halts_run(phase=OutboxHalt.Phase.DOT, code=code, reply=reply):
             _halt(row, token)
-            _reset(channel)
+            channel.abort()  # not RSET: the next row's envelope may follow the dot
             halt = halt or OutboxHalted(phase=OutboxHalt.Phase.DOT, code=code, reply=reply)
         else:
             _record_failure(row, token, code, reply.decode(errors="replace"), report)
@@ -751,8 +756,11 @@ def _write_dots(
     return the channels whose dot was written.
 
     The dot marker names the round's rows from before the commit until every dot is
-    queued. Corked, each dot's write only queues three bytes (microseconds, nothing
+    queued. Corked, each dot's write only queues a few bytes (microseconds, nothing
     sent); uncorking transmits them, and a kill after the writes still delivers them.
+    With PIPELINING the channel's next envelope follows its dot in the same write (RFC
+    2920 section 3.1 lets a group of commands follow the end of the message data), which
+    saves the round one wait for the server.
     A row that a recovering sender took meanwhile is not dotted: its connection is
     dropped, so the server discards the body.
     """
@@ -772,13 +780,20 @@ def _write_dots(
                 channel.abort()
                 channel.row = None
                 continue
+            smtp = channel.client()
+            following = (
+                _envelope_commands(smtp, channel.next.to_email)
+                if channel.next is not None
+                else None
+            )
             try:
-                channel.client().send(b".\r\n")
+                smtp.send(b".\r\n" + following if following else b".\r\n")
             except (smtplib.SMTPException, OSError) as exc:
                 _unconfirmed(row, token, report, exc)
                 channel.abort()
                 channel.row = None
                 continue
+            channel.pipelined = following is not None
             dotted.append(channel)
     finally:
         marker.clear()
@@ -822,11 +837,20 @@ def _envelope_start(smtp: smtplib.SMTP, to_email: str) -> bool:
     """Write MAIL FROM, RCPT TO and DATA in one write when the server offers PIPELINING
     (RFC 2920) and both addresses are ASCII; return whether it did. Their replies are read
     by ``_envelope_replies``, so every connection of a round can write before any reads."""
+    commands = _envelope_commands(smtp, to_email)
+    if commands is None:
+        return False
+    smtp.send(commands)
+    return True
+
+
+def _envelope_commands(smtp: smtplib.SMTP, to_email: str) -> bytes | None:
+    """Return MAIL FROM, RCPT TO and DATA for ``to_email`` as one pipelined write, or None
+    when the server does not offer PIPELINING or an address is not ASCII."""
     sender = envelope_sender()
     if not (smtp.has_extn("pipelining") and sender.isascii() and to_email.isascii()):
-        return False
-    smtp.send(f"MAIL FROM:{_quoted(sender)}\r\nRCPT TO:{_quoted(to_email)}\r\nDATA\r\n")
-    return True
+        return None
+    return f"MAIL FROM:{_quoted(sender)}\r\nRCPT TO:{_quoted(to_email)}\r\nDATA\r\n".encode()
 
 
 def _envelope_replies(
@@ -958,12 +982,16 @@ def _send_loop(
                 if left is not None:
                     left -= len(rows)
                 queue = collections.deque(_skip_without_consent(rows, token, report))
-                while queue:
-                    if not channels:
-                        _send_generic(backend, queue.popleft(), token, report)
-                        continue
+                while queue and not channels:
+                    _send_generic(backend, queue.popleft(), token, report)
+                while queue or any(channel.next for channel in channels):
                     for channel in channels:
-                        channel.row = queue.popleft() if queue else None
+                        channel.row, channel.next = channel.next, None
+                        if channel.row is None and queue:
+                            channel.row, channel.pipelined = queue.popleft(), False
+                    for channel in channels:
+                        if channel.row is not None and queue:
+                            channel.next = queue.popleft()
                     _send_round(channels, token, report, confirmed, marker)
                 _confirm(confirmed, token, report)
     except BaseException:
