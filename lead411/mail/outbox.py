@@ -27,23 +27,27 @@ connection that drops earlier discards it. So, when a sender is killed:
   trip plus a database commit: hundreds of times wider. Exactly-once over SMTP is not
   possible from one side alone (the server's ``250`` and our commit cannot be atomic).
 
-Parallel connections (issue 15): one ``outbox_send`` runs ``NEWSLETTER_OUTBOX_CONNECTIONS``
-threads, each the single-connection loop above with a claim token, an SMTP connection, a
-database connection and a dot marker of its own. Claims are exclusive: a row moves from
-``pending`` to ``sending`` in one conditional UPDATE (``status = pending``), and a thread
-then takes only the rows carrying its own token; on PostgreSQL the candidates are also
-selected ``FOR UPDATE SKIP LOCKED`` so claimers do not wait for one another. With threads,
-the few microseconds between queueing a dot and clearing its marker (a kill there means a
-duplicate, see ``_DotMarker``) can stretch while the thread waits to get the interpreter
-lock back after the write; the SIGKILL test with 4 connections measures it (0 doubled).
+Parallel connections (issue 15): one ``outbox_send`` drives ``NEWSLETTER_OUTBOX_CONNECTIONS``
+SMTP connections from one thread, in rounds (``_send_round``): each connection carries
+one row per round, and every step is taken on all of them before the next (envelopes,
+then their replies, bodies, one hand-over commit for the round's rows, final dots,
+their replies). The server works on all connections at once while the sender writes to
+the next, the round's rows share one commit, and with PIPELINING a connection's next
+envelope follows its dot in the same write. The run has one claim token and one dot
+marker holding the round's ids. Claims are exclusive: a row moves from ``pending`` to
+``sending`` in one conditional UPDATE (``status = pending``), and a sender then takes
+only the rows carrying its own token; on PostgreSQL the candidates are also selected
+``FOR UPDATE SKIP LOCKED`` so that several sender processes do not wait for one another.
+Threads were tried first: under one interpreter lock they added switching cost, not
+work, and each message needed its own commit (ADR 0011).
 
 Crashed senders are detected without timeouts: on SQLite one sender process runs at a
 time, holding an OS file lock (``flock``) that the kernel releases when the process dies,
 so rows in flight when a new sender starts are orphans, and every dot marker left next
-to the lock file is a dead thread's. On PostgreSQL any number of sender processes run at
-once; each holds, on its main database connection, a session advisory lock per claim
-token of its threads; a token whose lock can be taken belongs to a dead sender, whose
-rows and marker are recovered.
+to the lock file is a dead sender's. On PostgreSQL any number of sender processes run at
+once; each holds, on its database connection, a session advisory lock on its claim
+token; a token whose lock can be taken belongs to a dead sender, whose rows and marker
+are recovered.
 
 Temporary failures (4xx, a dropped connection before the dot) are retried after
 ``NEWSLETTER_RETRY_BASE_SECONDS * 2**(attempt-1)`` seconds, capped at
@@ -238,7 +242,7 @@ class _DotMarker:
 
 
 def _marker_path(token: str) -> Path:
-    """Return the dot marker's file of one claim token (one per sending thread).
+    """Return the dot marker's file of one claim token (one per sender run).
 
     SQLite: beside the database's lock file, so the one running sender finds all of them
     (``_sqlite_markers``); PostgreSQL: in the temporary directory, found by token.
@@ -293,7 +297,7 @@ def _sender_slot(token: str) -> Iterator[bool]:
 def _recover_rows(rows: Any, *, dot_pks: set[int]) -> int:
     """Return in-flight rows of stopped senders to where they are safe (see module doc).
 
-    ``dot_pks``: the rows the stopped threads were writing the final dot of
+    ``dot_pks``: the rows the stopped senders were writing the final dots of
     (``_DotMarker``), resent.
     """
     now = clock.now()
