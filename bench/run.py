@@ -26,7 +26,7 @@ def _previous_sections() -> dict[str, str]:
     sections: dict[str, str] = {}
     for chunk in path.read_text().split("<!-- ")[1:]:
         name, _, text = chunk.partition(" -->\n")
-        sections[name] = text
+        sections[name] = text.rstrip("\n") + "\n"  # the join below adds the blank line
     return sections
 
 

@@ -764,9 +764,8 @@ def _write_dots(
     sent); uncorking transmits them, and a kill after the writes still delivers them.
     With PIPELINING the channel's next envelope follows its dot in the same write (RFC
     2920 section 3.1 lets a group of commands follow the end of the message data), which
-    saves the round one wait for the server.
-    A row that a recovering sender took meanwhile is not dotted: its connection is
-    dropped, so the server discards the body.
+    saves the round one wait for the server. A row that a recovering sender took
+    meanwhile is not dotted: its connection is dropped, so the server discards the body.
     """
     if not ready:
         return []
