@@ -9,9 +9,9 @@ marker (``outbox._DotMarker``) now makes the next sender resend it, and the sink
 an MTA, acts on a dot it received just before the connection closed (``smtp_sink``).
 Measured after the change: 0 failures in 20 runs on SQLite and 12 on PostgreSQL.
 
-Each test runs with one SMTP connection per sender and with four (issue 15: parallel
-senders, one dot marker per connection), so a kill lands while several connections are
-between their claim and their final dot.
+Each test runs with one SMTP connection per sender and with four (issue 15: one sender
+drives four connections in step, its dot marker naming the round's rows; ADR 0011), so a
+kill lands while several connections are between their claim and their final dot.
 """
 
 import json
