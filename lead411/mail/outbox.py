@@ -86,7 +86,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 
 from lead411.core import clock
@@ -187,14 +187,15 @@ class _DotMarker:
 
     The one moment a kill can lose a message is after the commit of ``handed_over`` and
     before the dot is written (see the module doc). The sender stores the round's ids here
-    just before that commit and zeroes them right after the (corked, so nearly instant)
-    writes of the dots: two stores to shared memory, which the kernel keeps when the
-    process dies. A recovering sender on the same machine that finds ids here resends
+    just before that commit and zeroes each one right after the (corked, so nearly
+    instant) write of its own dot: stores to shared memory, which the kernel keeps when
+    the process dies. A recovering sender on the same machine that finds ids here resends
     those rows. A SIGKILL is acted on when the process returns from a system call or is
     interrupted, so the commit's own calls were the likely landing points of a loss;
-    what is left is the corked writes themselves, where a kill means a duplicate. Senders
-    on other machines (PostgreSQL) cannot see the file and fall back to the rule of the
-    module doc.
+    what is left is one corked write, where a kill means a duplicate of that one message.
+    Senders on other machines (PostgreSQL) cannot see the file and fall back to the rule
+    of the module doc. A run stopped by an error keeps the file while it names rows it
+    could not put back itself (``close``), for the next sender's recovery.
 
     ``slots``: how many ids it holds (the sender's connections); 8 bytes each, little-endian,
     0 for an empty slot.
@@ -219,12 +220,32 @@ class _DotMarker:
         data = b"".join(pk.to_bytes(self.SLOT, "little") for pk in pks)
         self._map[: self.size] = data.ljust(self.size, b"\0")
 
+    def release(self, slot: int) -> None:
+        """Zero the id in ``slot`` (the position it had in ``mark``)."""
+        start = slot * self.SLOT
+        self._map[start : start + self.SLOT] = bytes(self.SLOT)
+
     def clear(self) -> None:
         self._map[: self.size] = self._empty
 
+    def named(self) -> set[int]:
+        """Return the ids this marker names now."""
+        data = self._map[: self.size]
+        return {
+            pk
+            for pk in (
+                int.from_bytes(data[n : n + self.SLOT], "little")
+                for n in range(0, self.size, self.SLOT)
+            )
+            if pk
+        }
+
     def close(self) -> None:
+        """Unmap it, and remove the file unless it still names rows."""
+        named = self.named()
         self._map.close()
-        self.path.unlink(missing_ok=True)
+        if not named:
+            self.path.unlink(missing_ok=True)
 
     @classmethod
     def read(cls, path: Path) -> set[int]:
@@ -759,8 +780,8 @@ def _write_dots(
     """Hand the ``ready`` channels' rows over (one commit) and write their final dots;
     return the channels whose dot was written.
 
-    The dot marker names the round's rows from before the commit until every dot is
-    queued. Corked, each dot's write only queues a few bytes (microseconds, nothing
+    The dot marker names each of the round's rows from before the commit until its own dot
+    is queued. Corked, each dot's write only queues a few bytes (microseconds, nothing
     sent); uncorking transmits them, and a kill after the writes still delivers them.
     With PIPELINING the channel's next envelope follows its dot in the same write (RFC
     2920 section 3.1 lets a group of commands follow the end of the message data), which
@@ -771,35 +792,33 @@ def _write_dots(
         return []
     rows = [channel.row for channel in ready if channel.row is not None]
     marker.mark([row.pk for row in rows])
+    for channel in ready:
+        _cork(channel, on=True)
+    handed = _hand_over(rows, token)
     dotted = []
-    try:
-        for channel in ready:
-            _cork(channel, on=True)
-        handed = _hand_over(rows, token)
-        for channel in ready:
-            row = channel.row
-            assert row is not None
-            if row.pk not in handed:
-                channel.abort()
-                channel.row = None
-                continue
-            smtp = channel.client()
-            following = (
-                _envelope_commands(smtp, channel.next.to_email)
-                if channel.next is not None
-                else None
-            )
-            try:
-                smtp.send(b".\r\n" + following if following else b".\r\n")
-            except (smtplib.SMTPException, OSError) as exc:
-                _unconfirmed(row, token, report, exc)
-                channel.abort()
-                channel.row = None
-                continue
-            channel.pipelined = following is not None
-            dotted.append(channel)
-    finally:
-        marker.clear()
+    for slot, channel in enumerate(ready):
+        row = channel.row
+        assert row is not None
+        if row.pk not in handed:
+            marker.release(slot)
+            channel.abort()
+            channel.row = None
+            continue
+        smtp = channel.client()
+        following = (
+            _envelope_commands(smtp, channel.next.to_email) if channel.next is not None else None
+        )
+        try:
+            smtp.send(b".\r\n" + following if following else b".\r\n")
+        except (smtplib.SMTPException, OSError) as exc:
+            marker.release(slot)
+            _unconfirmed(row, token, report, exc)
+            channel.abort()
+            channel.row = None
+            continue
+        marker.release(slot)
+        channel.pipelined = following is not None
+        dotted.append(channel)
     for channel in dotted:
         _cork(channel, on=False)
     return dotted
@@ -1000,10 +1019,7 @@ def _send_loop(
     except BaseException:
         for channel in channels:
             channel.abort()
-        # Not tried (claimed, or dropped before their final dot): the attempt is not counted.
-        Delivery.objects.filter(claim_token=token, status=Delivery.Status.SENDING).update(
-            status=Delivery.Status.PENDING, claim_token="", attempts=F("attempts") - 1
-        )
+        _release(token=token, marker=marker)
         raise
     finally:
         _confirm(confirmed, token, report)
@@ -1013,6 +1029,27 @@ def _send_loop(
         if not channels:
             with contextlib.suppress(Exception):
                 backend.close()
+
+
+def _release(*, token: str, marker: _DotMarker) -> None:
+    """After an error stopped a run: put its rows that the server has not got back to
+    pending, the attempt not counted. Those are the claimed rows (``sending``) and the
+    handed-over rows whose final dot was not written (the marker names them; their
+    connections are closed, so the server discarded the bodies). If the database cannot
+    be written either, the marker file stays and the next sender's recovery resends them.
+    """
+    try:
+        Delivery.objects.filter(claim_token=token, status=Delivery.Status.SENDING).update(
+            status=Delivery.Status.PENDING, claim_token="", attempts=F("attempts") - 1
+        )
+        named = marker.named()
+        if named:
+            Delivery.objects.filter(
+                pk__in=named, claim_token=token, status=Delivery.Status.HANDED_OVER
+            ).update(status=Delivery.Status.PENDING, claim_token="", attempts=F("attempts") - 1)
+        marker.clear()
+    except DatabaseError:
+        log.exception("outbox: the rows of a stopped run are left to the next run's recovery")
 
 
 def outbox_send(

@@ -207,3 +207,86 @@ def test_a_dead_senders_row_is_resent_only_when_its_dot_was_not_written(smtp_sin
     assert (first.status, first.last_error) == (Delivery.Status.SENT, "")  # confirmed by 250
     assert second.status == Delivery.Status.SENT
     assert "assumed" in second.last_error
+
+
+def _two_rows() -> list[Delivery]:
+    rows = []
+    for name in ("ann", "bob"):
+        member = make_member(f"{name}@example.com")
+        rows.append(
+            services.delivery_enqueue(
+                member=member, stream="daily", key=name, subject="s", text_body="t"
+            )
+        )
+    return rows
+
+
+@pytest.mark.clause("L4")
+def test_an_error_between_a_hand_over_and_its_dot_puts_the_row_back(smtp_sink, monkeypatch):
+    """Ann's row is handed over; building Bob's envelope, which rides with Ann's dot,
+    fails before the dot is written. Ann's row goes back to pending (not "assumed sent"),
+    and the next run delivers both messages once."""
+    from lead411.mail import outbox
+
+    rows = _two_rows()
+    real = outbox._envelope_commands
+
+    def failing(smtp: smtplib.SMTP, to_email: str) -> bytes | None:
+        if to_email == "bob@example.com":
+            raise RuntimeError("stopped between the hand-over and the dot")
+        return real(smtp, to_email)
+
+    monkeypatch.setattr(outbox, "_envelope_commands", failing)
+    with pytest.raises(RuntimeError):
+        outbox_send(connections=1)
+    assert smtp_sink.handler.messages() == []
+    assert set(Delivery.objects.values_list("status", "attempts")) == {(Delivery.Status.PENDING, 0)}
+    monkeypatch.setattr(outbox, "_envelope_commands", real)
+    assert outbox_send(connections=1).sent == 2
+    assert sorted(smtp_sink.handler.message_ids().items()) == sorted(
+        (row.message_id, 1) for row in rows
+    )
+
+
+@pytest.mark.clause("L4")
+def test_the_dot_marker_forgets_each_row_once_its_own_dot_is_queued(smtp_sink, monkeypatch):
+    """Two connections, one round: when Bob's dot is written, the marker no longer names
+    Ann, whose dot is already queued (a kill there must not resend her message)."""
+    from lead411.mail import outbox
+
+    ann, bob = _two_rows()
+    named_at_dot: list[set[int]] = []
+    markers: list[outbox._DotMarker] = []
+    real_mark, real_send = outbox._DotMarker.mark, smtplib.SMTP.send
+
+    def mark(self: outbox._DotMarker, pks: list[int]) -> None:
+        markers.append(self)
+        real_mark(self, pks)
+
+    def send(self: smtplib.SMTP, data: bytes | str) -> None:
+        if isinstance(data, bytes) and data.startswith(b".\r\n") and markers:
+            named_at_dot.append(markers[-1].named())
+        real_send(self, data)
+
+    monkeypatch.setattr(outbox._DotMarker, "mark", mark)
+    monkeypatch.setattr(smtplib.SMTP, "send", send)
+    assert outbox_send(connections=2).sent == 2
+    assert named_at_dot == [{ann.pk, bob.pk}, {bob.pk}]
+
+
+def test_a_dot_marker_that_still_names_rows_outlives_its_sender(tmp_path):
+    """A run stopped by an error that could not put its rows back leaves the file for the
+    next sender's recovery; an empty marker is removed."""
+    from lead411.mail import outbox
+
+    kept = outbox._DotMarker(tmp_path / "kept.dot", slots=2)
+    kept.mark([7, 8])
+    kept.release(0)
+    kept.close()
+    assert outbox._DotMarker.read(tmp_path / "kept.dot") == {8}
+    done = outbox._DotMarker(tmp_path / "done.dot", slots=2)
+    done.mark([7, 8])
+    done.release(0)
+    done.release(1)
+    done.close()
+    assert not (tmp_path / "done.dot").exists()
