@@ -366,8 +366,8 @@ REPORT_EPSILON_BUDGET_PER_RECIPIENT = env.float("REPORT_EPSILON_BUDGET_PER_RECIP
 NEWSLETTER_SEND_TIME = env.str("NEWSLETTER_SEND_TIME", default="06:00")
 # The scheduler drains the outbox (retries, replies, updates) every this many minutes; 0: off.
 NEWSLETTER_OUTBOX_POLL_MINUTES = env.int("NEWSLETTER_OUTBOX_POLL_MINUTES", default=5)
-# SMTP connections the outbox sends over at once, one thread each (issue 15); a sender
-# called inside a transaction uses one, as threads cannot see its uncommitted rows.
+# SMTP connections the outbox sends over at once, driven in step by one thread (issue 15,
+# docs/decisions/0011-outbox-connections-in-step.md).
 NEWSLETTER_OUTBOX_CONNECTIONS = max(1, env.int("NEWSLETTER_OUTBOX_CONNECTIONS", default=4))
 # A newsletter covers at most this many days of new events (a member never mailed before).
 NEWSLETTER_MAX_WINDOW_DAYS = env.int("NEWSLETTER_MAX_WINDOW_DAYS", default=7)
