@@ -230,15 +230,7 @@ class _DotMarker:
 
     def named(self) -> set[int]:
         """Return the ids this marker names now."""
-        data = self._map[: self.size]
-        return {
-            pk
-            for pk in (
-                int.from_bytes(data[n : n + self.SLOT], "little")
-                for n in range(0, self.size, self.SLOT)
-            )
-            if pk
-        }
+        return self._ids(self._map[: self.size])
 
     def close(self) -> None:
         """Unmap it, and remove the file unless it still names rows."""
@@ -258,6 +250,11 @@ class _DotMarker:
             data = path.read_bytes()
         except OSError:
             return set()
+        return cls._ids(data)
+
+    @classmethod
+    def _ids(cls, data: bytes) -> set[int]:
+        """Return the non-zero ids in ``data``, whole slots only."""
         slots = (data[n : n + cls.SLOT] for n in range(0, len(data) - cls.SLOT + 1, cls.SLOT))
         return {pk for pk in (int.from_bytes(slot, "little") for slot in slots) if pk}
 

@@ -274,6 +274,7 @@ def test_the_dot_marker_forgets_each_row_once_its_own_dot_is_queued(smtp_sink, m
     assert named_at_dot == [{ann.pk, bob.pk}, {bob.pk}]
 
 
+@pytest.mark.clause("L4")
 def test_a_dot_marker_that_still_names_rows_outlives_its_sender(tmp_path):
     """A run stopped by an error that could not put its rows back leaves the file for the
     next sender's recovery; an empty marker is removed."""

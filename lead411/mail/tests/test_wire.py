@@ -22,6 +22,7 @@ from lead411.mail.wire import WireUnsupported, message_wire_bytes
 
 pytestmark = pytest.mark.clause("L4")
 
+ANN = "ann@example.com"
 HEADERS = {
     "List-Unsubscribe": "<https://leads.example.com/newsletter/unsubscribe/abc:def/>",
     "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -96,22 +97,11 @@ def test_wire_form_parses_to_what_django_writes(subject, name, to, text, html):
 def test_a_real_sized_newsletter_with_long_lines_is_quoted_printable_like_djangos():
     text = "Hello Ann,\n" + "* Acme: raises $5M " * 80 + "\n.\n..dots\n"
     html = "<html><body>" + "<p>Zürich &amp; more</p>" * 2000 + "</body></html>\n"
+    subject, sender = "Lead411 daily: 25 new leads for Dec 6, 2026", "Lead411 <nl@example.com>"
     ours = message_wire_bytes(
-        subject="Lead411 daily: 25 new leads for Dec 6, 2026",
-        from_email="Lead411 <newsletter@leads.example.com>",
-        to_email="ann@example.com",
-        headers=HEADERS,
-        text=text,
-        html=html,
+        subject=subject, from_email=sender, to_email=ANN, headers=HEADERS, text=text, html=html
     )
-    theirs = _django_bytes(
-        subject="Lead411 daily: 25 new leads for Dec 6, 2026",
-        sender="Lead411 <newsletter@leads.example.com>",
-        to="ann@example.com",
-        text=text,
-        html=html,
-    )
-    _same(ours, theirs)
+    _same(ours, _django_bytes(subject=subject, sender=sender, to=ANN, text=text, html=html))
     assert b"Content-Transfer-Encoding: quoted-printable" in ours
     assert max(len(line) for line in ours.split(b"\r\n")) <= 998
     assert b"\n" not in ours.replace(b"\r\n", b"")
